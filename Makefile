@@ -1,0 +1,76 @@
+# growthgraph: `make run` to serve, `make test` for the whole suite, `make check` before committing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NPM_STAMP := playground/node_modules/.installed
+LOCAL_NEO4J := $(BIN)/python neo4j/local.py
+
+.PHONY: help setup run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe seed clean
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (python3 not found)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): playground/package.json playground/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is required to install the playground assets"; exit 1; }
+	npm ci --prefix playground --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMP) $(NPM_STAMP)  ## create the virtualenv and install everything
+
+run: setup  ## start a local Neo4j (unless NEO4J_URI is set), load demo data if empty, serve
+	@if [ -n "$$NEO4J_URI" ]; then $(BIN)/growthgraph serve; else \
+	  $(LOCAL_NEO4J) start && \
+	  NEO4J_URI=bolt://127.0.0.1:$${GROWTHGRAPH_NEO4J_BOLT_PORT:-7687} $(BIN)/growthgraph serve; fi
+
+test: setup  ## the whole suite (unit, integration, api) against a real Neo4j
+	$(BIN)/pytest
+
+check: setup lint typecheck schema-check  ## the quality gate: ruff, mypy strict, pyright, schema diff
+
+lint:
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck:
+	$(BIN)/mypy
+	$(BIN)/pyright
+
+schema: setup  ## write schema.graphql from the code
+	$(BIN)/growthgraph export-schema --output schema.graphql
+
+schema-check:
+	$(BIN)/growthgraph export-schema --output schema.graphql --check
+
+fmt: setup  ## format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+neo4j-start: setup  ## start only the local Neo4j (waits until Bolt answers)
+	$(LOCAL_NEO4J) start
+
+neo4j-stop:  ## stop the local Neo4j
+	$(LOCAL_NEO4J) stop
+
+neo4j-status:  ## is the local Neo4j running?
+	$(LOCAL_NEO4J) status
+
+neo4j-wipe:  ## stop the local Neo4j and delete its data
+	$(LOCAL_NEO4J) wipe
+
+seed: setup  ## load demo data (USERS=10000 SEED=7), even into a non-empty database
+	$(BIN)/growthgraph seed --users $${USERS:-10000} --seed $${SEED:-7} --force
+
+clean:  ## remove the virtualenv and installed assets (keeps Neo4j data)
+	rm -rf $(VENV) playground/node_modules

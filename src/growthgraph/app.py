@@ -1,0 +1,110 @@
+"""``create_app(settings)``: the Starlette application. The lifespan owns the one async driver."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.websockets import WebSocket
+
+from growthgraph.api import build_schema
+from growthgraph.config import Settings
+from growthgraph.errors import ServiceUnavailableError
+from growthgraph.graph.constraints import apply_schema
+from growthgraph.graph.database import Database
+from growthgraph.playground import PlaygroundGraphQL, playground_assets_dir, playground_routes
+from growthgraph.resolvers.context import Context
+
+log = logging.getLogger("growthgraph")
+
+STARTUP_ATTEMPTS = 30
+
+
+class GraphQLApp(PlaygroundGraphQL[Context, None]):
+    """Strawberry's ASGI app with the self-hosted playground and our per-request context."""
+
+    def __init__(self, settings: Settings, db_ref: dict[str, Database]) -> None:
+        super().__init__(
+            build_schema(settings),
+            assets_dir=playground_assets_dir(settings.playground_dir),
+            graphql_ide="graphiql" if settings.playground else None,
+            allow_queries_via_get=True,
+        )
+        self._settings = settings
+        self._db_ref = db_ref
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(db=self._db_ref["db"], settings=self._settings)
+
+
+async def connect(settings: Settings) -> Database:
+    """Open the driver and wait (briefly) for Neo4j, then apply constraints and indexes."""
+    db = Database.connect(
+        settings.neo4j_uri,
+        settings.neo4j_user,
+        settings.neo4j_password.get_secret_value(),
+        database=settings.neo4j_database,
+        timeout_s=settings.query_timeout_s,
+        pool_size=settings.neo4j_pool_size,
+    )
+    for attempt in range(1, STARTUP_ATTEMPTS + 1):
+        try:
+            await db.verify()
+            break
+        except ServiceUnavailableError:
+            if attempt == STARTUP_ATTEMPTS:
+                await db.close()
+                raise
+            log.warning("Neo4j at %s not reachable yet (attempt %d)", settings.neo4j_uri, attempt)
+            await asyncio.sleep(1.0)
+    await apply_schema(db)
+    return db
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
+    """Build the app; with ``db``, share an open database (which the app then leaves open)."""
+    db_ref: dict[str, Database] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncGenerator[None]:
+        owned = db is None
+        db_ref["db"] = await connect(settings) if db is None else db
+        app.state.db = db_ref["db"]
+        try:
+            yield
+        finally:
+            if owned:
+                await db_ref["db"].close()
+
+    graphql = GraphQLApp(settings, db_ref)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await db_ref["db"].verify()
+        except ServiceUnavailableError:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    routes: list[BaseRoute] = [
+        Route("/", root),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    if settings.playground:
+        routes += playground_routes(playground_assets_dir(settings.playground_dir))
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,79 @@
+"""The one validated settings object, read from the environment (and an optional ``.env``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Passwords that ship in examples: fine on a laptop, refused in production.
+PLACEHOLDER_PASSWORDS = frozenset({"growthgraph-dev", "password", "neo4j", "changeme"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Each one is documented in ``.env.example`` and the README."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    neo4j_uri: str = Field(default="bolt://127.0.0.1:7687", validation_alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(
+        default=SecretStr("growthgraph-dev"), validation_alias="NEO4J_PASSWORD"
+    )
+    neo4j_database: str = Field(default="neo4j", validation_alias="NEO4J_DATABASE")
+    host: str = Field(default="127.0.0.1", validation_alias="HOST")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="PORT")
+
+    env: Environment = Field(default=Environment.DEVELOPMENT, validation_alias="GROWTHGRAPH_ENV")
+    log_level: str = Field(default="info", validation_alias="GROWTHGRAPH_LOG_LEVEL")
+    demo_data: bool = Field(default=True, validation_alias="GROWTHGRAPH_DEMO_DATA")
+    demo_users: int = Field(
+        default=10_000, ge=0, le=5_000_000, validation_alias="GROWTHGRAPH_DEMO_USERS"
+    )
+    demo_seed: int = Field(default=7, validation_alias="GROWTHGRAPH_DEMO_SEED")
+
+    neo4j_pool_size: int = Field(
+        default=50, ge=1, le=1000, validation_alias="GROWTHGRAPH_NEO4J_POOL_SIZE"
+    )
+    query_timeout_s: float = Field(
+        default=15.0, gt=0, le=600, validation_alias="GROWTHGRAPH_QUERY_TIMEOUT"
+    )
+    default_page_size: int = Field(
+        default=20, ge=1, le=1000, validation_alias="GROWTHGRAPH_PAGE_SIZE"
+    )
+    max_page_size: int = Field(
+        default=100, ge=1, le=1000, validation_alias="GROWTHGRAPH_MAX_PAGE_SIZE"
+    )
+    max_query_depth: int = Field(
+        default=10, ge=2, le=100, validation_alias="GROWTHGRAPH_MAX_QUERY_DEPTH"
+    )
+    max_aliases: int = Field(default=30, ge=1, le=1000, validation_alias="GROWTHGRAPH_MAX_ALIASES")
+    max_tokens: int = Field(
+        default=2_000, ge=50, le=100_000, validation_alias="GROWTHGRAPH_MAX_TOKENS"
+    )
+    playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
+    playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("GROWTHGRAPH_PAGE_SIZE must not exceed GROWTHGRAPH_MAX_PAGE_SIZE")
+        if (
+            self.env is Environment.PRODUCTION
+            and self.neo4j_password.get_secret_value() in PLACEHOLDER_PASSWORDS
+        ):
+            raise ValueError("NEO4J_PASSWORD is a placeholder; set a real secret in production")
+        return self

@@ -1,0 +1,37 @@
+"""One root exception; each subclass carries a stable public code.
+
+Expected, per-mutation failures are values in the schema (see ``schema.errors``). These exceptions
+are for failures of a whole request that the client can act on: bad arguments to a query, an
+unreachable database. Anything else is masked before it reaches a client.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class GrowthGraphError(Exception):
+    """Root of every error the service raises on purpose."""
+
+    code: ClassVar[str] = "INTERNAL"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        """Copied into the GraphQL error, so clients read ``errors[].extensions.code``."""
+        return {"code": self.code}
+
+
+class BadUserInputError(GrowthGraphError):
+    """An argument is out of range or malformed (a degree of 9, a broken cursor)."""
+
+    code = "BAD_USER_INPUT"
+
+
+class ServiceUnavailableError(GrowthGraphError):
+    """The database cannot be reached right now; retrying later may succeed."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -1,0 +1,144 @@
+"""Batched ``UNWIND`` loading of trusted rows (demo data, data sets). Each batch is one
+transaction and every statement MERGEs on ids, so a re-run after a failure duplicates nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, LiteralString, TypeVar
+
+from growthgraph.dataset import Dataset, UserRow
+from growthgraph.graph.database import Database
+
+T = TypeVar("T")
+Progress = Callable[[int], object]
+
+MERGE_INFLUENCERS: LiteralString = """
+UNWIND $rows AS row
+MERGE (n:Influencer {id: row.id}) ON CREATE SET n += row
+"""
+MERGE_PARTNERS: LiteralString = """
+UNWIND $rows AS row
+MERGE (n:Partner {id: row.id}) ON CREATE SET n += row
+"""
+MERGE_CAMPAIGNS: LiteralString = """
+UNWIND $rows AS row
+MERGE (n:Campaign {id: row.id}) ON CREATE SET n += row
+"""
+MERGE_USERS: LiteralString = """
+UNWIND $rows AS row
+MERGE (n:User {id: row.id}) ON CREATE SET n += row
+"""
+_REFERRAL_TEMPLATE: LiteralString = """
+UNWIND $rows AS row
+MATCH (ref:$LABEL {id: row.referrerId})
+MATCH (u:User {id: row.id})
+MERGE (ref)-[r:REFERRED]->(u)
+  ON CREATE SET r.at = row.at, r.channel = row.channel, r.campaignId = row.campaignId
+"""
+MERGE_REFERRALS: dict[str, LiteralString] = {
+    "USER": _REFERRAL_TEMPLATE.replace("$LABEL", "User"),
+    "INFLUENCER": _REFERRAL_TEMPLATE.replace("$LABEL", "Influencer"),
+    "PARTNER": _REFERRAL_TEMPLATE.replace("$LABEL", "Partner"),
+}
+IS_EMPTY: LiteralString = (
+    "MATCH (n) WHERE n:User OR n:Influencer OR n:Partner RETURN count(n) = 0 AS empty LIMIT 1"
+)
+
+
+def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _drop_nulls(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def _user_props(row: UserRow) -> dict[str, Any]:
+    return _drop_nulls(
+        {
+            "id": row.id,
+            "name": row.name,
+            "email": row.email,
+            "signedUpAt": row.signed_up_at,
+            "country": row.country,
+            "plan": row.plan,
+            "channel": row.channel,
+            "campaignId": row.campaign_id,
+        }
+    )
+
+
+def dataset_size(data: Dataset) -> int:
+    """Rows a load writes: nodes plus referral edges (the unit of the progress bar)."""
+    referred = sum(1 for u in data.users if u.referrer_id is not None)
+    return (
+        len(data.influencers)
+        + len(data.partners)
+        + len(data.campaigns)
+        + len(data.users)
+        + referred
+    )
+
+
+async def _load(
+    db: Database,
+    query: LiteralString,
+    rows: list[dict[str, Any]],
+    batch: int,
+    progress: Progress | None,
+) -> None:
+    for chunk in _chunks(rows, batch):
+        await db.write(query, {"rows": list(chunk)})
+        if progress is not None:
+            progress(len(chunk))
+
+
+async def load_dataset(
+    db: Database, data: Dataset, *, batch_size: int = 5_000, progress: Progress | None = None
+) -> None:
+    influencers = [
+        {
+            "id": r.id,
+            "handle": r.handle,
+            "platform": r.platform,
+            "followers": r.followers,
+            "engagementRate": r.engagement_rate,
+        }
+        for r in data.influencers
+    ]
+    partners = [{"id": r.id, "name": r.name, "kind": r.kind} for r in data.partners]
+    campaigns = [
+        _drop_nulls(
+            {
+                "id": r.id,
+                "name": r.name,
+                "utmSource": r.utm_source,
+                "utmMedium": r.utm_medium,
+                "utmCampaign": r.utm_campaign,
+            }
+        )
+        for r in data.campaigns
+    ]
+    await _load(db, MERGE_INFLUENCERS, influencers, batch_size, progress)
+    await _load(db, MERGE_PARTNERS, partners, batch_size, progress)
+    await _load(db, MERGE_CAMPAIGNS, campaigns, batch_size, progress)
+    await _load(db, MERGE_USERS, [_user_props(u) for u in data.users], batch_size, progress)
+    for kind, query in MERGE_REFERRALS.items():
+        edges = [
+            {
+                "id": u.id,
+                "referrerId": u.referrer_id,
+                "at": u.signed_up_at,
+                "channel": u.channel,
+                "campaignId": u.campaign_id,
+            }
+            for u in data.users
+            if u.referrer_kind == kind and u.referrer_id is not None
+        ]
+        await _load(db, query, edges, batch_size, progress)
+
+
+async def is_empty(db: Database) -> bool:
+    rows = await db.read(IS_EMPTY)
+    return bool(rows[0]["empty"])

@@ -1,0 +1,91 @@
+"""A thin wrapper over the one async driver: routing, database name, timeouts, round-trip count."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, Query, RoutingControl
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from growthgraph.errors import ServiceUnavailableError
+
+T = TypeVar("T")
+Row = dict[str, Any]
+Params = Mapping[str, object]
+
+
+class Database:
+    """Runs Cypher for the repositories and counts round trips (tests assert on the count)."""
+
+    def __init__(self, driver: neo4j.AsyncDriver, *, database: str, timeout_s: float) -> None:
+        self._driver = driver
+        self._database = database
+        self._timeout_s = timeout_s
+        self.round_trips = 0
+
+    @classmethod
+    def connect(
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        *,
+        database: str,
+        timeout_s: float,
+        pool_size: int = 50,
+    ) -> Database:
+        driver = AsyncGraphDatabase.driver(
+            uri,
+            auth=(user, password),
+            max_connection_pool_size=pool_size,
+            connection_acquisition_timeout=timeout_s,
+            connection_timeout=min(timeout_s, 5.0),
+        )
+        return cls(driver, database=database, timeout_s=timeout_s)
+
+    async def verify(self) -> None:
+        try:
+            await self._driver.verify_connectivity()
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise ServiceUnavailableError("Neo4j cannot be reached") from exc
+
+    async def close(self) -> None:
+        await self._driver.close()
+
+    async def read(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        """One auto-retried read on a READ-routed connection; rows as plain dicts."""
+        return await self._run(query, params, RoutingControl.READ)
+
+    async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        """One auto-retried write statement. The statement itself must be idempotent."""
+        return await self._run(query, params, RoutingControl.WRITE)
+
+    async def write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        """Run ``work`` in one managed write transaction (retried on transient errors)."""
+        self.round_trips += 1
+        try:
+            async with self._driver.session(database=self._database) as session:
+                return await session.execute_write(work)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise ServiceUnavailableError("Neo4j cannot be reached") from exc
+
+    def query(self, text: LiteralString) -> Query:
+        """Wrap Cypher with the configured transaction timeout."""
+        return Query(text, timeout=self._timeout_s)
+
+    async def _run(
+        self, text: LiteralString, params: Params | None, routing: RoutingControl
+    ) -> list[Row]:
+        self.round_trips += 1
+        try:
+            records, _, _ = await self._driver.execute_query(
+                self.query(text),
+                dict(params or {}),
+                database_=self._database,
+                routing_=routing,
+            )
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise ServiceUnavailableError("Neo4j cannot be reached") from exc
+        return [record.data() for record in records]

@@ -1,0 +1,124 @@
+"""Reads of single entities and keyset-paginated lists, by kind. Cypher varies only by label,
+and labels come from the fixed tables below, never from input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, LiteralString, TypeVar
+
+from growthgraph.graph.database import Database
+from growthgraph.graph.records import (
+    CampaignRecord,
+    InfluencerRecord,
+    Page,
+    PartnerRecord,
+    UserRecord,
+    campaign_from,
+    influencer_from,
+    partner_from,
+    user_from,
+)
+
+T = TypeVar("T")
+
+GET_USERS: LiteralString = """
+UNWIND $ids AS id
+MATCH (n:User {id: id})
+RETURN n {.*} AS n
+"""
+GET_INFLUENCERS: LiteralString = """
+UNWIND $ids AS id
+MATCH (n:Influencer {id: id})
+RETURN n {.*} AS n
+"""
+GET_PARTNERS: LiteralString = """
+UNWIND $ids AS id
+MATCH (n:Partner {id: id})
+RETURN n {.*} AS n
+"""
+GET_CAMPAIGNS: LiteralString = """
+UNWIND $ids AS id
+MATCH (n:Campaign {id: id})
+RETURN n {.*} AS n
+"""
+
+# Keyset pages: the id range index serves both the seek (id > $after) and the order.
+LIST_USERS: LiteralString = """
+MATCH (n:User) WHERE n.id > $after
+RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
+"""
+LIST_INFLUENCERS: LiteralString = """
+MATCH (n:Influencer) WHERE n.id > $after
+RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
+"""
+LIST_PARTNERS: LiteralString = """
+MATCH (n:Partner) WHERE n.id > $after
+RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
+"""
+LIST_CAMPAIGNS: LiteralString = """
+MATCH (n:Campaign) WHERE n.id > $after
+RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
+"""
+
+COUNT_USERS: LiteralString = "MATCH (n:User) RETURN count(n) AS n"
+
+
+async def _get_many(
+    db: Database, query: LiteralString, ids: Sequence[str], build: Callable[[dict[str, Any]], T]
+) -> dict[str, T]:
+    rows = await db.read(query, {"ids": list(dict.fromkeys(ids))})
+    out: dict[str, T] = {}
+    for row in rows:
+        record = build(row["n"])
+        out[str(row["n"]["id"])] = record
+    return out
+
+
+async def get_users(db: Database, ids: Sequence[str]) -> dict[str, UserRecord]:
+    return await _get_many(db, GET_USERS, ids, user_from)
+
+
+async def get_influencers(db: Database, ids: Sequence[str]) -> dict[str, InfluencerRecord]:
+    return await _get_many(db, GET_INFLUENCERS, ids, influencer_from)
+
+
+async def get_partners(db: Database, ids: Sequence[str]) -> dict[str, PartnerRecord]:
+    return await _get_many(db, GET_PARTNERS, ids, partner_from)
+
+
+async def get_campaigns(db: Database, ids: Sequence[str]) -> dict[str, CampaignRecord]:
+    return await _get_many(db, GET_CAMPAIGNS, ids, campaign_from)
+
+
+async def _page(
+    db: Database,
+    query: LiteralString,
+    first: int,
+    after: str | None,
+    build: Callable[[dict[str, Any]], T],
+) -> Page[T]:
+    # One extra row tells whether a next page exists without a count.
+    rows = await db.read(query, {"after": after or "", "limit": first + 1})
+    items = tuple(build(row["n"]) for row in rows[:first])
+    return Page(items=items, has_next=len(rows) > first)
+
+
+async def list_users(db: Database, first: int, after: str | None) -> Page[UserRecord]:
+    return await _page(db, LIST_USERS, first, after, user_from)
+
+
+async def list_influencers(db: Database, first: int, after: str | None) -> Page[InfluencerRecord]:
+    return await _page(db, LIST_INFLUENCERS, first, after, influencer_from)
+
+
+async def list_partners(db: Database, first: int, after: str | None) -> Page[PartnerRecord]:
+    return await _page(db, LIST_PARTNERS, first, after, partner_from)
+
+
+async def list_campaigns(db: Database, first: int, after: str | None) -> Page[CampaignRecord]:
+    return await _page(db, LIST_CAMPAIGNS, first, after, campaign_from)
+
+
+async def count_users(db: Database) -> int:
+    rows = await db.read(COUNT_USERS)
+    return int(rows[0]["n"])

@@ -1,0 +1,189 @@
+"""Multi-hop referral reads: who referred whom, direct referrals, leaderboards by degree,
+cascades and attribution paths.
+
+The referral graph is a forest (a user is referred at most once and only by an earlier node), so
+the users exactly N hops below a referrer are the ends of its N-hop REFERRED paths, and counting
+paths counts users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, LiteralString
+
+from growthgraph.graph.database import Database
+from growthgraph.graph.records import (
+    Cascade,
+    CascadeLevel,
+    Kind,
+    Page,
+    ReferralRecord,
+    ReferrerCount,
+    ReferrerRecord,
+    UserRecord,
+    referrer_from,
+    to_datetime,
+    user_from,
+)
+
+MAX_DEGREE = 5
+MAX_CASCADE_DEPTH = 50
+MAX_ATTRIBUTION_HOPS = 1000
+# Stand-ins for an open time window: a range predicate on the index needs two bounds.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+_LABEL: dict[Kind, LiteralString] = {
+    Kind.USER: "User",
+    Kind.INFLUENCER: "Influencer",
+    Kind.PARTNER: "Partner",
+}
+_HOPS: dict[int, LiteralString] = {1: "*1..1", 2: "*2..2", 3: "*3..3", 4: "*4..4", 5: "*5..5"}
+
+
+def _per_label(template: LiteralString) -> dict[Kind, LiteralString]:
+    return {kind: template.replace("$LABEL", label) for kind, label in _LABEL.items()}
+
+
+REFERRED_BY: LiteralString = """
+UNWIND $ids AS uid
+MATCH (n)-[r:REFERRED]->(:User {id: uid})
+RETURN uid, n {.*} AS n,
+       CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label,
+       r.at AS at, r.channel AS channel, r.campaignId AS campaignId
+"""
+
+REFERRALS_OF: dict[Kind, LiteralString] = _per_label("""
+UNWIND $ids AS pid
+MATCH (p:$LABEL {id: pid})
+CALL (p) {
+  MATCH (p)-[:REFERRED]->(u:User) WHERE u.id > $after
+  RETURN u ORDER BY u.id LIMIT $limit
+}
+RETURN pid, collect(u {.*}) AS users
+""")
+
+TOP_REFERRERS_TEMPLATE: LiteralString = """
+MATCH (u:User)
+WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
+MATCH (n)-[:REFERRED$HOPS]->(u)
+WITH n, count(*) AS signUps
+WHERE (n:User AND 'User' IN $labels)
+   OR (n:Influencer AND 'Influencer' IN $labels)
+   OR (n:Partner AND 'Partner' IN $labels)
+WITH n, signUps,
+     CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label
+ORDER BY signUps DESC, n.id ASC, label ASC
+LIMIT $limit
+RETURN n {.*} AS n, label, signUps
+"""
+TOP_REFERRERS: dict[int, LiteralString] = {
+    degree: TOP_REFERRERS_TEMPLATE.replace("$HOPS", hops) for degree, hops in _HOPS.items()
+}
+
+CASCADE: dict[Kind, LiteralString] = _per_label("""
+MATCH (n:$LABEL {id: $id})
+OPTIONAL MATCH p = (n)-[:REFERRED*1..50]->(:User)
+WHERE length(p) <= $maxDepth
+WITH n, length(p) AS depth, count(p) AS signUps
+RETURN n {.*} AS n, depth, signUps
+ORDER BY depth
+""")
+
+ATTRIBUTION_PATH: LiteralString = """
+MATCH (u:User {id: $id})
+OPTIONAL MATCH p = (top)-[:REFERRED*1..1000]->(u)
+WHERE NOT EXISTS { ()-[:REFERRED]->(top) }
+RETURN [x IN reverse(nodes(p))[1..] | {
+  n: x {.*},
+  label: CASE WHEN x:User THEN 'User' WHEN x:Influencer THEN 'Influencer' ELSE 'Partner' END
+}] AS chain
+"""
+
+
+async def referred_by(db: Database, user_ids: Sequence[str]) -> dict[str, ReferralRecord]:
+    """The incoming referral of each user that has one, in one round trip."""
+    rows = await db.read(REFERRED_BY, {"ids": list(dict.fromkeys(user_ids))})
+    return {
+        str(row["uid"]): ReferralRecord(
+            referrer=referrer_from(row["label"], row["n"]),
+            at=to_datetime(row["at"]),
+            channel=row["channel"],
+            campaign_id=row["campaignId"],
+        )
+        for row in rows
+    }
+
+
+async def referrals_of(
+    db: Database, kind: Kind, parent_ids: Sequence[str], *, first: int, after: str | None
+) -> dict[str, Page[UserRecord]]:
+    """One keyset page of direct referrals (by user id) for each parent, in one round trip."""
+    rows = await db.read(
+        REFERRALS_OF[kind],
+        {"ids": list(dict.fromkeys(parent_ids)), "after": after or "", "limit": first + 1},
+    )
+    pages: dict[str, Page[UserRecord]] = {}
+    for row in rows:
+        users: list[dict[str, Any]] = row["users"]
+        pages[str(row["pid"])] = Page(
+            items=tuple(user_from(u) for u in users[:first]), has_next=len(users) > first
+        )
+    return pages
+
+
+async def top_referrers(
+    db: Database,
+    *,
+    degree: int,
+    limit: int,
+    since: datetime | None,
+    until: datetime | None,
+    kinds: Sequence[Kind],
+) -> list[ReferrerCount]:
+    """Referrers ranked by sign-ups exactly ``degree`` hops below them (ties by id)."""
+    if degree not in TOP_REFERRERS:
+        raise ValueError(f"degree must be 1..{MAX_DEGREE}")
+    rows = await db.read(
+        TOP_REFERRERS[degree],
+        {
+            "since": since or EARLIEST,
+            "until": until or LATEST,
+            "labels": [_LABEL[k] for k in kinds],
+            "limit": limit,
+        },
+    )
+    return [
+        ReferrerCount(referrer=referrer_from(row["label"], row["n"]), sign_ups=int(row["signUps"]))
+        for row in rows
+    ]
+
+
+async def cascade(db: Database, kind: Kind, root_id: str, *, max_depth: int) -> Cascade | None:
+    """Sign-ups per level of the downline under a root, down to ``max_depth`` levels."""
+    if not 1 <= max_depth <= MAX_CASCADE_DEPTH:
+        raise ValueError(f"max_depth must be 1..{MAX_CASCADE_DEPTH}")
+    rows = await db.read(CASCADE[kind], {"id": root_id, "maxDepth": max_depth})
+    if not rows:
+        return None
+    levels = tuple(
+        CascadeLevel(depth=int(row["depth"]), sign_ups=int(row["signUps"]))
+        for row in rows
+        if row["depth"] is not None
+    )
+    return Cascade(
+        root=referrer_from(_LABEL[kind], rows[0]["n"]),
+        total=sum(level.sign_ups for level in levels),
+        depth=max((level.depth for level in levels), default=0),
+        levels=levels,
+    )
+
+
+async def attribution_path(db: Database, user_id: str) -> list[ReferrerRecord] | None:
+    """The chain of referrers above a user, nearest first; ``None`` when the user is unknown."""
+    rows = await db.read(ATTRIBUTION_PATH, {"id": user_id})
+    if not rows:
+        return None
+    chain: list[dict[str, Any]] = rows[0]["chain"] or []
+    return [referrer_from(link["label"], link["n"]) for link in chain]

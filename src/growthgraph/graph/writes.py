@@ -1,0 +1,240 @@
+"""Idempotent writes. Each runs in one managed transaction that reads the current state, decides,
+and writes; a concurrent writer of the same id trips the uniqueness constraint, and the retry then
+sees its result and answers as a repeat or a conflict. Nothing is written on any refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, LiteralString, TypeVar
+
+from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
+
+from growthgraph.graph.database import Database
+from growthgraph.graph.outcomes import (
+    AlreadyReferred,
+    IdConflict,
+    SignUpBeforeReferrer,
+    SignUpOutcome,
+    UnknownCampaign,
+    UnknownReferrer,
+    Written,
+)
+from growthgraph.graph.records import (
+    CampaignRecord,
+    InfluencerRecord,
+    Kind,
+    PartnerRecord,
+    campaign_from,
+    influencer_from,
+    partner_from,
+    referrer_from,
+    to_datetime,
+    user_from,
+)
+
+T = TypeVar("T")
+
+_ENTITY_LABELS: dict[str, LiteralString] = {
+    "Influencer": "Influencer",
+    "Partner": "Partner",
+    "Campaign": "Campaign",
+}
+FIND_ENTITY: dict[str, LiteralString] = {
+    name: "MATCH (n:$LABEL {id: $id}) RETURN n {.*} AS n".replace("$LABEL", label)
+    for name, label in _ENTITY_LABELS.items()
+}
+CREATE_ENTITY: dict[str, LiteralString] = {
+    name: "CREATE (n:$LABEL) SET n = $props RETURN n {.*} AS n".replace("$LABEL", label)
+    for name, label in _ENTITY_LABELS.items()
+}
+
+_REFERRER_LABEL: dict[Kind | None, LiteralString] = {
+    None: "User",  # organic: the referrer lookup below matches nothing (id is null)
+    Kind.USER: "User",
+    Kind.INFLUENCER: "Influencer",
+    Kind.PARTNER: "Partner",
+}
+SIGN_UP_STATE: dict[Kind | None, LiteralString] = {
+    kind: """
+OPTIONAL MATCH (existing:User {id: $id})
+OPTIONAL MATCH (existing)<-[edge:REFERRED]-(src)
+WITH existing, edge, src
+OPTIONAL MATCH (ref:$LABEL {id: $referrerId})
+OPTIONAL MATCH (c:Campaign {id: $campaignId})
+RETURN existing {.*} AS existing, edge {.*} AS edge, src {.*} AS src,
+       CASE WHEN src:User THEN 'User' WHEN src:Influencer THEN 'Influencer' ELSE 'Partner' END
+         AS srcLabel,
+       ref {.*} AS ref, c IS NOT NULL AS campaignExists
+""".replace("$LABEL", label)
+    for kind, label in _REFERRER_LABEL.items()
+}
+CREATE_USER: dict[Kind | None, LiteralString] = {
+    kind: """
+CREATE (u:User) SET u = $props
+WITH u
+OPTIONAL MATCH (ref:$LABEL {id: $referrerId})
+FOREACH (_ IN CASE WHEN ref IS NULL THEN [] ELSE [1] END |
+  CREATE (ref)-[:REFERRED {at: u.signedUpAt, channel: $channel, campaignId: $campaignId}]->(u)
+)
+RETURN u {.*} AS u
+""".replace("$LABEL", label)
+    for kind, label in _REFERRER_LABEL.items()
+}
+
+
+def _same(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """Neo4j drops null properties, so absent and null are the same value."""
+    given = {k: v for k, v in wanted.items() if v is not None}
+    have = {
+        k: (to_datetime(v) if hasattr(v, "to_native") else v)
+        for k, v in stored.items()
+        if v is not None
+    }
+    return have == given
+
+
+async def _with_constraint_retry(
+    db: Database, work: Callable[[AsyncManagedTransaction], Awaitable[T]]
+) -> T:
+    try:
+        return await db.write_tx(work)
+    except ConstraintError:
+        # A concurrent call created the same id first; the second run sees it.
+        return await db.write_tx(work)
+
+
+async def _create_entity(
+    db: Database, entity: str, props: Mapping[str, Any], build: Callable[[dict[str, Any]], T]
+) -> Written[T] | IdConflict:
+    async def work(tx: AsyncManagedTransaction) -> Written[T] | IdConflict:
+        found = await (await tx.run(FIND_ENTITY[entity], id=props["id"])).single()
+        if found is not None:
+            stored: dict[str, Any] = found["n"]
+            if _same(stored, props):
+                return Written(build(stored), created=False)
+            return IdConflict(entity=entity, id=str(props["id"]))
+        clean = {k: v for k, v in props.items() if v is not None}
+        row = await (await tx.run(CREATE_ENTITY[entity], props=clean)).single(strict=True)
+        return Written(build(row["n"]), created=True)
+
+    return await _with_constraint_retry(db, work)
+
+
+async def create_influencer(
+    db: Database, *, id: str, handle: str, platform: str, followers: int, engagement_rate: float
+) -> Written[InfluencerRecord] | IdConflict:
+    props = {
+        "id": id,
+        "handle": handle,
+        "platform": platform,
+        "followers": followers,
+        "engagementRate": engagement_rate,
+    }
+    return await _create_entity(db, "Influencer", props, influencer_from)
+
+
+async def create_partner(
+    db: Database, *, id: str, name: str, kind: str
+) -> Written[PartnerRecord] | IdConflict:
+    return await _create_entity(db, "Partner", {"id": id, "name": name, "kind": kind}, partner_from)
+
+
+async def create_campaign(
+    db: Database,
+    *,
+    id: str,
+    name: str,
+    utm_source: str | None,
+    utm_medium: str | None,
+    utm_campaign: str | None,
+) -> Written[CampaignRecord] | IdConflict:
+    props = {
+        "id": id,
+        "name": name,
+        "utmSource": utm_source,
+        "utmMedium": utm_medium,
+        "utmCampaign": utm_campaign,
+    }
+    return await _create_entity(db, "Campaign", props, campaign_from)
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    id: str
+    name: str
+    email: str
+    signed_up_at: datetime
+    country: str | None = None
+    plan: str | None = None
+    referrer_kind: Kind | None = None
+    referrer_id: str | None = None
+    channel: str | None = None
+    campaign_id: str | None = None
+
+    def props(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "signedUpAt": self.signed_up_at,
+            "country": self.country,
+            "plan": self.plan,
+            "channel": self.channel,
+            "campaignId": self.campaign_id,
+        }
+
+
+def _decide(state: Mapping[str, Any], signup: SignUp) -> SignUpOutcome | None:
+    """The refusal, or the repeat, that the current state implies; ``None`` means create."""
+    existing: dict[str, Any] | None = state["existing"]
+    if existing is not None:
+        src: dict[str, Any] | None = state["src"]
+        same_referrer = (src is None and signup.referrer_id is None) or (
+            src is not None
+            and signup.referrer_kind is not None
+            and state["srcLabel"] == signup.referrer_kind.value
+            and src["id"] == signup.referrer_id
+        )
+        if same_referrer and _same(existing, signup.props()):
+            return Written(user_from(existing), created=False)
+        if src is not None and signup.referrer_id is not None and not same_referrer:
+            return AlreadyReferred(signup.id, referrer_from(state["srcLabel"], src))
+        return IdConflict(entity="User", id=signup.id)
+    if signup.referrer_kind is not None and signup.referrer_id is not None:
+        ref: dict[str, Any] | None = state["ref"]
+        if ref is None:
+            return UnknownReferrer(signup.referrer_kind, signup.referrer_id)
+        if signup.referrer_kind is Kind.USER:
+            ref_at = to_datetime(ref["signedUpAt"])
+            if signup.signed_up_at < ref_at:
+                return SignUpBeforeReferrer(signup.referrer_id, ref_at)
+    if signup.campaign_id is not None and not state["campaignExists"]:
+        return UnknownCampaign(signup.campaign_id)
+    return None
+
+
+async def record_sign_up(db: Database, signup: SignUp) -> SignUpOutcome:
+    params = {
+        "id": signup.id,
+        "referrerId": signup.referrer_id,
+        "campaignId": signup.campaign_id,
+        "channel": signup.channel,
+    }
+
+    async def work(tx: AsyncManagedTransaction) -> SignUpOutcome:
+        state = await (await tx.run(SIGN_UP_STATE[signup.referrer_kind], params)).single(
+            strict=True
+        )
+        refusal = _decide(state.data(), signup)
+        if refusal is not None:
+            return refusal
+        props = {k: v for k, v in signup.props().items() if v is not None}
+        row = await (await tx.run(CREATE_USER[signup.referrer_kind], params, props=props)).single(
+            strict=True
+        )
+        return Written(user_from(row["u"]), created=True)
+
+    return await _with_constraint_retry(db, work)

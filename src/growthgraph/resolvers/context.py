@@ -1,0 +1,99 @@
+"""The per-request context: the database handle, the settings and the request's DataLoaders.
+
+Loaders batch every nested lookup of one GraphQL response level into one ``UNWIND`` query, so a
+page of 100 users with their referrers costs two round trips, not 101.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from growthgraph.config import Settings
+from growthgraph.graph import entities, referrals
+from growthgraph.graph.database import Database
+from growthgraph.graph.records import CampaignRecord, Kind, Page, ReferralRecord, UserRecord
+from growthgraph.resolvers import mapping
+from growthgraph.resolvers.pagination import decode_cursor, page_info, page_size
+from growthgraph.schema.enums import ReferrerKind
+from growthgraph.schema.types import Campaign, PageInfo, Referral, UserConnection, UserEdge
+
+ReferralsKey = tuple[Kind, str, int, str | None]
+
+
+def _referral_loader(db: Database) -> DataLoader[str, ReferralRecord | None]:
+    async def load(user_ids: Sequence[str]) -> list[ReferralRecord | None]:
+        found = await referrals.referred_by(db, user_ids)
+        return [found.get(uid) for uid in user_ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _campaign_loader(db: Database) -> DataLoader[str, CampaignRecord | None]:
+    async def load(ids: Sequence[str]) -> list[CampaignRecord | None]:
+        found = await entities.get_campaigns(db, ids)
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _referrals_loader(db: Database) -> DataLoader[ReferralsKey, Page[UserRecord]]:
+    async def load(keys: Sequence[ReferralsKey]) -> list[Page[UserRecord]]:
+        # Parents of one kind asking for the same page shape share one query.
+        groups: dict[tuple[Kind, int, str | None], list[str]] = defaultdict(list)
+        for kind, parent_id, first, after in keys:
+            groups[(kind, first, after)].append(parent_id)
+        pages: dict[ReferralsKey, Page[UserRecord]] = {}
+        for (kind, first, after), parent_ids in groups.items():
+            found = await referrals.referrals_of(db, kind, parent_ids, first=first, after=after)
+            for pid in parent_ids:
+                pages[(kind, pid, first, after)] = found.get(pid, Page(items=(), has_next=False))
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def user_connection(page: Page[UserRecord]) -> UserConnection:
+    edges, info = page_info(page, lambda u: u.id)
+    return UserConnection(
+        edges=[UserEdge(cursor=c, node=mapping.user(u)) for c, u in edges], page_info=info
+    )
+
+
+EMPTY_PAGE_INFO = PageInfo(has_next_page=False, end_cursor=None)
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    referral_loader: DataLoader[str, ReferralRecord | None] = field(init=False)
+    campaign_loader: DataLoader[str, CampaignRecord | None] = field(init=False)
+    referrals_loader: DataLoader[ReferralsKey, Page[UserRecord]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.referral_loader = _referral_loader(self.db)
+        self.campaign_loader = _campaign_loader(self.db)
+        self.referrals_loader = _referrals_loader(self.db)
+
+    def page_size(self, first: int | None) -> int:
+        return page_size(
+            first, default=self.settings.default_page_size, maximum=self.settings.max_page_size
+        )
+
+    async def referrals_page(
+        self, kind: ReferrerKind, parent_id: str, first: int | None, after: str | None
+    ) -> UserConnection:
+        key = (mapping.TO_KIND[kind], parent_id, self.page_size(first), decode_cursor(after))
+        return user_connection(await self.referrals_loader.load(key))
+
+    async def referral_of(self, user_id: str) -> Referral | None:
+        found = await self.referral_loader.load(user_id)
+        return None if found is None else mapping.referral(found)
+
+    async def campaign_by_id(self, campaign_id: str) -> Campaign | None:
+        found = await self.campaign_loader.load(campaign_id)
+        return None if found is None else mapping.campaign(found)

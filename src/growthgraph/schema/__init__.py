@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, enums and error types. No I/O: nested fields ask the context."""

@@ -1,0 +1,37 @@
+"""Enumerations of the public schema."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="What kind of source referred a user.")
+class ReferrerKind(Enum):
+    USER = "USER"
+    INFLUENCER = "INFLUENCER"
+    PARTNER = "PARTNER"
+
+
+@strawberry.enum(description="The kind of partnership a partner has with the business.")
+class PartnerKind(Enum):
+    APP_MARKETPLACE = "app-marketplace"
+    AFFILIATE = "affiliate"
+    CO_MARKETING = "co-marketing"
+    ALLIANCE = "alliance"
+    RESELLER = "reseller"
+
+
+@strawberry.enum(
+    description="Stable codes of the errors a mutation can return. Clients branch on these, "
+    "never on messages."
+)
+class ErrorCode(Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    ID_CONFLICT = "ID_CONFLICT"
+    UNKNOWN_REFERRER = "UNKNOWN_REFERRER"
+    UNKNOWN_CAMPAIGN = "UNKNOWN_CAMPAIGN"
+    SELF_REFERRAL = "SELF_REFERRAL"
+    ALREADY_REFERRED = "ALREADY_REFERRED"
+    SIGN_UP_BEFORE_REFERRER = "SIGN_UP_BEFORE_REFERRER"
