@@ -395,28 +395,27 @@ def _java_major(java: str) -> int | None:
     return int(match.group(2) or 0) if major == 1 else major
 
 
-def require_java() -> str:
-    """The path of a Java 17+ ``java``, or a clear error."""
+_JAVA_HINT: Final = (
+    "Java 17 or 21 (e.g. `apt-get install openjdk-17-jre-headless` or `brew install openjdk@17`)"
+)
+_MAVEN_HINT: Final = "Maven 3.8+ (e.g. `apt-get install maven` or `brew install maven`)"
+
+
+def require_tools(*, maven: bool) -> str:
+    """The path of ``java`` (17+), checking for ``mvn`` too when ``maven``; else a clear error."""
     java = _java_binary()
-    if java is None:
+    lacks_maven = maven and shutil.which("mvn") is None
+    if java is None or lacks_maven:
+        missing = [_JAVA_HINT] if java is None else []
+        missing += [_MAVEN_HINT] if lacks_maven else []
         raise LocalNeo4jError(
-            "Java is not installed: Neo4j needs a Java 17 or 21 runtime "
-            "(e.g. `apt-get install openjdk-17-jre-headless` or `brew install openjdk@17`)"
+            "please install " + " and ".join(missing) + ". Neo4j runs on Java, and Maven "
+            "fetches its jars from Maven Central."
         )
     major = _java_major(java)
     if major is not None and major < 17:
-        raise LocalNeo4jError(f"{java} is Java {major}; Neo4j 5 needs Java 17 or 21")
+        raise LocalNeo4jError(f"{java} is Java {major}; Neo4j 5 needs {_JAVA_HINT}")
     return java
-
-
-def require_maven() -> str:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise LocalNeo4jError(
-            "Maven is not installed: it fetches the Neo4j jars from Maven Central "
-            "(install Maven 3.8+, e.g. `apt-get install maven` or `brew install maven`)"
-        )
-    return mvn
 
 
 @contextlib.contextmanager
@@ -458,8 +457,8 @@ def install(settings: Settings, *, force: bool = False) -> bool:
     dist = settings.dist_dir
     if not force and _installed_ok(dist, versions):
         return False
-    require_java()
-    mvn = require_maven()
+    require_tools(maven=True)
+    mvn = shutil.which("mvn") or "mvn"
     settings.home.mkdir(parents=True, exist_ok=True)
     with _file_lock(settings.home / ".install.lock"):
         if not force and _installed_ok(dist, versions):  # another process just did it
@@ -577,6 +576,8 @@ def render_conf(settings: Settings) -> str:
         f"server.directories.plugins={settings.dist_dir / 'plugins'}",
         f"server.directories.lib={settings.dist_dir / 'lib'}",
         "db.tx_log.rotation.retention_policy=100M size",
+        # Bolt waits 5s for idle worker threads, twice, on every shutdown; 1s keeps `stop` quick.
+        "internal.server.bolt.thread_pool_shutdown_wait_time=1s",
         "dbms.security.procedures.unrestricted=apoc.*",
         "dbms.security.procedures.allowlist=apoc.*",
         *(f"server.jvm.additional={flag}" for flag in JVM_FLAGS),
@@ -645,17 +646,17 @@ def _set_initial_password(settings: Settings, java: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _process_info(pid: int) -> tuple[str, str] | None:
-    """(state, command line) of a process, or None when there is none."""
+def _process_info(pid: int) -> tuple[str, list[str]] | None:
+    """(state, command-line arguments) of a process, or None when there is none."""
     proc = Path("/proc") / str(pid)
     if Path("/proc/self").exists():
         try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            raw = (proc / "cmdline").read_bytes().decode(errors="replace")
             stat = (proc / "stat").read_text()
         except OSError:
             return None
         state = stat.rsplit(")", 1)[-1].split()[0] if ")" in stat else "?"
-        return state, cmdline
+        return state, raw.rstrip("\0").split("\0")
     try:  # macOS and other systems without /proc
         out = subprocess.run(
             ["ps", "-o", "stat=", "-o", "command=", "-p", str(pid)],
@@ -669,7 +670,7 @@ def _process_info(pid: int) -> tuple[str, str] | None:
     if out.returncode != 0 or not text:
         return None
     state, _, cmdline = text.partition(" ")
-    return state[:1], cmdline.strip()
+    return state[:1], cmdline.split()  # ps joins the arguments with spaces
 
 
 def _is_our_server(settings: Settings, pid: int) -> bool:
@@ -678,10 +679,8 @@ def _is_our_server(settings: Settings, pid: int) -> bool:
     info = _process_info(pid)
     if info is None:
         return False
-    state, cmdline = info
-    return (
-        state != "Z" and ENTRY_POINT in cmdline and f"--home-dir={settings.instance_dir}" in cmdline
-    )
+    state, args = info
+    return state != "Z" and ENTRY_POINT in args and f"--home-dir={settings.instance_dir}" in args
 
 
 def running_pid(settings: Settings) -> int | None:
@@ -980,7 +979,7 @@ def _launch(settings: Settings, java: str) -> tuple[subprocess.Popen[bytes], dic
 
 
 def _prepare_and_launch(settings: Settings) -> tuple[subprocess.Popen[bytes], dict[Path, int]]:
-    java = require_java()
+    java = require_tools(maven=not is_installed(settings))
     install(settings)
     _check_ports(settings)
     _write_conf(settings)

@@ -17,6 +17,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from growthgraph.config import Settings
 from growthgraph.errors import GrowthGraphError
@@ -132,5 +133,15 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
 
 
+class GrowthGraphSchema(strawberry.Schema):
+    """Errors a client caused (invalid documents, refused arguments) are answers, not incidents:
+    they are not logged. Unexpected ones are logged once, by ``should_mask``."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(settings))
+    return GrowthGraphSchema(query=Query, mutation=Mutation, extensions=extensions(settings))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -106,10 +106,11 @@ class Page(Generic[T]):
 
 
 def to_datetime(value: object) -> datetime:
+    """A stored DateTime as an aware ``datetime`` in UTC."""
     if isinstance(value, neo4j.time.DateTime):
-        return value.to_native()
+        return value.to_native().astimezone(UTC)
     if isinstance(value, datetime):
-        return value
+        return value.astimezone(UTC)
     raise TypeError(f"expected a DateTime, got {type(value).__name__}")
 
 

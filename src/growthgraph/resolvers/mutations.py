@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import strawberry
 from strawberry.types import Info
 
@@ -179,7 +181,7 @@ async def record_sign_up(info: Ctx, input: RecordSignUpInput) -> RecordSignUpRes
         id=str(input.id),
         name=input.name,
         email=input.email,
-        signed_up_at=input.signed_up_at,
+        signed_up_at=input.signed_up_at.astimezone(UTC),  # stored in UTC
         country=input.country,
         plan=input.plan,
         referrer_kind=None if ref is None else mapping.TO_KIND[ref.kind],

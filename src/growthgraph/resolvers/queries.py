@@ -155,7 +155,10 @@ async def top_referrers(
 
 async def referral_cascade(
     info: Ctx,
-    root: Annotated[ReferrerRef, strawberry.argument(description="The referrer at the top.")],
+    # `root` is reserved by Strawberry for the parent value, so the parameter is renamed.
+    top: Annotated[
+        ReferrerRef, strawberry.argument(name="root", description="The referrer at the top.")
+    ],
     max_depth: Annotated[
         int,
         strawberry.argument(description="How many levels below the root to follow, 1 to 50."),
@@ -164,7 +167,7 @@ async def referral_cascade(
     if not 1 <= max_depth <= referrals.MAX_CASCADE_DEPTH:
         raise BadUserInputError(f"`maxDepth` must be between 1 and {referrals.MAX_CASCADE_DEPTH}")
     found = await referrals.cascade(
-        info.context.db, mapping.TO_KIND[root.kind], str(root.id), max_depth=max_depth
+        info.context.db, mapping.TO_KIND[top.kind], str(top.id), max_depth=max_depth
     )
     if found is None:
         return None
