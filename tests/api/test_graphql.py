@@ -11,6 +11,7 @@ from growthgraph import seed
 from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
+from growthgraph.playground import DEFAULT_QUERY
 from tests.api.conftest import Api
 from tests.support import oracle
 
@@ -323,5 +324,8 @@ def test_playground_and_health(api: Api) -> None:
     page = api.client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "growthgraph playground" in page.text
+    # The query preloaded in the playground must be valid against the real schema.
+    body = api.gql(DEFAULT_QUERY)
+    assert "errors" not in body, body
     assert api.client.get("/healthz").json() == {"status": "ok"}
     assert api.client.get("/readyz").json() == {"status": "ready"}
