@@ -84,47 +84,36 @@ PLAYGROUND_ASSETS: Final[tuple[PlaygroundAsset, ...]] = (
 """Every file the playground page needs; nothing else is served."""
 
 DEFAULT_QUERY: Final = """\
-# Welcome to the growthgraph playground.
+# Welcome to the growthgraph playground. Press the play
+# button (or Ctrl-Enter) to run; Ctrl-Space completes
+# fields, and the Docs pane on the left has every
+# field's definition.
 #
-# This document holds two queries. Run one with the
-# play button (or Ctrl-Enter) and pick TopReferrers or
-# ReferralCascade from its menu. Ctrl-Space completes
-# fields; the Docs pane on the left browses the schema.
-
-# Who drives the most growth? Ranks referrers by the
-# sign-ups they brought in, counting up to `degree`
-# referral hops away: degree 1 counts only the people
-# they referred directly, degree 2 also counts the
-# people those people referred.
-query TopReferrers {
+# Who drove the most second-degree sign-ups? Ranks
+# referrers by the users exactly `degree` REFERRED hops
+# below them: degree 1 = their direct referrals,
+# degree 2 = the referrals of their referrals.
+# Then: how big and deep did the leading influencer's
+# cascade grow, and where does one user's attribution
+# lead?
+query GrowthAtAGlance {
   topReferrers(degree: 2, limit: 10) {
+    signUps
     referrer {
       id
       kind
-      # A referrer is an influencer, a partner or a
-      # user: an inline fragment picks each kind's
-      # display field.
-      ... on Influencer { handle }
+      # A referrer is an influencer, a partner or a user.
+      ... on Influencer { handle platform }
       ... on Partner { name }
       ... on User { name }
     }
-    signUps
   }
-}
-
-# How far did one referrer's reach spread? Follows every
-# referral chain that starts at the root: the total
-# sign-ups, the deepest level reached, and the sign-ups
-# found at each depth.
-query ReferralCascade {
-  referralCascade(root: {kind: INFLUENCER, id: "inf-1"}) {
+  referralCascade(root: {kind: INFLUENCER, id: "inf-1"}, maxDepth: 10) {
     total
     depth
-    levels {
-      depth
-      signUps
-    }
+    levels { depth signUps }
   }
+  attributionPath(userId: "u-000500") { id kind }
 }
 """
 """The query preloaded into the editor on a first visit."""

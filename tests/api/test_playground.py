@@ -146,7 +146,10 @@ def test_page_preloads_the_default_query_and_points_at_the_endpoint(
     assert decoded["endpoint"] == "/graphql"
     assert decoded["defaultQuery"] == DEFAULT_QUERY
     assert "topReferrers(degree: 2, limit: 10)" in decoded["defaultQuery"]
-    assert 'referralCascade(root: {kind: INFLUENCER, id: \\"inf-1\\"})' in config.group(1)
+    assert (
+        'referralCascade(root: {kind: INFLUENCER, id: \\"inf-1\\"}, maxDepth: 10)'
+        in config.group(1)
+    )
 
 
 def test_post_query_works(base_url: str) -> None:

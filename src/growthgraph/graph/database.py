@@ -42,6 +42,8 @@ class Database:
             max_connection_pool_size=pool_size,
             connection_acquisition_timeout=timeout_s,
             connection_timeout=min(timeout_s, 5.0),
+            # Informational notices ("constraint already exists") are noise in the logs.
+            notifications_min_severity="WARNING",
         )
         return cls(driver, database=database, timeout_s=timeout_s)
 
