@@ -45,7 +45,7 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
-	$(BIN)/pyright
+	$(BIN)/pyright --project pyproject.toml
 
 schema: setup  ## write schema.graphql from the code
 	$(BIN)/growthgraph export-schema --output schema.graphql

@@ -1,0 +1,1 @@
+"""Groups of root fields, one module per domain; ``api`` merges them into Query and Mutation."""
