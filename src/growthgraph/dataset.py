@@ -1,7 +1,8 @@
 """Plain, validated-by-construction rows for bulk loading (demo data, data sets, tests).
 
 These rows carry no driver types: ``graph.bulk`` turns them into batched ``UNWIND`` writes.
-Users must be ordered so that every referrer appears before the users it referred.
+Users must be ordered so that every referrer appears before the users it referred. The graph
+these rows make is described in docs/model.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class InfluencerRow:
     platform: str
     followers: int
     engagement_rate: float
+    cost_cents: int | None = None  # what the deal cost, for cost per acquisition
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class PartnerRow:
     id: str
     name: str
     kind: PartnerKindName
+    cost_cents: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,41 @@ class UserRow:
     referrer_id: str | None = None
     channel: str | None = None
     campaign_id: str | None = None
+    ip_hash: str | None = None  # already keyed-hashed; raw values are never stored
+    device_hash: str | None = None
+    invite_id: str | None = None  # the invite this sign-up accepted, if any
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRow:
+    """An invitation sent by a referrer (``referrer_kind``/``referrer_id``) at ``at``."""
+
+    id: str
+    referrer_kind: ReferrerKindName
+    referrer_id: str
+    at: datetime  # timezone-aware
+    channel: str | None = None
+    campaign_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionRow:
+    """A paying event of a user."""
+
+    id: str
+    user_id: str
+    at: datetime  # timezone-aware
+    revenue_cents: int
+    plan: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRow:
+    """A social tie between two users; undirected, stored once (smaller id first)."""
+
+    a: str
+    b: str
+    at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -67,3 +105,6 @@ class Dataset:
     partners: list[PartnerRow] = field(default_factory=list[PartnerRow])
     campaigns: list[CampaignRow] = field(default_factory=list[CampaignRow])
     users: list[UserRow] = field(default_factory=list[UserRow])
+    invites: list[InviteRow] = field(default_factory=list[InviteRow])
+    conversions: list[ConversionRow] = field(default_factory=list[ConversionRow])
+    connections: list[ConnectionRow] = field(default_factory=list[ConnectionRow])

@@ -40,6 +40,36 @@ MERGE_REFERRALS: dict[str, LiteralString] = {
     "INFLUENCER": _REFERRAL_TEMPLATE.replace("$LABEL", "Influencer"),
     "PARTNER": _REFERRAL_TEMPLATE.replace("$LABEL", "Partner"),
 }
+_INVITE_TEMPLATE: LiteralString = """
+UNWIND $rows AS row
+MATCH (ref:$LABEL {id: row.referrerId})
+MERGE (i:Invite {id: row.id}) ON CREATE SET i += row.props
+MERGE (ref)-[:SENT]->(i)
+"""
+MERGE_INVITES: dict[str, LiteralString] = {
+    "USER": _INVITE_TEMPLATE.replace("$LABEL", "User"),
+    "INFLUENCER": _INVITE_TEMPLATE.replace("$LABEL", "Influencer"),
+    "PARTNER": _INVITE_TEMPLATE.replace("$LABEL", "Partner"),
+}
+MERGE_ACCEPTED: LiteralString = """
+UNWIND $rows AS row
+MATCH (i:Invite {id: row.inviteId})
+MATCH (u:User {id: row.id})
+MERGE (i)-[:ACCEPTED]->(u)
+"""
+MERGE_CONVERSIONS: LiteralString = """
+UNWIND $rows AS row
+MATCH (u:User {id: row.userId})
+MERGE (c:Conversion {id: row.id}) ON CREATE SET c += row.props
+MERGE (u)-[:CONVERTED]->(c)
+"""
+# Stored once, from the smaller id to the larger; the caller orders each pair.
+MERGE_CONNECTIONS: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:User {id: row.a})
+MATCH (b:User {id: row.b})
+MERGE (a)-[r:CONNECTED_TO]->(b) ON CREATE SET r.at = row.at
+"""
 IS_EMPTY: LiteralString = (
     "MATCH (n) WHERE n:User OR n:Influencer OR n:Partner RETURN count(n) = 0 AS empty LIMIT 1"
 )
@@ -65,6 +95,8 @@ def _user_props(row: UserRow) -> dict[str, Any]:
             "plan": row.plan,
             "channel": row.channel,
             "campaignId": row.campaign_id,
+            "ipHash": row.ip_hash,
+            "deviceHash": row.device_hash,
         }
     )
 
@@ -104,10 +136,15 @@ async def load_dataset(
             "platform": r.platform,
             "followers": r.followers,
             "engagementRate": r.engagement_rate,
+            "costCents": r.cost_cents,
         }
         for r in data.influencers
     ]
-    partners = [{"id": r.id, "name": r.name, "kind": r.kind} for r in data.partners]
+    influencers = [_drop_nulls(r) for r in influencers]
+    partners = [
+        _drop_nulls({"id": r.id, "name": r.name, "kind": r.kind, "costCents": r.cost_cents})
+        for r in data.partners
+    ]
     campaigns = [
         _drop_nulls(
             {
@@ -137,6 +174,40 @@ async def load_dataset(
             if u.referrer_kind == kind and u.referrer_id is not None
         ]
         await _load(db, query, edges, batch_size, progress)
+    await _load_events(db, data, batch_size, progress)
+
+
+async def _load_events(db: Database, data: Dataset, batch: int, progress: Progress | None) -> None:
+    for kind, query in MERGE_INVITES.items():
+        invites = [
+            {
+                "id": i.id,
+                "referrerId": i.referrer_id,
+                "props": _drop_nulls(
+                    {"id": i.id, "at": i.at, "channel": i.channel, "campaignId": i.campaign_id}
+                ),
+            }
+            for i in data.invites
+            if i.referrer_kind == kind
+        ]
+        await _load(db, query, invites, batch, progress)
+    accepted = [{"id": u.id, "inviteId": u.invite_id} for u in data.users if u.invite_id]
+    await _load(db, MERGE_ACCEPTED, accepted, batch, progress)
+    conversions = [
+        {
+            "id": c.id,
+            "userId": c.user_id,
+            "props": _drop_nulls(
+                {"id": c.id, "at": c.at, "revenueCents": c.revenue_cents, "plan": c.plan}
+            ),
+        }
+        for c in data.conversions
+    ]
+    await _load(db, MERGE_CONVERSIONS, conversions, batch, progress)
+    connections = [
+        {"a": min(c.a, c.b), "b": max(c.a, c.b), "at": c.at} for c in data.connections if c.a != c.b
+    ]
+    await _load(db, MERGE_CONNECTIONS, connections, batch, progress)
 
 
 async def is_empty(db: Database) -> bool:

@@ -1,0 +1,51 @@
+"""The bulk loader writes every kind of row, and a second run changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from growthgraph.dataset import ConnectionRow, ConversionRow, Dataset, InviteRow
+from growthgraph.graph import bulk
+from growthgraph.graph.database import Database
+from growthgraph.graph.maintenance import snapshot
+from tests.support.handmade import at, handmade
+
+
+def _with_events() -> Dataset:
+    data = handmade()
+    data.invites += [
+        InviteRow("i1", "USER", "x", at(9), channel="email"),
+        InviteRow("i2", "INFLUENCER", "inf-b", at(19), campaign_id="c1"),
+        InviteRow("i3", "PARTNER", "p1", at(9)),
+    ]
+    # ux1 (referred by user x) accepted i1.
+    data.users[:] = [
+        replace(u, invite_id="i1", ip_hash="h1") if u.id == "ux1" else u for u in data.users
+    ]
+    data.conversions += [
+        ConversionRow("cv1", "ux1", at(40), 4_900, "pro"),
+        ConversionRow("cv2", "c3", at(41), 990),
+    ]
+    data.connections += [
+        ConnectionRow("ux2", "ux1", at(50)),  # stored as ux1 -> ux2
+        ConnectionRow("c1", "c2"),
+        ConnectionRow("o1", "o1"),  # a self-loop is dropped
+    ]
+    return data
+
+
+async def test_loads_every_kind_and_reruns_change_nothing(clean_db: Database) -> None:
+    data = _with_events()
+    await bulk.load_dataset(clean_db, data, batch_size=3)
+    first = await snapshot(clean_db)
+    rels = [r for r in first if "'type'" in r]
+    assert sum("'SENT'" in r for r in rels) == 3
+    assert sum("'ACCEPTED'" in r for r in rels) == 1
+    assert sum("'CONVERTED'" in r for r in rels) == 2
+    connected = [r for r in rels if "'CONNECTED_TO'" in r]
+    assert len(connected) == 2
+    assert any("('fromId', 'ux1')" in r and "('toId', 'ux2')" in r for r in connected)
+    assert sum("'REFERRED'" in r for r in rels) == sum(1 for u in data.users if u.referrer_id)
+    assert any("'ipHash': 'h1'" in r for r in first)
+    await bulk.load_dataset(clean_db, data, batch_size=5)
+    assert await snapshot(clean_db) == first
