@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from growthgraph.resolvers import network, structure
+from growthgraph.resolvers import fraud, network, structure
+from growthgraph.schema.fraud import FraudReport
 from growthgraph.schema.network import ConnectUsersResult, PersonYouMayKnow
 from growthgraph.schema.structure import (
     Community,
@@ -25,6 +26,15 @@ class NetworkQuery:
         "connections (most first), then by Adamic-Adar index (highest first), then by user id. "
         "Each suggestion lists its shared connections as evidence. Null if the user does not "
         "exist; empty if the user has no friends of friends.",
+    )
+    fraud_signals: FraudReport | None = strawberry.field(
+        resolver=fraud.fraud_signals,
+        description="Fraud signals over the downline under one referrer (users up to "
+        "`maxDepth` REFERRED hops below it), each with its evidence and a score: clusters of "
+        "users sharing IP or device hashes, velocity bursts of direct sign-ups under one "
+        "referrer, referral caps exceeded per period, and near-duplicate identities. Each "
+        "list holds at most `limit` entries and each entry at most 100 users. Null if the "
+        "referrer does not exist.",
     )
     network_summary: NetworkSummary = strawberry.field(
         resolver=structure.network_summary,
