@@ -23,14 +23,15 @@ from strawberry.types import ExecutionContext
 from growthgraph.config import Settings
 from growthgraph.errors import GrowthGraphError
 from growthgraph.roots.core import CoreMutation, CoreQuery
+from growthgraph.roots.network import NetworkMutation, NetworkQuery
 
 log = logging.getLogger("growthgraph.errors")
 
 CACHE_SIZE = 1024
 
 # Each domain contributes a root type; add new ones here.
-QUERY_ROOTS: tuple[type, ...] = (CoreQuery,)
-MUTATION_ROOTS: tuple[type, ...] = (CoreMutation,)
+QUERY_ROOTS: tuple[type, ...] = (CoreQuery, NetworkQuery)
+MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, NetworkMutation)
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     max_tokens: int = Field(
         default=2_000, ge=50, le=100_000, validation_alias="GROWTHGRAPH_MAX_TOKENS"
     )
+    inactive_days: int = Field(
+        default=30, ge=1, le=3650, validation_alias="GROWTHGRAPH_INACTIVE_DAYS"
+    )
+    analysis_batch_size: int = Field(
+        default=5_000, ge=100, le=100_000, validation_alias="GROWTHGRAPH_ANALYSIS_BATCH"
+    )
     playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
     playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
 
