@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import strawberry
 
-from growthgraph.resolvers import analytics_events, analytics_growth
+from growthgraph.resolvers import analytics_events, analytics_growth, analytics_sources
 from growthgraph.schema.analytics_events import RecordConversionResult, RecordInviteResult
 from growthgraph.schema.analytics_growth import CascadeGeneration, Growth, ViralCoefficient
+from growthgraph.schema.analytics_sources import (
+    CascadeStructure,
+    GrowingCascade,
+    SourcePerformance,
+)
 
 
 @strawberry.type(description="Growth analytics. Every definition is in the field descriptions.")
@@ -32,6 +37,24 @@ class AnalyticsQuery:
         description="Sign-ups in [from, to) per UTC day, ISO week or month, split by "
         "acquisition source (organic, user referral, influencer, partner) and by campaign, with "
         "the share of network-driven growth. At most 1000 buckets.",
+    )
+    source_performance: list[SourcePerformance] = strawberry.field(
+        resolver=analytics_sources.source_performance,
+        description="Leaderboard of influencers or partners: direct sign-ups, the whole "
+        "downline and sign-ups by depth, conversion rate, revenue directly and through the "
+        "network, cost per acquisition when the cost is known, and reach next to engagement "
+        "rate. Sorted by `sortBy`, ties by id; at most `limit` (1 to 100) sources.",
+    )
+    cascade_structure: CascadeStructure | None = strawberry.field(
+        resolver=analytics_sources.cascade_structure,
+        description="Size, depth, breadth per level and structural virality of the referral "
+        "tree under a root. Null if the root does not exist.",
+    )
+    largest_cascades: list[GrowingCascade] = strawberry.field(
+        resolver=analytics_sources.largest_cascades,
+        description="The cascades (trees under a root that has no referrer) with the most "
+        "members who signed up in [from, to), most first; ties by root id, then kind. At most "
+        "`limit` (1 to 100).",
     )
 
 
