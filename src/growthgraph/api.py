@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from growthgraph.config import Settings
 from growthgraph.errors import GrowthGraphError
+from growthgraph.roots.analytics import AnalyticsMutation, AnalyticsQuery
 from growthgraph.roots.core import CoreMutation, CoreQuery
 from growthgraph.roots.network import NetworkMutation, NetworkQuery
 
@@ -30,8 +31,8 @@ log = logging.getLogger("growthgraph.errors")
 CACHE_SIZE = 1024
 
 # Each domain contributes a root type; add new ones here.
-QUERY_ROOTS: tuple[type, ...] = (CoreQuery, NetworkQuery)
-MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, NetworkMutation)
+QUERY_ROOTS: tuple[type, ...] = (CoreQuery, AnalyticsQuery, NetworkQuery)
+MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, AnalyticsMutation, NetworkMutation)
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Passwords that ship in examples: fine on a laptop, refused in production.
 PLACEHOLDER_PASSWORDS = frozenset({"growthgraph-dev", "password", "neo4j", "changeme"})
+PLACEHOLDER_HASH_SECRETS = frozenset({"growthgraph-dev-hash-secret", "changeme", "secret"})
 
 
 class Environment(StrEnum):
@@ -70,6 +71,10 @@ class Settings(BaseSettings):
     analysis_batch_size: int = Field(
         default=5_000, ge=100, le=100_000, validation_alias="GROWTHGRAPH_ANALYSIS_BATCH"
     )
+    hash_secret: SecretStr = Field(
+        default=SecretStr("growthgraph-dev-hash-secret"),
+        validation_alias="GROWTHGRAPH_HASH_SECRET",
+    )
     playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
     playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
 
@@ -82,4 +87,11 @@ class Settings(BaseSettings):
             and self.neo4j_password.get_secret_value() in PLACEHOLDER_PASSWORDS
         ):
             raise ValueError("NEO4J_PASSWORD is a placeholder; set a real secret in production")
+        if (
+            self.env is Environment.PRODUCTION
+            and self.hash_secret.get_secret_value() in PLACEHOLDER_HASH_SECRETS
+        ):
+            raise ValueError(
+                "GROWTHGRAPH_HASH_SECRET is a placeholder; set a real secret in production"
+            )
         return self

@@ -13,13 +13,12 @@ from growthgraph.graph import network
 from growthgraph.resolvers import mapping
 from growthgraph.resolvers.context import Context
 from growthgraph.schema.enums import ErrorCode
-from growthgraph.schema.errors import FieldProblem, InvalidInputError
+from growthgraph.schema.errors import FieldProblem, InvalidInputError, UnknownUserError
 from growthgraph.schema.network import (
     ConnectUsersResult,
     ConnectUsersSuccess,
     PersonYouMayKnow,
     SelfConnectionError,
-    UnknownUserError,
 )
 from growthgraph.validation import check_aware, check_id
 

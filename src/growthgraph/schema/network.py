@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from growthgraph.schema.errors import Error, InvalidInputError
+from growthgraph.schema.errors import Error, InvalidInputError, UnknownUserError
 from growthgraph.schema.types import User
 
 
@@ -39,11 +39,6 @@ class ConnectUsersSuccess:
         description="False when the two users were already connected; the stored connection "
         "is then returned unchanged."
     )
-
-
-@strawberry.type(description="One or more of the named users do not exist.")
-class UnknownUserError(Error):
-    ids: list[strawberry.ID] = strawberry.field(description="The ids that name no user.")
 
 
 @strawberry.type(description="A user cannot be connected to themselves.")
