@@ -3,13 +3,12 @@ Extensions are passed as factories so each request gets fresh instances."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -18,13 +17,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from growthgraph.config import Settings
-from growthgraph.errors import GrowthGraphError
+from growthgraph.extensions import OperationMetrics, code_errors
+from growthgraph.observability import Metrics
 from growthgraph.roots.core import CoreMutation, CoreQuery
-
-log = logging.getLogger("growthgraph.errors")
 
 CACHE_SIZE = 1024
 
@@ -33,29 +32,50 @@ QUERY_ROOTS: tuple[type, ...] = (CoreQuery,)
 MUTATION_ROOTS: tuple[type, ...] = (CoreMutation,)
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected exceptions; keep GraphQL's own errors and ours, which carry a code."""
-    original = error.original_error
-    if original is None or isinstance(original, GrowthGraphError):
-        return False
-    log.error("unexpected error at %s", error.path, exc_info=original)
-    return True
-
-
-def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    return [
+def extensions(
+    settings: Settings, metrics: Metrics | None = None
+) -> list[Callable[[], SchemaExtension]]:
+    factories: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
     ]
+    if metrics is not None:
+        factories.append(lambda: OperationMetrics(metrics))
+    return factories
 
 
 class GrowthGraphSchema(strawberry.Schema):
     """Errors a client caused (invalid documents, refused arguments) are answers, not incidents:
-    they are not logged. Unexpected ones are logged once, by ``should_mask``."""
+    they are not logged. Unexpected ones are masked and logged once, by ``code_errors``, on every
+    path out of ``execute`` (including errors raised inside other extensions)."""
+
+    metrics: Metrics | None = None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        if result.errors:
+            result.errors = code_errors(result.errors, self.metrics)
+        return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -63,9 +83,11 @@ class GrowthGraphSchema(strawberry.Schema):
         return None
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    return GrowthGraphSchema(
+def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawberry.Schema:
+    schema = GrowthGraphSchema(
         query=merge_types("Query", QUERY_ROOTS),
         mutation=merge_types("Mutation", MUTATION_ROOTS),
-        extensions=extensions(settings),
+        extensions=extensions(settings, metrics),
     )
+    schema.metrics = metrics
+    return schema

@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     max_tokens: int = Field(
         default=2_000, ge=50, le=100_000, validation_alias="GROWTHGRAPH_MAX_TOKENS"
     )
+    # Fail fast when Neo4j is down: connect, pool-acquisition and transient-retry budgets.
+    neo4j_connect_timeout_s: float = Field(
+        default=2.0, gt=0, le=60, validation_alias="GROWTHGRAPH_NEO4J_CONNECT_TIMEOUT"
+    )
+    neo4j_acquire_timeout_s: float = Field(
+        default=5.0, gt=0, le=120, validation_alias="GROWTHGRAPH_NEO4J_ACQUIRE_TIMEOUT"
+    )
+    neo4j_retry_time_s: float = Field(
+        default=1.0, ge=0, le=120, validation_alias="GROWTHGRAPH_NEO4J_RETRY_TIME"
+    )
+    metrics: bool = Field(default=True, validation_alias="GROWTHGRAPH_METRICS")
     playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
     playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
 

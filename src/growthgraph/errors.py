@@ -35,3 +35,9 @@ class ServiceUnavailableError(GrowthGraphError):
     """The database cannot be reached right now; retrying later may succeed."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+class QueryTimeoutError(GrowthGraphError):
+    """The query ran past the Neo4j transaction timeout or the per-request timeout."""
+
+    code = "QUERY_TIMEOUT"
