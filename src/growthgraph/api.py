@@ -3,12 +3,14 @@ Extensions are passed as factories so each request gets fresh instances."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -16,11 +18,14 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from growthgraph.config import Settings
+from growthgraph.cost import CostLimiter
+from growthgraph.errors import RequestTimeoutError
 from growthgraph.extensions import OperationMetrics, code_errors
 from growthgraph.observability import Metrics
 from growthgraph.roots.core import CoreMutation, CoreQuery
@@ -41,7 +46,10 @@ def extensions(
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: CostLimiter(settings.max_cost, settings.default_page_size),
     ]
+    if not settings.introspection_enabled:
+        factories.append(DisableIntrospection)
     if metrics is not None:
         factories.append(lambda: OperationMetrics(metrics))
     return factories
@@ -53,6 +61,7 @@ class GrowthGraphSchema(strawberry.Schema):
     path out of ``execute`` (including errors raised inside other extensions)."""
 
     metrics: Metrics | None = None
+    request_timeout_s: float | None = None
 
     async def execute(
         self,
@@ -64,15 +73,25 @@ class GrowthGraphSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        result = await super().execute(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            allowed_operation_types,
-            operation_extensions,
-        )
+        try:
+            async with asyncio.timeout(self.request_timeout_s):
+                result = await super().execute(
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
+        except TimeoutError:
+            timeout = RequestTimeoutError(
+                f"The request ran longer than {self.request_timeout_s} s and was stopped"
+            )
+            result = ExecutionResult(
+                data=None,
+                errors=[GraphQLError(timeout.message, extensions=timeout.extensions)],
+            )
         if result.errors:
             result.errors = code_errors(result.errors, self.metrics)
         return result
@@ -88,6 +107,9 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawber
         query=merge_types("Query", QUERY_ROOTS),
         mutation=merge_types("Mutation", MUTATION_ROOTS),
         extensions=extensions(settings, metrics),
+        # Suggestions ("did you mean ...?") would let a caller map a hidden schema field by field.
+        config=StrawberryConfig(disable_field_suggestions=True),
     )
     schema.metrics = metrics
+    schema.request_timeout_s = settings.request_timeout_s
     return schema

@@ -20,6 +20,7 @@ from growthgraph.config import Settings
 from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
+from growthgraph.guards import GuardMiddleware
 from growthgraph.observability import Metrics, RequestContextMiddleware
 from growthgraph.playground import PlaygroundGraphQL, playground_assets_dir, playground_routes
 from growthgraph.resolvers.context import Context
@@ -124,5 +125,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         routes.append(Route("/metrics", metrics_endpoint))
     if settings.playground:
         routes += playground_routes(playground_assets_dir(settings.playground_dir))
-    middleware = [Middleware(RequestContextMiddleware, metrics=metrics)]
+    middleware = [
+        Middleware(RequestContextMiddleware, metrics=metrics),
+        Middleware(
+            GuardMiddleware,
+            max_body_bytes=settings.max_body_bytes,
+            rate_limit_per_minute=settings.rate_limit_per_minute,
+        ),
+    ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -64,6 +64,21 @@ class Settings(BaseSettings):
     max_tokens: int = Field(
         default=2_000, ge=50, le=100_000, validation_alias="GROWTHGRAPH_MAX_TOKENS"
     )
+    max_cost: int = Field(
+        default=20_000, ge=1, le=10_000_000, validation_alias="GROWTHGRAPH_MAX_COST"
+    )
+    max_body_bytes: int = Field(
+        default=65_536, ge=1_024, le=64 * 1024 * 1024, validation_alias="GROWTHGRAPH_MAX_BODY_BYTES"
+    )
+    request_timeout_s: float = Field(
+        default=30.0, gt=0, le=3_600, validation_alias="GROWTHGRAPH_REQUEST_TIMEOUT"
+    )
+    # Per client (API key, else address) requests per minute; 0 turns the limit off.
+    rate_limit_per_minute: int = Field(
+        default=1_200, ge=0, le=1_000_000, validation_alias="GROWTHGRAPH_RATE_LIMIT"
+    )
+    # Unset: on in development, off in production.
+    introspection: bool | None = Field(default=None, validation_alias="GROWTHGRAPH_INTROSPECTION")
     # Fail fast when Neo4j is down: connect, pool-acquisition and transient-retry budgets.
     neo4j_connect_timeout_s: float = Field(
         default=2.0, gt=0, le=60, validation_alias="GROWTHGRAPH_NEO4J_CONNECT_TIMEOUT"
@@ -77,6 +92,12 @@ class Settings(BaseSettings):
     metrics: bool = Field(default=True, validation_alias="GROWTHGRAPH_METRICS")
     playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
     playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.env is not Environment.PRODUCTION
 
     @model_validator(mode="after")
     def _check(self) -> Self:

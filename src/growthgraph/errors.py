@@ -41,3 +41,13 @@ class QueryTimeoutError(GrowthGraphError):
     """The query ran past the Neo4j transaction timeout or the per-request timeout."""
 
     code = "QUERY_TIMEOUT"
+
+
+class QueryTooComplexError(GrowthGraphError):
+    """The document's estimated cost exceeds the configured budget; nothing was run."""
+
+    code = "QUERY_TOO_COMPLEX"
+
+
+class RequestTimeoutError(QueryTimeoutError):
+    """The whole request ran past the per-request timeout."""

@@ -30,6 +30,7 @@ LIMIT_CODES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"aliases found\. Allowed"), "TOO_MANY_ALIASES"),
     (re.compile(r"Document contains more than \d+ tokens"), "QUERY_TOO_LARGE"),
     (re.compile(r"nested too deeply"), "QUERY_TOO_DEEP"),
+    (re.compile(r"introspection has been disabled"), "INTROSPECTION_DISABLED"),
 )
 
 

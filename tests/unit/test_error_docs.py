@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from growthgraph import errors, extensions
+from growthgraph import errors, extensions, guards
 from growthgraph.schema.enums import ErrorCode
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
@@ -30,5 +30,6 @@ def test_every_code_is_documented() -> None:
     codes = raised_codes() | {e.value for e in ErrorCode}
     codes |= {extensions.INTERNAL, extensions.PARSE_FAILED, extensions.VALIDATION_FAILED}
     codes |= {code for _, code in extensions.LIMIT_CODES}
+    codes |= {guards.RATE_LIMITED, guards.TOO_LARGE}
     assert codes - documented() == set()
     assert len(codes) >= 16  # the set this page started with
