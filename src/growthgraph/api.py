@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from growthgraph.access import AccessControl
 from growthgraph.config import Settings
 from growthgraph.cost import CostLimiter
 from growthgraph.errors import RequestTimeoutError
@@ -47,6 +48,7 @@ def extensions(
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: CostLimiter(settings.max_cost, settings.default_page_size),
+        lambda: AccessControl(settings.public_aggregates),
     ]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)

@@ -10,11 +10,13 @@ from contextlib import asynccontextmanager
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.websockets import WebSocket
 
+from growthgraph.access import AuthMiddleware, parse_keys
 from growthgraph.api import build_schema
 from growthgraph.config import Settings
 from growthgraph.errors import ServiceUnavailableError
@@ -128,9 +130,20 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
     middleware = [
         Middleware(RequestContextMiddleware, metrics=metrics),
         Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        ),
+        Middleware(
             GuardMiddleware,
             max_body_bytes=settings.max_body_bytes,
             rate_limit_per_minute=settings.rate_limit_per_minute,
+        ),
+        Middleware(
+            AuthMiddleware, keys=parse_keys(settings.api_keys), required=settings.auth_required
         ),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     )
     # Unset: on in development, off in production.
     introspection: bool | None = Field(default=None, validation_alias="GROWTHGRAPH_INTROSPECTION")
+    # Access: "role:sha256-hex" pairs, comma-separated (roles: analyst, writer, admin).
+    api_keys: str = Field(default="", validation_alias="GROWTHGRAPH_API_KEYS")
+    public_aggregates: bool = Field(default=False, validation_alias="GROWTHGRAPH_PUBLIC_AGGREGATES")
+    # Browser origins allowed by CORS, comma-separated; empty: no cross-origin access.
+    cors_origins: str = Field(default="", validation_alias="GROWTHGRAPH_CORS_ORIGINS")
     # Fail fast when Neo4j is down: connect, pool-acquisition and transient-retry budgets.
     neo4j_connect_timeout_s: float = Field(
         default=2.0, gt=0, le=60, validation_alias="GROWTHGRAPH_NEO4J_CONNECT_TIMEOUT"
@@ -94,6 +99,15 @@ class Settings(BaseSettings):
     playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
 
     @property
+    def auth_required(self) -> bool:
+        """Keys are checked when any is configured, and always in production."""
+        return bool(self.api_keys.strip()) or self.env is Environment.PRODUCTION
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
@@ -101,6 +115,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        from growthgraph.access import parse_keys
+
+        parse_keys(self.api_keys)  # refuse a malformed key list at start-up
         if self.default_page_size > self.max_page_size:
             raise ValueError("GROWTHGRAPH_PAGE_SIZE must not exceed GROWTHGRAPH_MAX_PAGE_SIZE")
         if (

@@ -51,3 +51,15 @@ class QueryTooComplexError(GrowthGraphError):
 
 class RequestTimeoutError(QueryTimeoutError):
     """The whole request ran past the per-request timeout."""
+
+
+class UnauthenticatedError(GrowthGraphError):
+    """No API key, or one that matches no configured key, for something that needs one."""
+
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(GrowthGraphError):
+    """The API key's role may not do this."""
+
+    code = "FORBIDDEN"
