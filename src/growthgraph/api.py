@@ -3,13 +3,14 @@ Extensions are passed as factories so each request gets fresh instances."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaskErrors,
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -17,16 +18,20 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from growthgraph.access import AccessControl
 from growthgraph.config import Settings
-from growthgraph.errors import GrowthGraphError
+from growthgraph.cost import CostLimiter
+from growthgraph.errors import RequestTimeoutError
+from growthgraph.extensions import OperationMetrics, code_errors
+from growthgraph.observability import Metrics
 from growthgraph.roots.analytics import AnalyticsMutation, AnalyticsQuery
 from growthgraph.roots.core import CoreMutation, CoreQuery
 from growthgraph.roots.network import NetworkMutation, NetworkQuery
-
-log = logging.getLogger("growthgraph.errors")
 
 CACHE_SIZE = 1024
 
@@ -35,29 +40,65 @@ QUERY_ROOTS: tuple[type, ...] = (CoreQuery, AnalyticsQuery, NetworkQuery)
 MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, AnalyticsMutation, NetworkMutation)
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected exceptions; keep GraphQL's own errors and ours, which carry a code."""
-    original = error.original_error
-    if original is None or isinstance(original, GrowthGraphError):
-        return False
-    log.error("unexpected error at %s", error.path, exc_info=original)
-    return True
-
-
-def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    return [
+def extensions(
+    settings: Settings, metrics: Metrics | None = None
+) -> list[Callable[[], SchemaExtension]]:
+    factories: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
+        lambda: CostLimiter(settings.max_cost, settings.default_page_size),
+        lambda: AccessControl(settings.public_aggregates),
     ]
+    if not settings.introspection_enabled:
+        factories.append(DisableIntrospection)
+    if metrics is not None:
+        factories.append(lambda: OperationMetrics(metrics))
+    return factories
 
 
 class GrowthGraphSchema(strawberry.Schema):
     """Errors a client caused (invalid documents, refused arguments) are answers, not incidents:
-    they are not logged. Unexpected ones are logged once, by ``should_mask``."""
+    they are not logged. Unexpected ones are masked and logged once, by ``code_errors``, on every
+    path out of ``execute`` (including errors raised inside other extensions)."""
+
+    metrics: Metrics | None = None
+    request_timeout_s: float | None = None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        try:
+            async with asyncio.timeout(self.request_timeout_s):
+                result = await super().execute(
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
+        except TimeoutError:
+            timeout = RequestTimeoutError(
+                f"The request ran longer than {self.request_timeout_s} s and was stopped"
+            )
+            result = ExecutionResult(
+                data=None,
+                errors=[GraphQLError(timeout.message, extensions=timeout.extensions)],
+            )
+        if result.errors:
+            result.errors = code_errors(result.errors, self.metrics)
+        return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -65,9 +106,14 @@ class GrowthGraphSchema(strawberry.Schema):
         return None
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    return GrowthGraphSchema(
+def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawberry.Schema:
+    schema = GrowthGraphSchema(
         query=merge_types("Query", QUERY_ROOTS),
         mutation=merge_types("Mutation", MUTATION_ROOTS),
-        extensions=extensions(settings),
+        extensions=extensions(settings, metrics),
+        # Suggestions ("did you mean ...?") would let a caller map a hidden schema field by field.
+        config=StrawberryConfig(disable_field_suggestions=True),
     )
+    schema.metrics = metrics
+    schema.request_timeout_s = settings.request_timeout_s
+    return schema

@@ -7,17 +7,23 @@ import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.websockets import WebSocket
 
+from growthgraph.access import AuthMiddleware, parse_keys
 from growthgraph.api import build_schema
 from growthgraph.config import Settings
 from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
+from growthgraph.guards import GuardMiddleware
+from growthgraph.observability import Metrics, RequestContextMiddleware
 from growthgraph.playground import PlaygroundGraphQL, playground_assets_dir, playground_routes
 from growthgraph.resolvers.context import Context
 
@@ -29,9 +35,11 @@ STARTUP_ATTEMPTS = 30
 class GraphQLApp(PlaygroundGraphQL[Context, None]):
     """Strawberry's ASGI app with the self-hosted playground and our per-request context."""
 
-    def __init__(self, settings: Settings, db_ref: dict[str, Database]) -> None:
+    def __init__(
+        self, settings: Settings, db_ref: dict[str, Database], metrics: Metrics | None = None
+    ) -> None:
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, metrics),
             assets_dir=playground_assets_dir(settings.playground_dir),
             graphql_ide="graphiql" if settings.playground else None,
             allow_queries_via_get=True,
@@ -54,6 +62,9 @@ async def connect(settings: Settings) -> Database:
         database=settings.neo4j_database,
         timeout_s=settings.query_timeout_s,
         pool_size=settings.neo4j_pool_size,
+        connect_timeout_s=settings.neo4j_connect_timeout_s,
+        acquire_timeout_s=settings.neo4j_acquire_timeout_s,
+        retry_time_s=settings.neo4j_retry_time_s,
     )
     for attempt in range(1, STARTUP_ATTEMPTS + 1):
         try:
@@ -84,7 +95,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             if owned:
                 await db_ref["db"].close()
 
-    graphql = GraphQLApp(settings, db_ref)
+    metrics = Metrics() if settings.metrics else None
+    if metrics is not None:
+        metrics.watch(db_ref, settings.neo4j_pool_size)
+    graphql = GraphQLApp(settings, db_ref, metrics)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -96,6 +110,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    async def metrics_endpoint(request: Request) -> Response:
+        assert metrics is not None
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     async def root(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
@@ -105,6 +123,27 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
     ]
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics_endpoint))
     if settings.playground:
         routes += playground_routes(playground_assets_dir(settings.playground_dir))
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        Middleware(RequestContextMiddleware, metrics=metrics),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        ),
+        Middleware(
+            GuardMiddleware,
+            max_body_bytes=settings.max_body_bytes,
+            rate_limit_per_minute=settings.rate_limit_per_minute,
+        ),
+        Middleware(
+            AuthMiddleware, keys=parse_keys(settings.api_keys), required=settings.auth_required
+        ),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -96,11 +96,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from growthgraph.app import create_app
+    from growthgraph.observability import configure_logging
 
     settings = _settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     if settings.demo_data and settings.demo_users > 0:
         asyncio.run(
             _seed(settings, users=settings.demo_users, seed=settings.demo_seed, only_if_empty=True)
@@ -111,6 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep the JSON logging configured above
         loop="uvloop",
     )
 

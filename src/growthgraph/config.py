@@ -75,11 +75,60 @@ class Settings(BaseSettings):
         default=SecretStr("growthgraph-dev-hash-secret"),
         validation_alias="GROWTHGRAPH_HASH_SECRET",
     )
+    max_cost: int = Field(
+        default=20_000, ge=1, le=10_000_000, validation_alias="GROWTHGRAPH_MAX_COST"
+    )
+    max_body_bytes: int = Field(
+        default=65_536, ge=1_024, le=64 * 1024 * 1024, validation_alias="GROWTHGRAPH_MAX_BODY_BYTES"
+    )
+    request_timeout_s: float = Field(
+        default=30.0, gt=0, le=3_600, validation_alias="GROWTHGRAPH_REQUEST_TIMEOUT"
+    )
+    # Per client (API key, else address) requests per minute; 0 turns the limit off.
+    rate_limit_per_minute: int = Field(
+        default=1_200, ge=0, le=1_000_000, validation_alias="GROWTHGRAPH_RATE_LIMIT"
+    )
+    # Unset: on in development, off in production.
+    introspection: bool | None = Field(default=None, validation_alias="GROWTHGRAPH_INTROSPECTION")
+    # Access: "role:sha256-hex" pairs, comma-separated (roles: analyst, writer, admin).
+    api_keys: str = Field(default="", validation_alias="GROWTHGRAPH_API_KEYS")
+    public_aggregates: bool = Field(default=False, validation_alias="GROWTHGRAPH_PUBLIC_AGGREGATES")
+    # Browser origins allowed by CORS, comma-separated; empty: no cross-origin access.
+    cors_origins: str = Field(default="", validation_alias="GROWTHGRAPH_CORS_ORIGINS")
+    # Fail fast when Neo4j is down: connect, pool-acquisition and transient-retry budgets.
+    neo4j_connect_timeout_s: float = Field(
+        default=2.0, gt=0, le=60, validation_alias="GROWTHGRAPH_NEO4J_CONNECT_TIMEOUT"
+    )
+    neo4j_acquire_timeout_s: float = Field(
+        default=5.0, gt=0, le=120, validation_alias="GROWTHGRAPH_NEO4J_ACQUIRE_TIMEOUT"
+    )
+    neo4j_retry_time_s: float = Field(
+        default=1.0, ge=0, le=120, validation_alias="GROWTHGRAPH_NEO4J_RETRY_TIME"
+    )
+    metrics: bool = Field(default=True, validation_alias="GROWTHGRAPH_METRICS")
     playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
     playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
 
+    @property
+    def auth_required(self) -> bool:
+        """Keys are checked when any is configured, and always in production."""
+        return bool(self.api_keys.strip()) or self.env is Environment.PRODUCTION
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.env is not Environment.PRODUCTION
+
     @model_validator(mode="after")
     def _check(self) -> Self:
+        from growthgraph.access import parse_keys
+
+        parse_keys(self.api_keys)  # refuse a malformed key list at start-up
         if self.default_page_size > self.max_page_size:
             raise ValueError("GROWTHGRAPH_PAGE_SIZE must not exceed GROWTHGRAPH_MAX_PAGE_SIZE")
         if (

@@ -35,3 +35,31 @@ class ServiceUnavailableError(GrowthGraphError):
     """The database cannot be reached right now; retrying later may succeed."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+class QueryTimeoutError(GrowthGraphError):
+    """The query ran past the Neo4j transaction timeout or the per-request timeout."""
+
+    code = "QUERY_TIMEOUT"
+
+
+class QueryTooComplexError(GrowthGraphError):
+    """The document's estimated cost exceeds the configured budget; nothing was run."""
+
+    code = "QUERY_TOO_COMPLEX"
+
+
+class RequestTimeoutError(QueryTimeoutError):
+    """The whole request ran past the per-request timeout."""
+
+
+class UnauthenticatedError(GrowthGraphError):
+    """No API key, or one that matches no configured key, for something that needs one."""
+
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(GrowthGraphError):
+    """The API key's role may not do this."""
+
+    code = "FORBIDDEN"

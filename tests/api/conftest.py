@@ -9,10 +9,19 @@ from typing import Any
 import httpx
 import pytest
 
+from growthgraph.access import hash_key
 from growthgraph.app import create_app
 from growthgraph.config import Settings
 from growthgraph.graph.database import Database
 from tests.support.server import serve
+
+ADMIN_KEY = "test-admin-key"
+WRITER_KEY = "test-writer-key"
+ANALYST_KEY = "test-analyst-key"
+API_KEYS = ",".join(
+    f"{role}:{hash_key(key)}"
+    for role, key in (("admin", ADMIN_KEY), ("writer", WRITER_KEY), ("analyst", ANALYST_KEY))
+)
 
 
 @dataclass
@@ -21,8 +30,18 @@ class Api:
     client: httpx.Client
     app_db: Any  # the app's own Database (lives in the server thread), for round-trip counts
 
-    def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = self.client.post("/graphql", json={"query": query, "variables": variables or {}})
+    def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = ADMIN_KEY
+    ) -> dict[str, Any]:
+        """POST a document; with the admin key unless ``key`` says otherwise (None: no key)."""
+        headers = {"X-API-Key": key} if key is not None else {}
+        self.client.headers.pop("X-API-Key", None)
+        try:
+            response = self.client.post(
+                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            )
+        finally:
+            self.client.headers["X-API-Key"] = ADMIN_KEY
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -41,6 +60,10 @@ class Api:
 
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> Iterator[Api]:
-    app = create_app(settings)
-    with serve(app, lifespan="on") as url, httpx.Client(base_url=url, timeout=60) as client:
+    app = create_app(settings.model_copy(update={"api_keys": API_KEYS}))
+    headers = {"X-API-Key": ADMIN_KEY}  # raw requests act as admin unless they say otherwise
+    with (
+        serve(app, lifespan="on") as url,
+        httpx.Client(base_url=url, timeout=60, headers=headers) as client,
+    ):
         yield Api(url=url, client=client, app_db=app.state.db)

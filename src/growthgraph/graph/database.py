@@ -7,9 +7,9 @@ from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, Query, RoutingControl
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from growthgraph.errors import ServiceUnavailableError
+from growthgraph.errors import QueryTimeoutError, ServiceUnavailableError
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -24,6 +24,8 @@ class Database:
         self._database = database
         self._timeout_s = timeout_s
         self.round_trips = 0
+        self.in_flight = 0  # statements and transactions running now (a /metrics gauge)
+        self.unavailable = 0  # round trips refused because Neo4j could not be reached
 
     @classmethod
     def connect(
@@ -35,13 +37,19 @@ class Database:
         database: str,
         timeout_s: float,
         pool_size: int = 50,
+        connect_timeout_s: float | None = None,
+        acquire_timeout_s: float | None = None,
+        retry_time_s: float | None = None,
     ) -> Database:
+        """Short connect/acquire/retry budgets make requests fail fast while Neo4j is down; the
+        driver reconnects by itself once it is back."""
         driver = AsyncGraphDatabase.driver(
             uri,
             auth=(user, password),
             max_connection_pool_size=pool_size,
-            connection_acquisition_timeout=timeout_s,
-            connection_timeout=min(timeout_s, 5.0),
+            connection_acquisition_timeout=acquire_timeout_s or timeout_s,
+            connection_timeout=connect_timeout_s or min(timeout_s, 5.0),
+            max_transaction_retry_time=30.0 if retry_time_s is None else retry_time_s,
             # Informational notices ("constraint already exists") are noise in the logs.
             notifications_min_severity="WARNING",
         )
@@ -67,11 +75,19 @@ class Database:
     async def write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
         """Run ``work`` in one managed write transaction (retried on transient errors)."""
         self.round_trips += 1
+        self.in_flight += 1
         try:
             async with self._driver.session(database=self._database) as session:
                 return await session.execute_write(work)
         except (ServiceUnavailable, SessionExpired) as exc:
+            self.unavailable += 1
             raise ServiceUnavailableError("Neo4j cannot be reached") from exc
+        except Neo4jError as exc:
+            if _timed_out(exc):
+                raise QueryTimeoutError("The query ran past the transaction timeout") from exc
+            raise
+        finally:
+            self.in_flight -= 1
 
     def query(self, text: LiteralString) -> Query:
         """Wrap Cypher with the configured transaction timeout."""
@@ -81,6 +97,7 @@ class Database:
         self, text: LiteralString, params: Params | None, routing: RoutingControl
     ) -> list[Row]:
         self.round_trips += 1
+        self.in_flight += 1
         try:
             records, _, _ = await self._driver.execute_query(
                 self.query(text),
@@ -89,5 +106,17 @@ class Database:
                 routing_=routing,
             )
         except (ServiceUnavailable, SessionExpired) as exc:
+            self.unavailable += 1
             raise ServiceUnavailableError("Neo4j cannot be reached") from exc
+        except Neo4jError as exc:
+            if _timed_out(exc):
+                raise QueryTimeoutError("The query ran past the transaction timeout") from exc
+            raise
+        finally:
+            self.in_flight -= 1
         return [record.data() for record in records]
+
+
+def _timed_out(exc: Neo4jError) -> bool:
+    """A statement stopped by the transaction timeout is the client's to act on; others are not."""
+    return "TransactionTimedOut" in (exc.code or "")
