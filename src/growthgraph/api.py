@@ -22,7 +22,12 @@ from strawberry.types import ExecutionContext
 
 from growthgraph.config import Settings
 from growthgraph.errors import GrowthGraphError
-from growthgraph.roots.analytics import AnalyticsMutation, AnalyticsQuery
+from growthgraph.roots.analytics import (
+    AnalyticsMutation,
+    AnalyticsQuery,
+    RewardsMutation,
+    RewardsQuery,
+)
 from growthgraph.roots.core import CoreMutation, CoreQuery
 
 log = logging.getLogger("growthgraph.errors")
@@ -30,8 +35,8 @@ log = logging.getLogger("growthgraph.errors")
 CACHE_SIZE = 1024
 
 # Each domain contributes a root type; add new ones here.
-QUERY_ROOTS: tuple[type, ...] = (CoreQuery, AnalyticsQuery)
-MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, AnalyticsMutation)
+QUERY_ROOTS: tuple[type, ...] = (CoreQuery, AnalyticsQuery, RewardsQuery)
+MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, AnalyticsMutation, RewardsMutation)
 
 
 def should_mask(error: GraphQLError) -> bool:
