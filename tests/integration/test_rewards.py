@@ -27,7 +27,7 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def _data() -> Dataset:
-    data = with_invites(seed.generate(users=1_500, seed=21, days=30))
+    data = with_invites(seed.generate(users=900, seed=21, days=30))
     # Second payments for some users, one at the very same instant as the first (ties by id).
     extra = [
         ConversionRow(f"{c.id}-b", c.user_id, c.at + timedelta(hours=0 if i % 3 else 5), 4_999)
