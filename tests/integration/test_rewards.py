@@ -97,6 +97,24 @@ async def _ledger(db: Database, rid: str) -> list[rewards.RewardRecord]:
         after = found[1][-1].id
 
 
+async def test_a_period_too_large_is_refused_and_writes_nothing(
+    clean_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = clean_db
+    await bulk.load_dataset(db, _data(), batch_size=2_000)
+    assert isinstance(
+        await rewards.create_rule(db, id="r", name="r", levels=LEVELS, referee_cents=0,
+                                  cap_cents=None),
+        Written,
+    )  # fmt: skip
+    before = await snapshot(db, limit=1_000_000)
+    monkeypatch.setattr(rewards, "MAX_RUN_ROWS", 10)
+    out = await rewards.run_rewards(db, rule_id="r", start=NOW - timedelta(days=99_999),
+                                    end=NOW, at=NOW)  # fmt: skip
+    assert out == rewards.PeriodTooLarge(10)
+    assert await snapshot(db, limit=1_000_000) == before
+
+
 async def test_ledger_matches_the_oracle_and_runs_once(clean_db: Database) -> None:
     db = clean_db
     data = _data()

@@ -27,6 +27,9 @@ from growthgraph.graph.writes import _same, _with_constraint_retry  # pyright: i
 
 MAX_LEVELS = 5
 MAX_LEDGER_PAGE = 500
+# One run is one transaction: a period with more (conversion, beneficiary) rows than this is
+# refused, to be split into shorter periods.
+MAX_RUN_ROWS = 200_000
 PENDING, HELD, APPROVED, PAID, REJECTED = "PENDING", "HELD", "APPROVED", "PAID", "REJECTED"
 # Allowed moves; a move to a status the reward already had is a repeat, not an error.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -88,6 +91,11 @@ class PeriodOverlap:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodTooLarge:
+    max_rows: int
+
+
+@dataclass(frozen=True, slots=True)
 class UnknownReward:
     id: str
 
@@ -132,6 +140,7 @@ RETURN c.id AS conversionId, c.at AS at, c.revenueCents AS revenue, first, u.id 
          any(n IN nodes(p)[1..] WHERE n.flaggedAt IS NOT NULL)
          OR any(r IN relationships(p) WHERE r.flaggedAt IS NOT NULL) END AS pathFlagged
 ORDER BY at, conversionId, level
+LIMIT $maxRows
 """
 CREATE_RUN: LiteralString = """
 MATCH (rule:RewardRule {id: $ruleId})
@@ -292,7 +301,7 @@ def compute_rewards(
     return entries
 
 
-RunOutcome = Written[RunRecord] | UnknownRule | PeriodOverlap
+RunOutcome = Written[RunRecord] | UnknownRule | PeriodOverlap | PeriodTooLarge
 
 
 async def run_rewards(
@@ -312,8 +321,16 @@ async def run_rewards(
         if runs:
             return PeriodOverlap(str(runs[0]["id"]))
         rule = rule_from(state["rule"])
-        result = await tx.run(CONVERSIONS_IN_PERIOD, start=start, end=end, levels=len(rule.levels))
+        result = await tx.run(
+            CONVERSIONS_IN_PERIOD,
+            start=start,
+            end=end,
+            levels=len(rule.levels),
+            maxRows=MAX_RUN_ROWS + 1,
+        )
         rows = [r.data() async for r in result]
+        if len(rows) > MAX_RUN_ROWS:
+            return PeriodTooLarge(MAX_RUN_ROWS)
         rewards = compute_rewards(rule, rid, rows, at)
         run = {
             "id": rid,

@@ -117,6 +117,12 @@ async def run_rewards(info: Ctx, input: s.RunRewardsInput) -> s.RunRewardsResult
             message=f"no reward rule with id {out.id!r}",
             rule_id=strawberry.ID(out.id),
         )
+    if isinstance(out, rewards.PeriodTooLarge):
+        return s.PeriodTooLargeError(
+            code=ErrorCode.PERIOD_TOO_LARGE,
+            message=f"the period has more than {out.max_rows} rewardable rows; split it",
+            max_rows=out.max_rows,
+        )
     return s.PeriodOverlapError(
         code=ErrorCode.PERIOD_OVERLAP,
         message=f"run {out.run_id!r} of this rule overlaps the period",

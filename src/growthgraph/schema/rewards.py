@@ -172,6 +172,16 @@ class PeriodOverlapError(Error):
     run_id: strawberry.ID
 
 
+@strawberry.type(
+    description="The period holds more conversions than one run may reward; split it into "
+    "shorter periods."
+)
+class PeriodTooLargeError(Error):
+    max_rows: int = strawberry.field(
+        description="The most (conversion, beneficiary) pairs one run may hold."
+    )
+
+
 @strawberry.type(description="The named reward does not exist.")
 class UnknownRewardError(Error):
     reward_id: strawberry.ID
@@ -187,7 +197,11 @@ CreateRewardRuleResult = Annotated[
     strawberry.union("CreateRewardRuleResult"),
 ]
 RunRewardsResult = Annotated[
-    RunRewardsSuccess | InvalidInputError | UnknownRewardRuleError | PeriodOverlapError,
+    RunRewardsSuccess
+    | InvalidInputError
+    | UnknownRewardRuleError
+    | PeriodOverlapError
+    | PeriodTooLargeError,
     strawberry.union("RunRewardsResult"),
 ]
 SetRewardStatusResult = Annotated[
