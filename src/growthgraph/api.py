@@ -29,15 +29,25 @@ from growthgraph.cost import CostLimiter
 from growthgraph.errors import RequestTimeoutError
 from growthgraph.extensions import OperationMetrics, code_errors
 from growthgraph.observability import Metrics
-from growthgraph.roots.analytics import AnalyticsMutation, AnalyticsQuery
+from growthgraph.roots.analytics import (
+    AnalyticsMutation,
+    AnalyticsQuery,
+    RewardsMutation,
+    RewardsQuery,
+)
 from growthgraph.roots.core import CoreMutation, CoreQuery
 from growthgraph.roots.network import NetworkMutation, NetworkQuery
 
 CACHE_SIZE = 1024
 
 # Each domain contributes a root type; add new ones here.
-QUERY_ROOTS: tuple[type, ...] = (CoreQuery, AnalyticsQuery, NetworkQuery)
-MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, AnalyticsMutation, NetworkMutation)
+QUERY_ROOTS: tuple[type, ...] = (CoreQuery, AnalyticsQuery, RewardsQuery, NetworkQuery)
+MUTATION_ROOTS: tuple[type, ...] = (
+    CoreMutation,
+    AnalyticsMutation,
+    RewardsMutation,
+    NetworkMutation,
+)
 
 
 def extensions(

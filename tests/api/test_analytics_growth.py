@@ -143,7 +143,9 @@ def bucket(start: str, organic: int, user: int, inf: int, ptn: int) -> dict[str,
 def test_growth_by_hand(api: Api) -> None:
     # Jan 1: organic x, o1; users c2..c8, ux1, ux2, pp1a, ux1a; influencer c1, b0..b3 (20h-23h);
     # partner pp1, pp2. Jan 2: b4 (24h), o2 (30h). Influencer sign-ups carry campaign c1.
+    before = api.round_trips
     got = api.data(GROWTH, {"from": iso(0), "to": iso(31), "interval": "DAY"})["growth"]
+    assert api.round_trips - before == 2  # by source, by campaign
     assert got["buckets"] == [
         bucket("2024-01-01T00:00:00+00:00", 2, 11, 5, 2),
         bucket("2024-01-02T00:00:00+00:00", 1, 0, 1, 0),

@@ -59,7 +59,9 @@ async def hand(clean_db: Database) -> None:
 @pytest.mark.usefixtures("hand")
 def test_influencer_leaderboard_by_hand(api: Api) -> None:
     variables = {"kind": "INFLUENCER", "sort": "REVENUE", "limit": 10, "depth": 50}
+    before = api.round_trips
     got = api.data(LEADERBOARD, variables)["sourcePerformance"]
+    assert api.round_trips - before == 1  # one statement for the whole leaderboard
     # x: chain c1..c8 (depths 1..8); converted c1, c3 -> 2 of 8; revenue 200 direct, 50 deeper.
     x: dict[str, Any] = {
         "source": {"id": "x", "kind": "INFLUENCER"},

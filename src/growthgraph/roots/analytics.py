@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import strawberry
 
-from growthgraph.resolvers import analytics_events, analytics_growth, analytics_sources
+from growthgraph.resolvers import analytics_events, analytics_growth, analytics_sources, rewards
 from growthgraph.schema.analytics_events import RecordConversionResult, RecordInviteResult
 from growthgraph.schema.analytics_growth import CascadeGeneration, Growth, ViralCoefficient
 from growthgraph.schema.analytics_sources import (
     CascadeStructure,
     GrowingCascade,
     SourcePerformance,
+)
+from growthgraph.schema.rewards import (
+    CreateRewardRuleResult,
+    RewardLedger,
+    RunRewardsResult,
+    SetRewardStatusResult,
 )
 
 
@@ -70,4 +76,41 @@ class AnalyticsMutation:
         resolver=analytics_events.record_conversion,
         description="Record a paying event of an existing user (revenue in cents). Repeating an "
         "identical call returns the stored conversion.",
+    )
+
+
+@strawberry.type(
+    description="Multi-tier rewards. Each write is idempotent and atomic; definitions are in "
+    "the field and input descriptions and in docs/metrics.md."
+)
+class RewardsMutation:
+    create_reward_rule: CreateRewardRuleResult = strawberry.field(
+        resolver=rewards.create_reward_rule,
+        description="Register a reward rule: per level a share of revenue and/or a fixed "
+        "amount, an optional two-sided referee reward, an optional cap per beneficiary and "
+        "period.",
+    )
+    run_rewards: RunRewardsResult = strawberry.field(
+        resolver=rewards.run_rewards,
+        description="Produce the reward ledger of a rule for the conversions in [from, to). "
+        "For each conversion, the referrer n REFERRED hops above the paying user earns level "
+        "n: floor(revenue x shareBps / 10000) plus, on the user's first conversion ever, "
+        "fixedCents. On that first conversion a referred user also earns `refereeCents`. Per "
+        "beneficiary, amounts past the cap are cut in conversion-time order. Rewards through a "
+        "user or REFERRED edge with `flaggedAt` set are HELD, the rest PENDING. A rule and "
+        "period run once: repeating returns the stored run; an overlapping period is refused.",
+    )
+    set_reward_status: SetRewardStatusResult = strawberry.field(
+        resolver=rewards.set_reward_status,
+        description="Move a reward along PENDING -> APPROVED -> PAID, or to REJECTED; every "
+        "move is recorded with its time in the reward's history. Repeating a move is harmless.",
+    )
+
+
+@strawberry.type(description="Reward ledgers.")
+class RewardsQuery:
+    reward_ledger: RewardLedger | None = strawberry.field(
+        resolver=rewards.reward_ledger,
+        description="A page of the ledger of one run, by reward id. Null if the run does not "
+        "exist.",
     )
