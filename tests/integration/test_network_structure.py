@@ -3,6 +3,7 @@ weak nodes, each checked against networkx (or by hand), and the job's status and
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -187,3 +188,14 @@ async def test_job_start_is_idempotent_and_an_empty_graph_succeeds(clean_db: Dat
     abandoned = await structure.get_job(db, stuck.job.id)
     assert abandoned is not None
     assert abandoned.status == "FAILED"
+
+
+async def test_concurrent_starts_start_one_job(clean_db: Database) -> None:
+    db = clean_db
+    starts = await asyncio.gather(
+        *(structure.start_job(db, inactive_days=30, now=NOW) for _ in range(6))
+    )
+    assert sum(1 for s in starts if s.started) == 1
+    assert len({s.job.id for s in starts}) == 1
+    rows = await db.read("MATCH (j:NetworkAnalysis) RETURN count(j) AS n")
+    assert rows[0]["n"] == 1
