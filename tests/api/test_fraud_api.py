@@ -66,3 +66,35 @@ async def test_fraud_signals_over_http(api: Api, clean_db: Database) -> None:
     assert api.data(QUERY, {"kind": "PARTNER", "id": "inf", "min": 3})["fraudSignals"] is None
     body = api.gql(QUERY, {"kind": "INFLUENCER", "id": "inf", "min": 1})
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+BURSTS = """
+query($since: DateTime!, $until: DateTime!, $k: Int!) {
+  velocityBursts(since: $since, until: $until, minSignUps: $k, windowMinutes: 60) {
+    score referrer { id kind } signUps windowStart users { id }
+  }
+}
+"""
+
+
+async def test_velocity_bursts_over_http(api: Api, clean_db: Database) -> None:
+    await bulk.load_dataset(clean_db, fraud_network())
+    args = {"since": "2024-05-06T00:00:00Z", "until": "2024-05-07T00:00:00Z", "k": 3}
+    got = api.data(BURSTS, args)["velocityBursts"]
+    assert got == [
+        {
+            "score": 1.0,
+            "referrer": {"id": "inf", "kind": "INFLUENCER"},
+            "signUps": 3,
+            "windowStart": "2024-05-06T09:00:00+00:00",
+            "users": [{"id": "u1"}, {"id": "u2"}, {"id": "u3"}],
+        }
+    ]
+    for bad in (
+        {**args, "until": "2024-06-07T00:00:01Z"},
+        {**args, "until": args["since"]},
+        {**args, "since": "2024-05-06T00:00:00"},
+        {**args, "k": 1},
+    ):
+        body = api.gql(BURSTS, bad)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
