@@ -199,3 +199,34 @@ async def test_concurrent_starts_start_one_job(clean_db: Database) -> None:
     assert len({s.job.id for s in starts}) == 1
     rows = await db.read("MATCH (j:NetworkAnalysis) RETURN count(j) AS n")
     assert rows[0]["n"] == 1
+
+
+def _bounded_betweenness(graph: nx.Graph[Any], cutoff: int) -> dict[Any, float]:
+    """Betweenness counting only pairs at most ``cutoff`` hops apart, by enumerating paths."""
+    scores = dict.fromkeys(graph.nodes, 0.0)
+    nodes = sorted(graph.nodes)
+    for i, s in enumerate(nodes):
+        for t in nodes[i + 1 :]:
+            if not nx.has_path(graph, s, t) or nx.shortest_path_length(graph, s, t) > cutoff:
+                continue
+            paths = list(nx.all_shortest_paths(graph, s, t))
+            for path in paths:
+                for v in path[1:-1]:
+                    scores[v] += 1 / len(paths)
+    return scores
+
+
+async def test_betweenness_with_a_cutoff(clean_db: Database) -> None:
+    db = clean_db
+    data = _weak_fixture()
+    await bulk.load_dataset(db, data)
+    start = await structure.start_job(db, inactive_days=30, now=NOW, betweenness_cutoff=2)
+    job = await structure.run_job(db, start.job, batch=100)
+    assert job.betweenness_cutoff == 2
+    expected = _bounded_betweenness(structure_oracle.structure_graph(data), 2)
+    assert expected != nx.betweenness_centrality(
+        structure_oracle.structure_graph(data), normalized=False
+    )
+    stored = await _scores(db)
+    for key, value in expected.items():
+        assert stored[key]["betweenness"] == pytest.approx(value), key

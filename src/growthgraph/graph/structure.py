@@ -121,6 +121,7 @@ class JobRecord:
     finished_at: datetime | None
     message: str | None
     inactive_days: int
+    betweenness_cutoff: int | None = None  # None: exact
     nodes: int | None = None
     referrals: int | None = None
     connections: int | None = None
@@ -155,6 +156,7 @@ def job_from(p: dict[str, Any]) -> JobRecord:
         finished_at=_opt_time(p.get("finishedAt")),
         message=None if p.get("message") is None else str(p["message"]),
         inactive_days=int(p["inactiveDays"]),
+        betweenness_cutoff=opt_int("betweennessCutoff"),
         nodes=opt_int("nodes"),
         referrals=opt_int("referrals"),
         connections=opt_int("connections"),
@@ -167,7 +169,9 @@ def job_from(p: dict[str, Any]) -> JobRecord:
     )
 
 
-async def start_job(db: Database, *, inactive_days: int, now: datetime) -> JobStart:
+async def start_job(
+    db: Database, *, inactive_days: int, now: datetime, betweenness_cutoff: int | None = None
+) -> JobStart:
     """Create a RUNNING job, or return the one already running (safe to call repeatedly)."""
     props = {
         "id": str(uuid.uuid4()),
@@ -178,6 +182,7 @@ async def start_job(db: Database, *, inactive_days: int, now: datetime) -> JobSt
         "startedAt": now,
         "updatedAt": now,
         "inactiveDays": inactive_days,
+        "betweennessCutoff": betweenness_cutoff,
     }
 
     async def work(tx: AsyncManagedTransaction) -> JobStart:
@@ -186,7 +191,8 @@ async def start_job(db: Database, *, inactive_days: int, now: datetime) -> JobSt
         running = await (await tx.run(RUNNING_JOB)).single()
         if running is not None:
             return JobStart(job_from(running["j"]), started=False)
-        row = await (await tx.run(CREATE_JOB, props=props)).single(strict=True)
+        clean = {k: v for k, v in props.items() if v is not None}
+        row = await (await tx.run(CREATE_JOB, props=clean)).single(strict=True)
         return JobStart(job_from(row["j"]), started=True)
 
     try:
@@ -339,7 +345,12 @@ async def run_job(
         await _update(db, job.id, {"step": "computing", "total": tracker.total})
         projection = exported.projection()
         inactive_before = as_of - timedelta(days=job.inactive_days)
-        scores = await asyncio.to_thread(compute, projection, inactive_before=inactive_before)
+        scores = await asyncio.to_thread(
+            compute,
+            projection,
+            inactive_before=inactive_before,
+            betweenness_cutoff=job.betweenness_cutoff,
+        )
         computed_at = datetime.now(UTC)
         await _write_back(
             db, projection, scores, batch=batch, computed_at=computed_at, tracker=tracker
