@@ -13,7 +13,7 @@ import networkx as nx
 import pytest
 from networkx.algorithms import community as nx_community
 
-from growthgraph.dataset import ConnectionRow, ConversionRow, Dataset
+from growthgraph.dataset import ConnectionRow, ConversionRow, Dataset, InviteRow
 from growthgraph.graph import bulk, structure, structure_reads
 from growthgraph.graph.database import Database
 from tests.support import social, structure_oracle
@@ -116,6 +116,15 @@ def _weak_fixture() -> Dataset:
         replace(social.user_row(u), signed_up_at=old)
         for u in ("a1", "a2", "a3", "b", "c1", "c2", "c3", "z")
     ]
+    # z sent an invite 10 days ago and referred zz 5 days ago; zz signed up then.
+    users.append(
+        replace(
+            social.user_row("zz"),
+            signed_up_at=NOW - timedelta(days=5),
+            referrer_kind="USER",
+            referrer_id="z",
+        )
+    )
     recent = NOW - timedelta(days=2)
     edges = [
         ("a1", "a2", old),
@@ -131,6 +140,7 @@ def _weak_fixture() -> Dataset:
         users=users,
         connections=[ConnectionRow(x, y, at) for x, y, at in edges],
         conversions=[ConversionRow("cv1", "a1", NOW - timedelta(days=30), 100)],
+        invites=[InviteRow("inv1", "USER", "z", NOW - timedelta(days=10))],
     )
 
 
@@ -153,8 +163,11 @@ async def test_weak_nodes_are_inactive_users_ranked_by_betweenness(clean_db: Dat
         [between[("User", "b")], between[("User", "a3")]]
     )
     assert job.weak_nodes == 2
-    scores = await structure_reads.user_scores(db, ["a1", "c1", "b", "ghost"])
-    assert set(scores) == {"a1", "c1", "b"}
+    scores = await structure_reads.user_scores(db, ["a1", "c1", "b", "z", "zz", "ghost"])
+    assert set(scores) == {"a1", "c1", "b", "z", "zz"}
+    assert scores["z"].last_active_at == NOW - timedelta(days=5)  # the referral, not the invite
+    assert scores["zz"].last_active_at == NOW - timedelta(days=5)
+    assert scores["b"].last_active_at == NOW - timedelta(days=400)
     assert scores["a1"].last_active_at == NOW - timedelta(days=30)
     assert scores["c1"].last_active_at == NOW - timedelta(days=2)
     assert scores["a1"].weak_node_score is None

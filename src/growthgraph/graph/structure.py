@@ -34,9 +34,13 @@ MATCH (u:User) WHERE u.id > $after
 WITH u ORDER BY u.id LIMIT $batch
 OPTIONAL MATCH (s)-[:REFERRED]->(u)
 WITH u, head(collect(s)) AS s
+// Activity times without naming every type: a missing type (no conversions yet) would make the
+// server warn on every batch. Outgoing REFERRED/CONNECTED_TO carry `at` on the edge, CONVERTED and
+// SENT on the node they reach; incoming CONNECTED_TO on the edge.
 WITH u, s,
-     [(u)-[r:REFERRED]->(:User) | r.at] + [(u)-[c:CONNECTED_TO]-(:User) | c.at]
-     + [(u)-[:CONVERTED]->(x:Conversion) | x.at] + [(u)-[:SENT]->(i:Invite) | i.at] AS times
+     [(u)-[x]->(o) | CASE type(x) WHEN 'REFERRED' THEN x.at WHEN 'CONNECTED_TO' THEN x.at
+                                  WHEN 'CONVERTED' THEN o.at WHEN 'SENT' THEN o.at END]
+     + [(u)<-[c:CONNECTED_TO]-(:User) | c.at] AS times
 RETURN u.id AS id,
        CASE WHEN s IS NULL THEN null WHEN s:User THEN 'User'
             WHEN s:Influencer THEN 'Influencer' ELSE 'Partner' END AS srcLabel,
