@@ -47,10 +47,14 @@ class Role(StrEnum):
 
 # Root fields an anonymous caller may read when public aggregates are on: counts, no rows.
 PUBLIC_FIELDS = frozenset({"topReferrers", "referralCascade", "__typename"})
-# Mutations only an admin may run.
-ADMIN_FIELDS = frozenset({"eraseUser"})
+# Mutations only an admin may run: erasure, jobs, and the reward ledger's money movements.
+ADMIN_FIELDS = frozenset(
+    {"eraseUser", "runNetworkAnalysis", "createRewardRule", "runRewards", "setRewardStatus"}
+)
 # (type, field) pairs holding personal data, masked for every role but admin.
 PERSONAL_FIELDS = frozenset({("User", "name"), ("User", "email")})
+# Lists of strings derived from personal data (normalised e-mail or name keys): each item masked.
+PERSONAL_LIST_FIELDS = frozenset({("NearDuplicateGroup", "reasons")})
 MASK = "[masked]"
 KEY_HEADERS = (b"x-api-key", b"authorization")
 
@@ -206,4 +210,8 @@ class AccessControl(SchemaExtension):
         field = (info.parent_type.name, info.field_name)
         if field in PERSONAL_FIELDS and current_role() is not Role.ADMIN:
             return MASK
+        if field in PERSONAL_LIST_FIELDS and current_role() is not Role.ADMIN:
+            # The kind of evidence (email: or name:) stays visible; the key itself does not.
+            value: list[str] = _next(parent, info, *args, **kwargs)
+            return [item.split(":", 1)[0] + ":" + MASK for item in value]
         return _next(parent, info, *args, **kwargs)

@@ -60,7 +60,12 @@ async def _analyze(settings: Settings, *, inactive_days: int) -> int:
 
     db = await connect(settings)
     try:
-        start = await structure.start_job(db, inactive_days=inactive_days, now=datetime.now(UTC))
+        start = await structure.start_job(
+            db,
+            inactive_days=inactive_days,
+            now=datetime.now(UTC),
+            betweenness_cutoff=settings.betweenness_cutoff or None,
+        )
         if not start.started:
             print(f"growthgraph: analysis {start.job.id} is already running ({start.job.step})")
             return 1

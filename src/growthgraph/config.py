@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     inactive_days: int = Field(
         default=30, ge=1, le=3650, validation_alias="GROWTHGRAPH_INACTIVE_DAYS"
     )
+    betweenness_cutoff: int = Field(
+        default=4, ge=0, le=50, validation_alias="GROWTHGRAPH_BETWEENNESS_CUTOFF"
+    )
     analysis_batch_size: int = Field(
         default=5_000, ge=100, le=100_000, validation_alias="GROWTHGRAPH_ANALYSIS_BATCH"
     )

@@ -37,6 +37,7 @@ from growthgraph.dataset import (
     ReferrerKindName,
     UserRow,
 )
+from growthgraph.seed_social import add_social
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -236,7 +237,8 @@ def generate(
     with _gc_paused():
         offsets = _signup_offsets_us(rng, users, origin, days)
         rows = _users(rng, offsets, origin, sources)
-    return Dataset(influencers=influencers, partners=partners, campaigns=campaigns.rows, users=rows)
+    data = Dataset(influencers=influencers, partners=partners, campaigns=campaigns.rows, users=rows)
+    return add_social(data, seed=seed)
 
 
 @contextmanager

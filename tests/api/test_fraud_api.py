@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from growthgraph.access import MASK
 from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
-from tests.api.conftest import Api
+from tests.api.conftest import ANALYST_KEY, WRITER_KEY, Api
 from tests.integration.test_fraud_signals import fraud_network
 
 QUERY = """
@@ -66,3 +67,54 @@ async def test_fraud_signals_over_http(api: Api, clean_db: Database) -> None:
     assert api.data(QUERY, {"kind": "PARTNER", "id": "inf", "min": 3})["fraudSignals"] is None
     body = api.gql(QUERY, {"kind": "INFLUENCER", "id": "inf", "min": 1})
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+BURSTS = """
+query($since: DateTime!, $until: DateTime!, $k: Int!) {
+  velocityBursts(since: $since, until: $until, minSignUps: $k, windowMinutes: 60) {
+    score referrer { id kind } signUps windowStart users { id }
+  }
+}
+"""
+
+
+async def test_velocity_bursts_over_http(api: Api, clean_db: Database) -> None:
+    await bulk.load_dataset(clean_db, fraud_network())
+    args = {"since": "2024-05-06T00:00:00Z", "until": "2024-05-07T00:00:00Z", "k": 3}
+    got = api.data(BURSTS, args)["velocityBursts"]
+    assert got == [
+        {
+            "score": 1.0,
+            "referrer": {"id": "inf", "kind": "INFLUENCER"},
+            "signUps": 3,
+            "windowStart": "2024-05-06T09:00:00+00:00",
+            "users": [{"id": "u1"}, {"id": "u2"}, {"id": "u3"}],
+        }
+    ]
+    for bad in (
+        {**args, "until": "2024-06-07T00:00:01Z"},
+        {**args, "until": args["since"]},
+        {**args, "since": "2024-05-06T00:00:00"},
+        {**args, "k": 1},
+    ):
+        body = api.gql(BURSTS, bad)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
+
+
+async def test_identity_evidence_is_masked_below_admin(api: Api, clean_db: Database) -> None:
+    await bulk.load_dataset(clean_db, fraud_network())
+    variables = {"kind": "INFLUENCER", "id": "inf", "min": 3}
+    body = api.gql(QUERY, variables, key=ANALYST_KEY)
+    reasons = [g["reasons"] for g in body["data"]["fraudSignals"]["nearDuplicates"]]
+    assert reasons == [[f"name:{MASK}"], [f"email:{MASK}"]]
+
+
+def test_jobs_and_ledger_moves_are_admin_only(api: Api) -> None:
+    before = api.round_trips
+    for mutation in [
+        "mutation { runNetworkAnalysis { started } }",
+        'mutation { setRewardStatus(input: {rewardId: "r", status: APPROVED}) { __typename } }',
+    ]:
+        body = api.gql(mutation, key=WRITER_KEY)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], body
+    assert api.round_trips == before

@@ -41,7 +41,7 @@ READS = """
 """
 
 
-def _wait(api: Api, job_id: str) -> dict[str, Any]:
+def wait_for_job(api: Api, job_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         job: dict[str, Any] = api.data(JOB, {"id": job_id})["networkAnalysis"]
@@ -58,7 +58,7 @@ async def test_run_network_analysis_over_http(api: Api, clean_db: Database) -> N
     first = api.data(RUN, {"days": 30})["runNetworkAnalysis"]
     assert first["started"] is True
     assert first["job"]["status"] == "RUNNING"
-    job = _wait(api, first["job"]["id"])
+    job = wait_for_job(api, first["job"]["id"])
     assert job["status"] == "SUCCEEDED", job
     nodes = len(data.users) + len(data.influencers) + len(data.partners)
     assert (job["nodes"], job["done"], job["total"]) == (nodes, 2 * nodes, 2 * nodes)

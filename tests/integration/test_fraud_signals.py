@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from growthgraph import seed
 from growthgraph.dataset import Dataset, InfluencerRow, UserRow
 from growthgraph.graph import bulk, fraud
 from growthgraph.graph import fraud_compute as fc
@@ -143,3 +145,52 @@ async def test_unknown_root_and_an_empty_downline(clean_db: Database) -> None:
         [],
         [],
     )
+
+
+async def test_bursts_in_a_period_respect_its_edges(clean_db: Database) -> None:
+    db = clean_db
+    await bulk.load_dataset(db, fraud_network())
+    hour = timedelta(hours=1)
+
+    async def bursts(since: datetime, until: datetime, k: int) -> list[tuple[str, tuple[str, ...]]]:
+        found = await fraud.bursts_in_period(
+            db, since=since, until=until, window=hour, min_sign_ups=k
+        )
+        return [(b.referrer[1], b.members) for b in found.bursts]
+
+    day = (T0 - timedelta(hours=9), T0 + timedelta(hours=15))
+    assert await bursts(*day, 3) == [("inf", ("u1", "u2", "u3"))]
+    # since is inclusive: from u2's instant, u1 no longer counts.
+    assert await bursts(T0 + timedelta(minutes=10), day[1], 2) == [("inf", ("u2", "u3"))]
+    # until is exclusive: u3 signed up exactly at it.
+    assert await bursts(day[0], T0 + timedelta(minutes=50), 2) == [("inf", ("u1", "u2"))]
+    assert await bursts(day[0], T0 + timedelta(minutes=50), 3) == []
+    with pytest.raises(ValueError, match="31 days"):
+        await fraud.bursts_in_period(
+            db, since=T0, until=T0 + timedelta(days=32), window=hour, min_sign_ups=2
+        )
+
+
+async def test_bursts_in_a_period_match_brute_force_on_demo_data(clean_db: Database) -> None:
+    db = clean_db
+    data = seed.generate(users=2_000, seed=11)
+    await bulk.load_dataset(db, data)
+    since = data.users[1_000].signed_up_at
+    until = since + timedelta(days=31)
+    window, k = timedelta(hours=6), 3
+    kids: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    labels = {"USER": "User", "INFLUENCER": "Influencer", "PARTNER": "Partner"}
+    for u in data.users:
+        if u.referrer_kind and u.referrer_id and since <= u.signed_up_at < until:
+            kids[(labels[u.referrer_kind], u.referrer_id)].append(u.signed_up_at)
+    expected = {}
+    for referrer, times in kids.items():
+        best = max(sum(1 for t in times if s <= t < s + window) for s in times)
+        if best >= k:
+            expected[referrer] = best
+    found = await fraud.bursts_in_period(
+        db, since=since, until=until, window=window, min_sign_ups=k
+    )
+    assert expected
+    assert {b.referrer: len(b.members) for b in found.bursts} == expected
+    assert [b.score for b in found.bursts] == sorted((b.score for b in found.bursts), reverse=True)

@@ -3,6 +3,7 @@ weak nodes, each checked against networkx (or by hand), and the job's status and
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ import networkx as nx
 import pytest
 from networkx.algorithms import community as nx_community
 
-from growthgraph.dataset import ConnectionRow, ConversionRow, Dataset
+from growthgraph.dataset import ConnectionRow, ConversionRow, Dataset, InviteRow
 from growthgraph.graph import bulk, structure, structure_reads
 from growthgraph.graph.database import Database
 from tests.support import social, structure_oracle
@@ -115,6 +116,15 @@ def _weak_fixture() -> Dataset:
         replace(social.user_row(u), signed_up_at=old)
         for u in ("a1", "a2", "a3", "b", "c1", "c2", "c3", "z")
     ]
+    # z sent an invite 10 days ago and referred zz 5 days ago; zz signed up then.
+    users.append(
+        replace(
+            social.user_row("zz"),
+            signed_up_at=NOW - timedelta(days=5),
+            referrer_kind="USER",
+            referrer_id="z",
+        )
+    )
     recent = NOW - timedelta(days=2)
     edges = [
         ("a1", "a2", old),
@@ -130,6 +140,7 @@ def _weak_fixture() -> Dataset:
         users=users,
         connections=[ConnectionRow(x, y, at) for x, y, at in edges],
         conversions=[ConversionRow("cv1", "a1", NOW - timedelta(days=30), 100)],
+        invites=[InviteRow("inv1", "USER", "z", NOW - timedelta(days=10))],
     )
 
 
@@ -152,8 +163,11 @@ async def test_weak_nodes_are_inactive_users_ranked_by_betweenness(clean_db: Dat
         [between[("User", "b")], between[("User", "a3")]]
     )
     assert job.weak_nodes == 2
-    scores = await structure_reads.user_scores(db, ["a1", "c1", "b", "ghost"])
-    assert set(scores) == {"a1", "c1", "b"}
+    scores = await structure_reads.user_scores(db, ["a1", "c1", "b", "z", "zz", "ghost"])
+    assert set(scores) == {"a1", "c1", "b", "z", "zz"}
+    assert scores["z"].last_active_at == NOW - timedelta(days=5)  # the referral, not the invite
+    assert scores["zz"].last_active_at == NOW - timedelta(days=5)
+    assert scores["b"].last_active_at == NOW - timedelta(days=400)
     assert scores["a1"].last_active_at == NOW - timedelta(days=30)
     assert scores["c1"].last_active_at == NOW - timedelta(days=2)
     assert scores["a1"].weak_node_score is None
@@ -187,3 +201,45 @@ async def test_job_start_is_idempotent_and_an_empty_graph_succeeds(clean_db: Dat
     abandoned = await structure.get_job(db, stuck.job.id)
     assert abandoned is not None
     assert abandoned.status == "FAILED"
+
+
+async def test_concurrent_starts_start_one_job(clean_db: Database) -> None:
+    db = clean_db
+    starts = await asyncio.gather(
+        *(structure.start_job(db, inactive_days=30, now=NOW) for _ in range(6))
+    )
+    assert sum(1 for s in starts if s.started) == 1
+    assert len({s.job.id for s in starts}) == 1
+    rows = await db.read("MATCH (j:NetworkAnalysis) RETURN count(j) AS n")
+    assert rows[0]["n"] == 1
+
+
+def _bounded_betweenness(graph: nx.Graph[Any], cutoff: int) -> dict[Any, float]:
+    """Betweenness counting only pairs at most ``cutoff`` hops apart, by enumerating paths."""
+    scores = dict.fromkeys(graph.nodes, 0.0)
+    nodes = sorted(graph.nodes)
+    for i, s in enumerate(nodes):
+        for t in nodes[i + 1 :]:
+            if not nx.has_path(graph, s, t) or nx.shortest_path_length(graph, s, t) > cutoff:
+                continue
+            paths = list(nx.all_shortest_paths(graph, s, t))
+            for path in paths:
+                for v in path[1:-1]:
+                    scores[v] += 1 / len(paths)
+    return scores
+
+
+async def test_betweenness_with_a_cutoff(clean_db: Database) -> None:
+    db = clean_db
+    data = _weak_fixture()
+    await bulk.load_dataset(db, data)
+    start = await structure.start_job(db, inactive_days=30, now=NOW, betweenness_cutoff=2)
+    job = await structure.run_job(db, start.job, batch=100)
+    assert job.betweenness_cutoff == 2
+    expected = _bounded_betweenness(structure_oracle.structure_graph(data), 2)
+    assert expected != nx.betweenness_centrality(
+        structure_oracle.structure_graph(data), normalized=False
+    )
+    stored = await _scores(db)
+    for key, value in expected.items():
+        assert stored[key]["betweenness"] == pytest.approx(value), key

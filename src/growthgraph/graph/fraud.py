@@ -5,7 +5,7 @@ sign-ups first), then the signals of ``fraud_compute`` on those rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, LiteralString
 
 from growthgraph.graph import fraud_compute as fc
@@ -107,3 +107,65 @@ async def fraud_signals(
         caps=fc.caps_exceeded(members, cap=cap, period=period),
         duplicates=fc.near_duplicates(members),
     )
+
+
+MAX_PERIOD = timedelta(days=31)
+MAX_PERIOD_SIGN_UPS = 50_000
+
+SIGN_UPS_IN_PERIOD: LiteralString = """
+MATCH (u:User) WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
+WITH u ORDER BY u.signedUpAt ASC, u.id ASC LIMIT $maxRows
+OPTIONAL MATCH (r)-[:REFERRED]->(u)
+RETURN u {.*} AS u, r {.*} AS r,
+       CASE WHEN r IS NULL THEN null WHEN r:User THEN 'User'
+            WHEN r:Influencer THEN 'Influencer' ELSE 'Partner' END AS label
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodBursts:
+    bursts: list[fc.Burst]
+    users: dict[str, UserRecord]
+    referrers: dict[fc.NodeKey, ReferrerRecord]
+
+
+class TooManySignUpsError(ValueError):
+    """The period holds more sign-ups than one request may examine."""
+
+
+async def bursts_in_period(
+    db: Database, *, since: datetime, until: datetime, window: timedelta, min_sign_ups: int
+) -> PeriodBursts:
+    """Velocity bursts of every referrer, over the sign-ups in ``[since, until)`` (read on the
+    ``signedUpAt`` index). Raises ``TooManySignUpsError`` past ``MAX_PERIOD_SIGN_UPS``."""
+    if not timedelta(0) < until - since <= MAX_PERIOD:
+        raise ValueError("the period must be positive and at most 31 days")
+    rows = await db.read(
+        SIGN_UPS_IN_PERIOD,
+        {"since": since, "until": until, "maxRows": MAX_PERIOD_SIGN_UPS + 1},
+    )
+    if len(rows) > MAX_PERIOD_SIGN_UPS:
+        raise TooManySignUpsError(f"more than {MAX_PERIOD_SIGN_UPS} sign-ups in the period")
+    users: dict[str, UserRecord] = {}
+    referrers: dict[fc.NodeKey, ReferrerRecord] = {}
+    members: list[fc.Member] = []
+    for row in rows:
+        if row["r"] is None:
+            continue
+        user = user_from(row["u"])
+        referrer = referrer_from(str(row["label"]), row["r"])
+        key = (referrer.kind.value, referrer.id)
+        users[user.id] = user
+        referrers[key] = referrer
+        members.append(
+            fc.Member(
+                id=user.id,
+                name=user.name,
+                email=user.email,
+                signed_up_at=user.signed_up_at,
+                parent=key,
+                depth=1,
+            )
+        )
+    found = fc.bursts(members, window=window, min_sign_ups=min_sign_ups)
+    return PeriodBursts(bursts=found, users=users, referrers=referrers)

@@ -34,9 +34,13 @@ MATCH (u:User) WHERE u.id > $after
 WITH u ORDER BY u.id LIMIT $batch
 OPTIONAL MATCH (s)-[:REFERRED]->(u)
 WITH u, head(collect(s)) AS s
+// Activity times without naming every type: a missing type (no conversions yet) would make the
+// server warn on every batch. Outgoing REFERRED/CONNECTED_TO carry `at` on the edge, CONVERTED and
+// SENT on the node they reach; incoming CONNECTED_TO on the edge.
 WITH u, s,
-     [(u)-[r:REFERRED]->(:User) | r.at] + [(u)-[c:CONNECTED_TO]-(:User) | c.at]
-     + [(u)-[:CONVERTED]->(x:Conversion) | x.at] + [(u)-[:SENT]->(i:Invite) | i.at] AS times
+     [(u)-[x]->(o) | CASE type(x) WHEN 'REFERRED' THEN x.at WHEN 'CONNECTED_TO' THEN x.at
+                                  WHEN 'CONVERTED' THEN o.at WHEN 'SENT' THEN o.at END]
+     + [(u)<-[c:CONNECTED_TO]-(:User) | c.at] AS times
 RETURN u.id AS id,
        CASE WHEN s IS NULL THEN null WHEN s:User THEN 'User'
             WHEN s:Influencer THEN 'Influencer' ELSE 'Partner' END AS srcLabel,
@@ -121,6 +125,7 @@ class JobRecord:
     finished_at: datetime | None
     message: str | None
     inactive_days: int
+    betweenness_cutoff: int | None = None  # None: exact
     nodes: int | None = None
     referrals: int | None = None
     connections: int | None = None
@@ -155,6 +160,7 @@ def job_from(p: dict[str, Any]) -> JobRecord:
         finished_at=_opt_time(p.get("finishedAt")),
         message=None if p.get("message") is None else str(p["message"]),
         inactive_days=int(p["inactiveDays"]),
+        betweenness_cutoff=opt_int("betweennessCutoff"),
         nodes=opt_int("nodes"),
         referrals=opt_int("referrals"),
         connections=opt_int("connections"),
@@ -167,7 +173,9 @@ def job_from(p: dict[str, Any]) -> JobRecord:
     )
 
 
-async def start_job(db: Database, *, inactive_days: int, now: datetime) -> JobStart:
+async def start_job(
+    db: Database, *, inactive_days: int, now: datetime, betweenness_cutoff: int | None = None
+) -> JobStart:
     """Create a RUNNING job, or return the one already running (safe to call repeatedly)."""
     props = {
         "id": str(uuid.uuid4()),
@@ -178,6 +186,7 @@ async def start_job(db: Database, *, inactive_days: int, now: datetime) -> JobSt
         "startedAt": now,
         "updatedAt": now,
         "inactiveDays": inactive_days,
+        "betweennessCutoff": betweenness_cutoff,
     }
 
     async def work(tx: AsyncManagedTransaction) -> JobStart:
@@ -186,7 +195,8 @@ async def start_job(db: Database, *, inactive_days: int, now: datetime) -> JobSt
         running = await (await tx.run(RUNNING_JOB)).single()
         if running is not None:
             return JobStart(job_from(running["j"]), started=False)
-        row = await (await tx.run(CREATE_JOB, props=props)).single(strict=True)
+        clean = {k: v for k, v in props.items() if v is not None}
+        row = await (await tx.run(CREATE_JOB, props=clean)).single(strict=True)
         return JobStart(job_from(row["j"]), started=True)
 
     try:
@@ -339,7 +349,12 @@ async def run_job(
         await _update(db, job.id, {"step": "computing", "total": tracker.total})
         projection = exported.projection()
         inactive_before = as_of - timedelta(days=job.inactive_days)
-        scores = await asyncio.to_thread(compute, projection, inactive_before=inactive_before)
+        scores = await asyncio.to_thread(
+            compute,
+            projection,
+            inactive_before=inactive_before,
+            betweenness_cutoff=job.betweenness_cutoff,
+        )
         computed_at = datetime.now(UTC)
         await _write_back(
             db, projection, scores, batch=batch, computed_at=computed_at, tracker=tracker

@@ -6,7 +6,8 @@
 - Communities: Leiden, maximising modularity, on the undirected simple graph of social
   connections plus referrals (a pair tied both ways counts once), iterated until stable from a
   fixed seed. Ids are numbered from 0 by community size, largest first (ties by smallest member).
-- Betweenness: unnormalised shortest-path betweenness on the same undirected graph.
+- Betweenness: unnormalised shortest-path betweenness on the same undirected graph; with a
+  cutoff, only shortest paths of at most that many hops count (exact betweenness is O(V x E)).
 - Weak nodes: inactive users (last activity before the cut-off) with betweenness above 0; their
   weak-node score is their betweenness.
 """
@@ -65,7 +66,9 @@ def _numbered(membership: list[int], nodes: tuple[NodeKey, ...]) -> list[int]:
     return [renumber[c] for c in membership]
 
 
-def compute(p: Projection, *, inactive_before: datetime) -> Scores:
+def compute(
+    p: Projection, *, inactive_before: datetime, betweenness_cutoff: int | None = None
+) -> Scores:
     """Every score for every node of the projection."""
     n = len(p.nodes)
     if n == 0:
@@ -81,7 +84,7 @@ def compute(p: Projection, *, inactive_before: datetime) -> Scores:
         igraph.set_random_number_generator(random)
     membership = _numbered(cast("list[int]", found.membership), p.nodes)
     modularity = float(cast("float", social.modularity(membership))) if social.ecount() else 0.0
-    betweenness = cast("list[float]", social.betweenness(directed=False))
+    betweenness = cast("list[float]", social.betweenness(directed=False, cutoff=betweenness_cutoff))
     weak = tuple(
         at is not None and at < inactive_before and betweenness[i] > 0
         for i, at in enumerate(p.last_active)

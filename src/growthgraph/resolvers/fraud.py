@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
@@ -25,6 +25,7 @@ from growthgraph.schema.fraud import (
 )
 from growthgraph.schema.inputs import ReferrerRef
 from growthgraph.schema.types import User
+from growthgraph.validation import check_aware
 
 Ctx = Info[Context, None]
 MAX_LIST = 100
@@ -153,3 +154,62 @@ async def fraud_signals(
             for g in report.duplicates[:limit]
         ],
     )
+
+
+async def velocity_bursts(
+    info: Ctx,
+    since: Annotated[
+        datetime, strawberry.argument(description="Count sign-ups at or after this instant.")
+    ],
+    until: Annotated[
+        datetime,
+        strawberry.argument(
+            description="Count sign-ups before this instant; at most 31 days after `since`."
+        ),
+    ],
+    window_minutes: Annotated[
+        int,
+        strawberry.argument(
+            description=f"Length of a velocity window in minutes, 1 to {MAX_WINDOW_MINUTES}."
+        ),
+    ] = 60,
+    min_sign_ups: Annotated[
+        int,
+        strawberry.argument(
+            description="Direct sign-ups under one referrer within one window that make a "
+            "burst, 2 to 10000."
+        ),
+    ] = 5,
+    limit: Annotated[
+        int, strawberry.argument(description=f"Most bursts to return, 1 to {MAX_LIST}.")
+    ] = 20,
+) -> list[VelocityBurst]:
+    for name, value in (("since", since), ("until", until)):
+        if check_aware(name, value):
+            raise BadUserInputError(f"`{name}` must include a time zone offset")
+    if not timedelta(0) < until - since <= fraud.MAX_PERIOD:
+        raise BadUserInputError("`until` must be after `since` and at most 31 days later")
+    _check("windowMinutes", window_minutes, 1, MAX_WINDOW_MINUTES)
+    _check("minSignUps", min_sign_ups, 2, 10_000)
+    _check("limit", limit, 1, MAX_LIST)
+    try:
+        found = await fraud.bursts_in_period(
+            info.context.db,
+            since=since,
+            until=until,
+            window=timedelta(minutes=window_minutes),
+            min_sign_ups=min_sign_ups,
+        )
+    except fraud.TooManySignUpsError as exc:
+        raise BadUserInputError(f"{exc}; narrow the period") from exc
+    return [
+        VelocityBurst(
+            score=b.score,
+            referrer=mapping.referrer(found.referrers[b.referrer]),
+            window_start=b.start,
+            window_end=b.end,
+            sign_ups=len(b.members),
+            users=[mapping.user(found.users[i]) for i in b.members[:MAX_MEMBERS]],
+        )
+        for b in found.bursts[:limit]
+    ]

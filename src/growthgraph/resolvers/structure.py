@@ -43,6 +43,7 @@ def job(r: structure.JobRecord) -> NetworkAnalysis:
         finished_at=r.finished_at,
         message=r.message,
         inactive_days=r.inactive_days,
+        betweenness_cutoff=r.betweenness_cutoff,
         nodes=r.nodes,
         referrals=r.referrals,
         connections=r.connections,
@@ -93,7 +94,10 @@ async def run_network_analysis(
     days = ctx.settings.inactive_days if inactive_days is None else inactive_days
     if not 1 <= days <= 3650:
         raise BadUserInputError("`inactiveDays` must be between 1 and 3650")
-    start = await structure.start_job(ctx.db, inactive_days=days, now=datetime.now(UTC))
+    cutoff = ctx.settings.betweenness_cutoff or None
+    start = await structure.start_job(
+        ctx.db, inactive_days=days, now=datetime.now(UTC), betweenness_cutoff=cutoff
+    )
     if start.started:
         task = asyncio.create_task(_run(ctx.db, start.job, ctx.settings.analysis_batch_size))
         _RUNNING.add(task)

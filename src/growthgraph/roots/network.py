@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from growthgraph.resolvers import fraud, network, structure
-from growthgraph.schema.fraud import FraudReport
+from growthgraph.schema.fraud import FraudReport, VelocityBurst
 from growthgraph.schema.network import ConnectUsersResult, PersonYouMayKnow
 from growthgraph.schema.structure import (
     Community,
@@ -35,6 +35,16 @@ class NetworkQuery:
         "referrer, referral caps exceeded per period, and near-duplicate identities. Each "
         "list holds at most `limit` entries and each entry at most 100 users. Null if the "
         "referrer does not exist.",
+    )
+    velocity_bursts: list[VelocityBurst] = strawberry.field(
+        resolver=fraud.velocity_bursts,
+        description="Velocity bursts of every referrer (user, influencer or partner) over the "
+        "sign-ups in [since, until), a period of at most 31 days holding at most 50,000 "
+        "sign-ups: for each referrer, the window of `windowMinutes` starting at one of its "
+        "direct referrals' sign-ups (start inclusive, end exclusive) that holds the most of "
+        "them, reported when it holds at least `minSignUps`. Highest score (sign-ups in the "
+        "window / `minSignUps`) first, ties by referrer id. Sign-ups outside the period do "
+        "not count.",
     )
     network_summary: NetworkSummary = strawberry.field(
         resolver=structure.network_summary,

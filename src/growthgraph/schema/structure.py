@@ -43,6 +43,10 @@ class NetworkAnalysis:
         description="A user with no activity in this many days before the job started is "
         "inactive (see `weakNodes`)."
     )
+    betweenness_cutoff: int | None = strawberry.field(
+        description="Betweenness counted only shortest paths of at most this many hops; null "
+        "means exact betweenness."
+    )
     nodes: int | None = strawberry.field(description="Users, influencers and partners scored.")
     referrals: int | None = strawberry.field(description="REFERRED edges in the projection.")
     connections: int | None = strawberry.field(description="CONNECTED_TO edges in the projection.")
@@ -81,7 +85,8 @@ class UserNetworkScores:
     betweenness: float | None = strawberry.field(
         description="Shortest-path betweenness on the undirected social plus referral graph: "
         "the number of pairs of other nodes whose shortest paths run through the user "
-        "(split evenly when there are several)."
+        "(split evenly when there are several); with the job's `betweennessCutoff`, only "
+        "pairs at most that many hops apart count."
     )
     last_active_at: datetime | None = strawberry.field(
         description="The user's latest activity at analysis time: the latest of sign-up, "
