@@ -86,8 +86,9 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
     rows = sum(outcome.loaded.values())
     counts = ", ".join(f"{n:,} {kind}" for kind, n in outcome.loaded.items() if n)
     print(
-        f"growthgraph: imported {rows:,} rows ({counts}) in {elapsed:.1f}s "
-        f"({rows / max(elapsed, 1e-9):,.0f} rows/s, {outcome.mode} mode); "
+        f"growthgraph: imported {rows:,} valid rows ({counts}) in {elapsed:.1f}s "
+        f"({rows / max(elapsed, 1e-9):,.0f} rows/s, {outcome.mode} mode"
+        f"{'; rows already stored were left as they were' if outcome.mode == 'merge' else ''}); "
         f"{len(outcome.rejects):,} rejected, listed in {rejects_path}"
     )
 
