@@ -209,3 +209,34 @@ async def test_generated_set_gives_the_forest_of_its_files(
     again = await run_import(clean_db, directory)
     assert again.mode == "merge"
     assert await snapshot(clean_db) == first
+
+
+async def test_stored_invites_and_conversions_keep_their_owner(
+    clean_db: Database, tmp_path: Path
+) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "users.csv").write_text(
+        "id,name,email,signedUpAt\n"
+        "a,A,a@example.com,2024-01-01T00:00:00Z\n"
+        "b,B,b@example.com,2024-01-02T00:00:00Z\n"
+    )
+    (first / "invites.csv").write_text(
+        "id,referrerKind,referrerId,at\ni1,USER,a,2024-01-03T00:00Z\n"
+    )
+    (first / "conversions.csv").write_text(
+        "id,userId,at,revenueCents\ncv1,a,2024-01-04T00:00Z,900\n"
+    )
+    await run_import(clean_db, first)
+    before = await snapshot(clean_db)
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "invites.csv").write_text(
+        "id,referrerKind,referrerId,at\ni1,USER,b,2024-01-03T00:00Z\n"
+    )
+    (second / "conversions.csv").write_text(
+        "id,userId,at,revenueCents\ncv1,b,2024-01-04T00:00Z,900\n"
+    )
+    outcome = await run_import(clean_db, second)
+    assert outcome.mode == "merge"
+    assert await snapshot(clean_db) == before

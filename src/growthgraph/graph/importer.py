@@ -4,7 +4,8 @@ batched ``UNWIND`` transactions.
 Two modes. On a target verified empty at the start, nodes and edges are written with ``CREATE``
 (no lookup before each write). Otherwise every statement ``MERGE``s, and the referral and
 acceptance edges re-check their one-per-user rule inside the write, so a re-run or a concurrent
-sign-up never duplicates or breaks the forest.
+sign-up never duplicates or breaks the forest; an invite or conversion id already stored under
+another sender or user keeps its one stored owner.
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ _MERGE_INVITES_TEMPLATE: LiteralString = """
 UNWIND $rows AS row
 MATCH (ref:$LABEL {id: row.referrerId})
 MERGE (i:Invite {id: row.props.id}) ON CREATE SET i = row.props, i.at = datetime(row.props.at)
+WITH ref, i
+WHERE NOT EXISTS { MATCH (other)-[:SENT]->(i) WHERE other <> ref }
 MERGE (ref)-[:SENT]->(i)
 """
 WRITE_INVITES: dict[Mode, dict[ReferrerKindName, LiteralString]] = {
@@ -151,6 +154,8 @@ SET c = row.props, c.at = datetime(row.props.at)
 UNWIND $rows AS row
 MATCH (u:User {id: row.userId})
 MERGE (c:Conversion {id: row.props.id}) ON CREATE SET c = row.props, c.at = datetime(row.props.at)
+WITH u, c
+WHERE NOT EXISTS { MATCH (other:User)-[:CONVERTED]->(c) WHERE other <> u }
 MERGE (u)-[:CONVERTED]->(c)
 """,
 }
