@@ -1,4 +1,4 @@
-"""``growthgraph serve | seed | analyze | export-schema``."""
+"""``growthgraph serve | seed | import | generate | analyze | export-schema``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import difflib
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Never
 
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -97,6 +99,60 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(_analyze(settings, inactive_days=days)))
 
 
+async def _import(settings: Settings, args: argparse.Namespace) -> None:
+    from growthgraph.app import connect
+    from growthgraph.importer.run import Options, run_import, write_rejects
+
+    directory: Path = args.directory
+    rejects_path: Path = args.rejects or directory / "rejects.csv"
+    db = await connect(settings)
+    bars: list[tqdm[Never]] = []
+
+    def progress(total: int) -> Callable[[int], object]:
+        bars.append(tqdm(total=total, unit="row", desc="importing", disable=args.quiet))
+        return bars[0].update
+
+    try:
+        started = time.perf_counter()
+        if not args.quiet:
+            print(f"growthgraph: reading and checking {directory} ...", flush=True)
+        outcome = await run_import(
+            db,
+            directory,
+            options=Options(batch_size=args.batch_size, parallel=args.parallel),
+            progress_factory=progress,
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        for bar in bars:
+            bar.close()
+        await db.close()
+    write_rejects(rejects_path, outcome.rejects)
+    rows = sum(outcome.loaded.values())
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in outcome.loaded.items() if n)
+    print(
+        f"growthgraph: imported {rows:,} valid rows ({counts}) in {elapsed:.1f}s "
+        f"({rows / max(elapsed, 1e-9):,.0f} rows/s, {outcome.mode} mode"
+        f"{'; rows already stored were left as they were' if outcome.mode == 'merge' else ''}); "
+        f"{len(outcome.rejects):,} rejected, listed in {rejects_path}"
+    )
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    if not args.directory.is_dir():
+        sys.exit(f"growthgraph: {args.directory} is not a directory")
+    asyncio.run(_import(_settings(), args))
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from growthgraph.importer.generate import generate_files
+
+    started = time.perf_counter()
+    counts = generate_files(args.out, users=args.users, seed=args.seed)
+    listed = ", ".join(f"{n:,} {kind}" for kind, n in counts.items())
+    print(f"growthgraph: wrote {listed} to {args.out} in {time.perf_counter() - started:.1f}s")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -151,6 +207,13 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
     print(f"growthgraph: wrote {path}")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="growthgraph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +241,26 @@ def main(argv: list[str] | None = None) -> None:
         help="days without activity that make a user inactive (default GROWTHGRAPH_INACTIVE_DAYS)",
     )
     analyze.set_defaults(func=cmd_analyze)
+
+    imp = sub.add_parser(
+        "import", help="load CSV or JSON Lines files (see docs/import.md), rejecting bad rows"
+    )
+    imp.add_argument("directory", type=Path, help="folder holding users.csv, referrals.jsonl, ...")
+    imp.add_argument(
+        "--rejects", type=Path, help="where to write the rejects report (default DIR/rejects.csv)"
+    )
+    imp.add_argument("--batch-size", type=_positive, default=10_000, help="rows per transaction")
+    imp.add_argument(
+        "--parallel", type=_positive, default=2, help="transactions in flight (default 2)"
+    )
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(func=cmd_import)
+
+    gen = sub.add_parser("generate", help="write a deterministic import set of CSV files")
+    gen.add_argument("--users", type=int, default=1_000_000, help="number of users (default 1M)")
+    gen.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    gen.add_argument("--out", type=Path, required=True, help="folder to write the files into")
+    gen.set_defaults(func=cmd_generate)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default="schema.graphql")
