@@ -60,7 +60,8 @@ class Api:
 
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> Iterator[Api]:
-    app = create_app(settings.model_copy(update={"api_keys": API_KEYS}))
+    # The whole suite shares one client address: the rate limit is tested on apps of its own.
+    app = create_app(settings.model_copy(update={"api_keys": API_KEYS, "rate_limit_per_minute": 0}))
     headers = {"X-API-Key": ADMIN_KEY}  # raw requests act as admin unless they say otherwise
     with (
         serve(app, lifespan="on") as url,
