@@ -13,6 +13,8 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT invite_id IF NOT EXISTS FOR (n:Invite) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT conversion_id IF NOT EXISTS FOR (n:Conversion) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT idempotency_key IF NOT EXISTS "
+    "FOR (n:IdempotencyKey) REQUIRE n.key IS UNIQUE",
     "CREATE INDEX user_signed_up_at IF NOT EXISTS FOR (n:User) ON (n.signedUpAt)",
     "CREATE INDEX invite_at IF NOT EXISTS FOR (n:Invite) ON (n.at)",
     "CREATE INDEX conversion_at IF NOT EXISTS FOR (n:Conversion) ON (n.at)",
