@@ -30,12 +30,12 @@ from growthgraph.errors import RequestTimeoutError
 from growthgraph.extensions import OperationMetrics, code_errors
 from growthgraph.observability import Metrics
 from growthgraph.roots.core import CoreMutation, CoreQuery
-from growthgraph.roots.privacy import PrivacyMutation
+from growthgraph.roots.privacy import PrivacyMutation, PrivacyQuery
 
 CACHE_SIZE = 1024
 
 # Each domain contributes a root type; add new ones here.
-QUERY_ROOTS: tuple[type, ...] = (CoreQuery,)
+QUERY_ROOTS: tuple[type, ...] = (CoreQuery, PrivacyQuery)
 MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, PrivacyMutation)
 
 

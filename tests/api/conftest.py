@@ -46,8 +46,10 @@ class Api:
         body: dict[str, Any] = response.json()
         return body
 
-    def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = self.gql(query, variables)
+    def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = ADMIN_KEY
+    ) -> dict[str, Any]:
+        body = self.gql(query, variables, key=key)
         assert "errors" not in body, body
         data: dict[str, Any] = body["data"]
         return data
