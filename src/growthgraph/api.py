@@ -29,14 +29,33 @@ from growthgraph.cost import CostLimiter
 from growthgraph.errors import RequestTimeoutError
 from growthgraph.extensions import OperationMetrics, code_errors
 from growthgraph.observability import Metrics
+from growthgraph.roots.analytics import (
+    AnalyticsMutation,
+    AnalyticsQuery,
+    RewardsMutation,
+    RewardsQuery,
+)
 from growthgraph.roots.core import CoreMutation, CoreQuery
+from growthgraph.roots.network import NetworkMutation, NetworkQuery
 from growthgraph.roots.privacy import PrivacyMutation, PrivacyQuery
 
 CACHE_SIZE = 1024
 
 # Each domain contributes a root type; add new ones here.
-QUERY_ROOTS: tuple[type, ...] = (CoreQuery, PrivacyQuery)
-MUTATION_ROOTS: tuple[type, ...] = (CoreMutation, PrivacyMutation)
+QUERY_ROOTS: tuple[type, ...] = (
+    CoreQuery,
+    AnalyticsQuery,
+    RewardsQuery,
+    NetworkQuery,
+    PrivacyQuery,
+)
+MUTATION_ROOTS: tuple[type, ...] = (
+    CoreMutation,
+    AnalyticsMutation,
+    RewardsMutation,
+    NetworkMutation,
+    PrivacyMutation,
+)
 
 
 def extensions(

@@ -1,4 +1,4 @@
-"""``growthgraph serve | seed | export-schema``."""
+"""``growthgraph serve | seed | analyze | export-schema``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,46 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
         )
     finally:
         await db.close()
+
+
+async def _analyze(settings: Settings, *, inactive_days: int) -> int:
+    from datetime import UTC, datetime
+
+    from growthgraph.app import connect
+    from growthgraph.graph import structure
+
+    db = await connect(settings)
+    try:
+        start = await structure.start_job(db, inactive_days=inactive_days, now=datetime.now(UTC))
+        if not start.started:
+            print(f"growthgraph: analysis {start.job.id} is already running ({start.job.step})")
+            return 1
+        with tqdm(total=0, unit="row", desc="network analysis") as bar:
+
+            def progress(done: int, total: int, step: str) -> None:
+                bar.total = total
+                bar.set_description(step)
+                bar.update(done - bar.n)
+
+            job = await structure.run_job(
+                db, start.job, batch=settings.analysis_batch_size, progress=progress
+            )
+        print(
+            f"growthgraph: analysis {job.id}: {job.nodes:,} nodes, {job.communities:,} "
+            f"communities (modularity {job.modularity:.3f}), {job.weak_nodes:,} weak nodes, "
+            f"{job.average_connections:.2f} connections per user"
+        )
+        return 0
+    finally:
+        await db.close()
+
+
+def cmd_analyze(args: argparse.Namespace) -> None:
+    settings = _settings()
+    days = settings.inactive_days if args.inactive_days is None else args.inactive_days
+    if not 1 <= days <= 3650:
+        sys.exit("growthgraph: --inactive-days must be between 1 and 3650")
+    sys.exit(asyncio.run(_analyze(settings, inactive_days=days)))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -122,6 +162,17 @@ def main(argv: list[str] | None = None) -> None:
         "--force", action="store_true", help="load even if the database already holds data"
     )
     seed.set_defaults(func=cmd_seed)
+
+    analyze = sub.add_parser(
+        "analyze", help="compute influence, communities and weak nodes and store them"
+    )
+    analyze.add_argument(
+        "--inactive-days",
+        type=int,
+        default=None,
+        help="days without activity that make a user inactive (default GROWTHGRAPH_INACTIVE_DAYS)",
+    )
+    analyze.set_defaults(func=cmd_analyze)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default="schema.graphql")

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Passwords that ship in examples: fine on a laptop, refused in production.
 PLACEHOLDER_PASSWORDS = frozenset({"growthgraph-dev", "password", "neo4j", "changeme"})
+PLACEHOLDER_HASH_SECRETS = frozenset({"growthgraph-dev-hash-secret", "changeme", "secret"})
 
 
 class Environment(StrEnum):
@@ -63,6 +64,16 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1, le=1000, validation_alias="GROWTHGRAPH_MAX_ALIASES")
     max_tokens: int = Field(
         default=2_000, ge=50, le=100_000, validation_alias="GROWTHGRAPH_MAX_TOKENS"
+    )
+    inactive_days: int = Field(
+        default=30, ge=1, le=3650, validation_alias="GROWTHGRAPH_INACTIVE_DAYS"
+    )
+    analysis_batch_size: int = Field(
+        default=5_000, ge=100, le=100_000, validation_alias="GROWTHGRAPH_ANALYSIS_BATCH"
+    )
+    hash_secret: SecretStr = Field(
+        default=SecretStr("growthgraph-dev-hash-secret"),
+        validation_alias="GROWTHGRAPH_HASH_SECRET",
     )
     max_cost: int = Field(
         default=20_000, ge=1, le=10_000_000, validation_alias="GROWTHGRAPH_MAX_COST"
@@ -125,4 +136,11 @@ class Settings(BaseSettings):
             and self.neo4j_password.get_secret_value() in PLACEHOLDER_PASSWORDS
         ):
             raise ValueError("NEO4J_PASSWORD is a placeholder; set a real secret in production")
+        if (
+            self.env is Environment.PRODUCTION
+            and self.hash_secret.get_secret_value() in PLACEHOLDER_HASH_SECRETS
+        ):
+            raise ValueError(
+                "GROWTHGRAPH_HASH_SECRET is a placeholder; set a real secret in production"
+            )
         return self

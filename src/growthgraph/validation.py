@@ -62,6 +62,12 @@ def check_influencer(followers: int, engagement_rate: float) -> list[Problem]:
     return problems
 
 
+def check_cents(field: str, value: int | None) -> list[Problem]:
+    if value is not None and value < 0:
+        return [Problem(field, "must be zero or more")]
+    return []
+
+
 def check_sign_up(
     *,
     id: str,

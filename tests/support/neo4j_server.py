@@ -10,6 +10,7 @@ There is no fallback to skipping: when none can be had, the session fails with t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-IMAGE = "neo4j:5.26.19-community"  # the tag pinned in docker/compose.yaml
+COMPOSE = REPO / "docker" / "compose.yaml"
+
+
+def pinned_image() -> str:
+    """The Neo4j image tag, pinned once: in docker/compose.yaml."""
+    found = re.search(r"^\s*image:\s*(neo4j:\S+)\s*$", COMPOSE.read_text(), re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"no neo4j image tag in {COMPOSE}")
+    return found.group(1)
+
+
 TEST_PASSWORD = "growthgraph-test"
 
 
@@ -48,14 +59,15 @@ def _docker_answers() -> bool:
 def _from_container() -> Neo4jServer:
     from testcontainers.community.neo4j import Neo4jContainer
 
-    container = Neo4jContainer(IMAGE, password=TEST_PASSWORD)
+    image = pinned_image()
+    container = Neo4jContainer(image, password=TEST_PASSWORD)
     container.with_env("NEO4J_PLUGINS", '["apoc"]')
     container.start()
     return Neo4jServer(
         uri=container.get_connection_url(),
         user="neo4j",
         password=TEST_PASSWORD,
-        source=f"testcontainers ({IMAGE})",
+        source=f"testcontainers ({image})",
         stop=container.stop,
     )
 

@@ -128,3 +128,10 @@ def test_install_stamp_follows_the_pom() -> None:
     stamp = local.install_stamp()
     assert stamp["neo4j"] == stamp["apoc"]  # APOC is released in lockstep with Neo4j
     assert len(stamp["pom_sha256"]) == 64
+
+
+def test_the_container_image_pins_the_same_neo4j_as_maven() -> None:
+    from tests.support.neo4j_server import pinned_image
+
+    versions = local.pinned_versions()
+    assert pinned_image() == f"neo4j:{versions['neo4j']}-community"

@@ -15,10 +15,26 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT conversion_id IF NOT EXISTS FOR (n:Conversion) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT idempotency_key IF NOT EXISTS "
     "FOR (n:IdempotencyKey) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT reward_rule_id IF NOT EXISTS FOR (n:RewardRule) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT reward_run_id IF NOT EXISTS FOR (n:RewardRun) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT reward_id IF NOT EXISTS FOR (n:Reward) REQUIRE n.id IS UNIQUE",
     "CREATE INDEX user_signed_up_at IF NOT EXISTS FOR (n:User) ON (n.signedUpAt)",
     "CREATE INDEX invite_at IF NOT EXISTS FOR (n:Invite) ON (n.at)",
     "CREATE INDEX conversion_at IF NOT EXISTS FOR (n:Conversion) ON (n.at)",
     "CREATE INDEX referred_at IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.at)",
+    # Network analysis: job records, and the stored scores that leaderboards read in order.
+    "CREATE CONSTRAINT network_analysis_id IF NOT EXISTS "
+    "FOR (n:NetworkAnalysis) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT network_analysis_lock_id IF NOT EXISTS "
+    "FOR (n:NetworkAnalysisLock) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX network_analysis_started IF NOT EXISTS FOR (n:NetworkAnalysis) ON (n.startedAt)",
+    "CREATE INDEX user_influence IF NOT EXISTS FOR (n:User) ON (n.influenceScore)",
+    "CREATE INDEX influencer_influence IF NOT EXISTS FOR (n:Influencer) ON (n.influenceScore)",
+    "CREATE INDEX partner_influence IF NOT EXISTS FOR (n:Partner) ON (n.influenceScore)",
+    "CREATE INDEX user_community IF NOT EXISTS FOR (n:User) ON (n.communityId)",
+    "CREATE INDEX influencer_community IF NOT EXISTS FOR (n:Influencer) ON (n.communityId)",
+    "CREATE INDEX partner_community IF NOT EXISTS FOR (n:Partner) ON (n.communityId)",
+    "CREATE INDEX user_weak_node IF NOT EXISTS FOR (n:User) ON (n.weakNodeScore)",
 )
 
 AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes(300)"

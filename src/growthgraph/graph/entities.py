@@ -21,44 +21,25 @@ from growthgraph.graph.records import (
 
 T = TypeVar("T")
 
-GET_USERS: LiteralString = """
+_LABELS: tuple[LiteralString, ...] = ("User", "Influencer", "Partner", "Campaign")
+
+GET_BY_IDS: dict[str, LiteralString] = {
+    label: """
 UNWIND $ids AS id
-MATCH (n:User {id: id})
+MATCH (n:$LABEL {id: id})
 RETURN n {.*} AS n
-"""
-GET_INFLUENCERS: LiteralString = """
-UNWIND $ids AS id
-MATCH (n:Influencer {id: id})
-RETURN n {.*} AS n
-"""
-GET_PARTNERS: LiteralString = """
-UNWIND $ids AS id
-MATCH (n:Partner {id: id})
-RETURN n {.*} AS n
-"""
-GET_CAMPAIGNS: LiteralString = """
-UNWIND $ids AS id
-MATCH (n:Campaign {id: id})
-RETURN n {.*} AS n
-"""
+""".replace("$LABEL", label)
+    for label in _LABELS
+}
 
 # Keyset pages: the id range index serves both the seek (id > $after) and the order.
-LIST_USERS: LiteralString = """
-MATCH (n:User) WHERE n.id > $after
+LIST_PAGE: dict[str, LiteralString] = {
+    label: """
+MATCH (n:$LABEL) WHERE n.id > $after
 RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
-"""
-LIST_INFLUENCERS: LiteralString = """
-MATCH (n:Influencer) WHERE n.id > $after
-RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
-"""
-LIST_PARTNERS: LiteralString = """
-MATCH (n:Partner) WHERE n.id > $after
-RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
-"""
-LIST_CAMPAIGNS: LiteralString = """
-MATCH (n:Campaign) WHERE n.id > $after
-RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
-"""
+""".replace("$LABEL", label)
+    for label in _LABELS
+}
 
 COUNT_USERS: LiteralString = "MATCH (n:User) RETURN count(n) AS n"
 
@@ -75,19 +56,19 @@ async def _get_many(
 
 
 async def get_users(db: Database, ids: Sequence[str]) -> dict[str, UserRecord]:
-    return await _get_many(db, GET_USERS, ids, user_from)
+    return await _get_many(db, GET_BY_IDS["User"], ids, user_from)
 
 
 async def get_influencers(db: Database, ids: Sequence[str]) -> dict[str, InfluencerRecord]:
-    return await _get_many(db, GET_INFLUENCERS, ids, influencer_from)
+    return await _get_many(db, GET_BY_IDS["Influencer"], ids, influencer_from)
 
 
 async def get_partners(db: Database, ids: Sequence[str]) -> dict[str, PartnerRecord]:
-    return await _get_many(db, GET_PARTNERS, ids, partner_from)
+    return await _get_many(db, GET_BY_IDS["Partner"], ids, partner_from)
 
 
 async def get_campaigns(db: Database, ids: Sequence[str]) -> dict[str, CampaignRecord]:
-    return await _get_many(db, GET_CAMPAIGNS, ids, campaign_from)
+    return await _get_many(db, GET_BY_IDS["Campaign"], ids, campaign_from)
 
 
 async def _page(
@@ -104,19 +85,19 @@ async def _page(
 
 
 async def list_users(db: Database, first: int, after: str | None) -> Page[UserRecord]:
-    return await _page(db, LIST_USERS, first, after, user_from)
+    return await _page(db, LIST_PAGE["User"], first, after, user_from)
 
 
 async def list_influencers(db: Database, first: int, after: str | None) -> Page[InfluencerRecord]:
-    return await _page(db, LIST_INFLUENCERS, first, after, influencer_from)
+    return await _page(db, LIST_PAGE["Influencer"], first, after, influencer_from)
 
 
 async def list_partners(db: Database, first: int, after: str | None) -> Page[PartnerRecord]:
-    return await _page(db, LIST_PARTNERS, first, after, partner_from)
+    return await _page(db, LIST_PAGE["Partner"], first, after, partner_from)
 
 
 async def list_campaigns(db: Database, first: int, after: str | None) -> Page[CampaignRecord]:
-    return await _page(db, LIST_CAMPAIGNS, first, after, campaign_from)
+    return await _page(db, LIST_PAGE["Campaign"], first, after, campaign_from)
 
 
 async def count_users(db: Database) -> int:

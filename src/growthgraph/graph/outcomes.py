@@ -54,6 +54,34 @@ class SignUpBeforeReferrer:
     referrer_signed_up_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class UnknownInvite:
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class InviteAlreadyAccepted:
+    """Each invite brings in at most one user."""
+
+    invite_id: str
+    accepted_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class InviteReferrerMismatch:
+    """The sign-up names a referrer other than the invite's sender."""
+
+    invite_id: str
+    sender_kind: Kind
+    sender_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpBeforeInvite:
+    invite_id: str
+    invite_at: datetime
+
+
 SignUpOutcome = (
     Written[UserRecord]
     | IdConflict
@@ -61,4 +89,8 @@ SignUpOutcome = (
     | UnknownCampaign
     | AlreadyReferred
     | SignUpBeforeReferrer
+    | UnknownInvite
+    | InviteAlreadyAccepted
+    | InviteReferrerMismatch
+    | SignUpBeforeInvite
 )

@@ -39,6 +39,7 @@ class InfluencerRecord:
     platform: str
     followers: int
     engagement_rate: float
+    cost_cents: int | None = None
 
     kind = Kind.INFLUENCER
 
@@ -48,6 +49,7 @@ class PartnerRecord:
     id: str
     name: str
     partner_kind: str
+    cost_cents: int | None = None
 
     kind = Kind.PARTNER
 
@@ -118,6 +120,10 @@ def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _opt_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
 def user_from(props: dict[str, Any]) -> UserRecord:
     return UserRecord(
         id=str(props["id"]),
@@ -138,12 +144,16 @@ def influencer_from(props: dict[str, Any]) -> InfluencerRecord:
         platform=str(props["platform"]),
         followers=int(props["followers"]),
         engagement_rate=float(props["engagementRate"]),
+        cost_cents=_opt_int(props.get("costCents")),
     )
 
 
 def partner_from(props: dict[str, Any]) -> PartnerRecord:
     return PartnerRecord(
-        id=str(props["id"]), name=str(props["name"]), partner_kind=str(props["kind"])
+        id=str(props["id"]),
+        name=str(props["name"]),
+        partner_kind=str(props["kind"]),
+        cost_cents=_opt_int(props.get("costCents")),
     )
 
 

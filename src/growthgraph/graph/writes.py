@@ -5,7 +5,7 @@ sees its result and answers as a repeat or a conflict. Nothing is written on any
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, LiteralString, TypeVar
 
@@ -16,9 +16,13 @@ from growthgraph.graph.database import Database
 from growthgraph.graph.outcomes import (
     AlreadyReferred,
     IdConflict,
+    InviteAlreadyAccepted,
+    InviteReferrerMismatch,
+    SignUpBeforeInvite,
     SignUpBeforeReferrer,
     SignUpOutcome,
     UnknownCampaign,
+    UnknownInvite,
     UnknownReferrer,
     Written,
 )
@@ -61,10 +65,12 @@ SIGN_UP_STATE: dict[Kind | None, LiteralString] = {
     kind: """
 OPTIONAL MATCH (existing:User {id: $id})
 OPTIONAL MATCH (existing)<-[edge:REFERRED]-(src)
-WITH existing, edge, src
+OPTIONAL MATCH (existing)<-[:ACCEPTED]-(accepted:Invite)
+WITH existing, edge, src, accepted
 OPTIONAL MATCH (ref:$LABEL {id: $referrerId})
 OPTIONAL MATCH (c:Campaign {id: $campaignId})
 RETURN existing {.*} AS existing, edge {.*} AS edge, src {.*} AS src,
+       accepted.id AS acceptedInvite,
        CASE WHEN src:User THEN 'User' WHEN src:Influencer THEN 'Influencer' ELSE 'Partner' END
          AS srcLabel,
        ref {.*} AS ref, c IS NOT NULL AS campaignExists
@@ -83,6 +89,25 @@ RETURN u {.*} AS u
 """.replace("$LABEL", label)
     for kind, label in _REFERRER_LABEL.items()
 }
+# Setting and removing a property write-locks the invite, so two sign-ups racing to accept it
+# run one after the other and the second sees the first's ACCEPTED edge.
+INVITE_STATE: LiteralString = """
+MATCH (i:Invite {id: $inviteId})
+SET i._lock = true
+REMOVE i._lock
+WITH i
+MATCH (sender)-[:SENT]->(i)
+OPTIONAL MATCH (i)-[:ACCEPTED]->(taker:User)
+RETURN i {.*} AS invite, sender.id AS senderId,
+       CASE WHEN sender:User THEN 'User' WHEN sender:Influencer THEN 'Influencer' ELSE 'Partner' END
+         AS senderLabel,
+       taker.id AS acceptedBy
+"""
+ACCEPT_INVITE: LiteralString = """
+MATCH (i:Invite {id: $inviteId})
+MATCH (u:User {id: $id})
+MERGE (i)-[:ACCEPTED]->(u)
+"""
 
 
 def _same(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
@@ -124,7 +149,14 @@ async def _create_entity(
 
 
 async def create_influencer(
-    db: Database, *, id: str, handle: str, platform: str, followers: int, engagement_rate: float
+    db: Database,
+    *,
+    id: str,
+    handle: str,
+    platform: str,
+    followers: int,
+    engagement_rate: float,
+    cost_cents: int | None = None,
 ) -> Written[InfluencerRecord] | IdConflict:
     props = {
         "id": id,
@@ -132,14 +164,16 @@ async def create_influencer(
         "platform": platform,
         "followers": followers,
         "engagementRate": engagement_rate,
+        "costCents": cost_cents,
     }
     return await _create_entity(db, "Influencer", props, influencer_from)
 
 
 async def create_partner(
-    db: Database, *, id: str, name: str, kind: str
+    db: Database, *, id: str, name: str, kind: str, cost_cents: int | None = None
 ) -> Written[PartnerRecord] | IdConflict:
-    return await _create_entity(db, "Partner", {"id": id, "name": name, "kind": kind}, partner_from)
+    props = {"id": id, "name": name, "kind": kind, "costCents": cost_cents}
+    return await _create_entity(db, "Partner", props, partner_from)
 
 
 async def create_campaign(
@@ -173,6 +207,9 @@ class SignUp:
     referrer_id: str | None = None
     channel: str | None = None
     campaign_id: str | None = None
+    invite_id: str | None = None
+    ip_hash: str | None = None  # keyed hashes (growthgraph.identity); never the raw values
+    device_hash: str | None = None
 
     def props(self) -> dict[str, Any]:
         return {
@@ -184,6 +221,8 @@ class SignUp:
             "plan": self.plan,
             "channel": self.channel,
             "campaignId": self.campaign_id,
+            "ipHash": self.ip_hash,
+            "deviceHash": self.device_hash,
         }
 
 
@@ -198,7 +237,8 @@ def _decide(state: Mapping[str, Any], signup: SignUp) -> SignUpOutcome | None:
             and state["srcLabel"] == signup.referrer_kind.value
             and src["id"] == signup.referrer_id
         )
-        if same_referrer and _same(existing, signup.props()):
+        same_invite = state["acceptedInvite"] == signup.invite_id
+        if same_referrer and same_invite and _same(existing, signup.props()):
             return Written(user_from(existing), created=False)
         if src is not None and signup.referrer_id is not None and not same_referrer:
             return AlreadyReferred(signup.id, referrer_from(state["srcLabel"], src))
@@ -216,25 +256,60 @@ def _decide(state: Mapping[str, Any], signup: SignUp) -> SignUpOutcome | None:
     return None
 
 
+def _through_invite(state: Mapping[str, Any] | None, signup: SignUp) -> SignUp | SignUpOutcome:
+    """Check a sign-up against the invite it names. The invite's sender is the referrer (implied
+    when none is named), and its channel and campaign apply unless the sign-up names its own."""
+    if state is None or signup.invite_id is None:
+        return UnknownInvite(str(signup.invite_id))
+    invite: dict[str, Any] = state["invite"]
+    sender = (Kind(state["senderLabel"]), str(state["senderId"]))
+    if signup.referrer_id is not None and (signup.referrer_kind, signup.referrer_id) != sender:
+        return InviteReferrerMismatch(signup.invite_id, sender[0], sender[1])
+    taker = state["acceptedBy"]
+    if taker is not None and taker != signup.id:
+        return InviteAlreadyAccepted(signup.invite_id, str(taker))
+    sent_at = to_datetime(invite["at"])
+    if signup.signed_up_at < sent_at:
+        return SignUpBeforeInvite(signup.invite_id, sent_at)
+    return replace(
+        signup,
+        referrer_kind=sender[0],
+        referrer_id=sender[1],
+        channel=signup.channel if signup.channel is not None else invite.get("channel"),
+        campaign_id=signup.campaign_id
+        if signup.campaign_id is not None
+        else invite.get("campaignId"),
+    )
+
+
 async def record_sign_up(db: Database, signup: SignUp) -> SignUpOutcome:
+    async def work(tx: AsyncManagedTransaction) -> SignUpOutcome:
+        return await _record_sign_up(tx, signup)
+
+    return await _with_constraint_retry(db, work)
+
+
+async def _record_sign_up(tx: AsyncManagedTransaction, signup: SignUp) -> SignUpOutcome:
+    if signup.invite_id is not None:
+        invite_state = await (await tx.run(INVITE_STATE, inviteId=signup.invite_id)).single()
+        checked = _through_invite(None if invite_state is None else invite_state.data(), signup)
+        if not isinstance(checked, SignUp):
+            return checked
+        signup = checked
     params = {
         "id": signup.id,
         "referrerId": signup.referrer_id,
         "campaignId": signup.campaign_id,
         "channel": signup.channel,
     }
-
-    async def work(tx: AsyncManagedTransaction) -> SignUpOutcome:
-        state = await (await tx.run(SIGN_UP_STATE[signup.referrer_kind], params)).single(
-            strict=True
-        )
-        refusal = _decide(state.data(), signup)
-        if refusal is not None:
-            return refusal
-        props = {k: v for k, v in signup.props().items() if v is not None}
-        row = await (await tx.run(CREATE_USER[signup.referrer_kind], params, props=props)).single(
-            strict=True
-        )
-        return Written(user_from(row["u"]), created=True)
-
-    return await _with_constraint_retry(db, work)
+    state = await (await tx.run(SIGN_UP_STATE[signup.referrer_kind], params)).single(strict=True)
+    refusal = _decide(state.data(), signup)
+    if refusal is not None:
+        return refusal
+    props = {k: v for k, v in signup.props().items() if v is not None}
+    row = await (await tx.run(CREATE_USER[signup.referrer_kind], params, props=props)).single(
+        strict=True
+    )
+    if signup.invite_id is not None:
+        await (await tx.run(ACCEPT_INVITE, inviteId=signup.invite_id, id=signup.id)).consume()
+    return Written(user_from(row["u"]), created=True)

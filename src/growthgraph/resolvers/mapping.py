@@ -46,6 +46,7 @@ def influencer(r: InfluencerRecord) -> Influencer:
         platform=r.platform,
         followers=r.followers,
         engagement_rate=r.engagement_rate,
+        cost_cents=r.cost_cents,
     )
 
 
@@ -55,6 +56,7 @@ def partner(r: PartnerRecord) -> Partner:
         kind=ReferrerKind.PARTNER,
         name=r.name,
         partner_kind=PartnerKind(r.partner_kind),
+        cost_cents=r.cost_cents,
     )
 
 

@@ -11,12 +11,17 @@ from growthgraph.graph import writes
 from growthgraph.graph.outcomes import (
     AlreadyReferred,
     IdConflict,
+    InviteAlreadyAccepted,
+    InviteReferrerMismatch,
+    SignUpBeforeInvite,
     SignUpBeforeReferrer,
     SignUpOutcome,
     UnknownCampaign,
+    UnknownInvite,
     UnknownReferrer,
     Written,
 )
+from growthgraph.identity import keyed_hash
 from growthgraph.resolvers import mapping
 from growthgraph.resolvers.context import Context
 from growthgraph.schema.enums import ErrorCode, ReferrerKind
@@ -31,11 +36,15 @@ from growthgraph.schema.errors import (
     FieldProblem,
     IdConflictError,
     InvalidInputError,
+    InviteAlreadyAcceptedError,
+    InviteReferrerMismatchError,
     RecordSignUpResult,
     RecordSignUpSuccess,
     SelfReferralError,
+    SignUpBeforeInviteError,
     SignUpBeforeReferrerError,
     UnknownCampaignError,
+    UnknownInviteError,
     UnknownReferrerError,
 )
 from growthgraph.schema.inputs import (
@@ -44,7 +53,14 @@ from growthgraph.schema.inputs import (
     CreatePartnerInput,
     RecordSignUpInput,
 )
-from growthgraph.validation import Problem, check_id, check_influencer, check_sign_up, check_text
+from growthgraph.validation import (
+    Problem,
+    check_cents,
+    check_id,
+    check_influencer,
+    check_sign_up,
+    check_text,
+)
 
 Ctx = Info[Context, None]
 
@@ -71,6 +87,7 @@ async def create_influencer(info: Ctx, input: CreateInfluencerInput) -> CreateIn
         + check_text("handle", input.handle)
         + check_text("platform", input.platform)
         + check_influencer(input.followers, input.engagement_rate)
+        + check_cents("costCents", input.cost_cents)
     )
     if problems:
         return _invalid(problems)
@@ -81,6 +98,7 @@ async def create_influencer(info: Ctx, input: CreateInfluencerInput) -> CreateIn
         platform=input.platform,
         followers=input.followers,
         engagement_rate=input.engagement_rate,
+        cost_cents=input.cost_cents,
     )
     if isinstance(out, IdConflict):
         return _conflict(out)
@@ -88,11 +106,19 @@ async def create_influencer(info: Ctx, input: CreateInfluencerInput) -> CreateIn
 
 
 async def create_partner(info: Ctx, input: CreatePartnerInput) -> CreatePartnerResult:
-    problems = check_id("id", str(input.id)) + check_text("name", input.name)
+    problems = (
+        check_id("id", str(input.id))
+        + check_text("name", input.name)
+        + check_cents("costCents", input.cost_cents)
+    )
     if problems:
         return _invalid(problems)
     out = await writes.create_partner(
-        info.context.db, id=str(input.id), name=input.name, kind=input.kind.value
+        info.context.db,
+        id=str(input.id),
+        name=input.name,
+        kind=input.kind.value,
+        cost_cents=input.cost_cents,
     )
     if isinstance(out, IdConflict):
         return _conflict(out)
@@ -146,7 +172,42 @@ def _sign_up_result(out: SignUpOutcome) -> RecordSignUpResult:
             message=f"user {out.user_id!r} was already referred by {out.referrer.id!r}",
             referrer=mapping.referrer(out.referrer),
         )
-    return _before_referrer(out)
+    if isinstance(out, SignUpBeforeReferrer):
+        return _before_referrer(out)
+    return _invite_refusal(out)
+
+
+def _invite_refusal(
+    out: UnknownInvite | InviteAlreadyAccepted | InviteReferrerMismatch | SignUpBeforeInvite,
+) -> RecordSignUpResult:
+    if isinstance(out, UnknownInvite):
+        return UnknownInviteError(
+            code=ErrorCode.UNKNOWN_INVITE,
+            message=f"no invite with id {out.id!r}",
+            invite_id=strawberry.ID(out.id),
+        )
+    if isinstance(out, InviteAlreadyAccepted):
+        return InviteAlreadyAcceptedError(
+            code=ErrorCode.INVITE_ALREADY_ACCEPTED,
+            message=f"invite {out.invite_id!r} was already accepted by user {out.accepted_by!r}",
+            invite_id=strawberry.ID(out.invite_id),
+            accepted_by=strawberry.ID(out.accepted_by),
+        )
+    if isinstance(out, InviteReferrerMismatch):
+        return InviteReferrerMismatchError(
+            code=ErrorCode.INVITE_REFERRER_MISMATCH,
+            message=f"invite {out.invite_id!r} was sent by {out.sender_kind.value.lower()} "
+            f"{out.sender_id!r}, not by the named referrer",
+            invite_id=strawberry.ID(out.invite_id),
+            sender_kind=mapping.FROM_KIND[out.sender_kind],
+            sender_id=strawberry.ID(out.sender_id),
+        )
+    return SignUpBeforeInviteError(
+        code=ErrorCode.SIGN_UP_BEFORE_INVITE,
+        message=f"signedUpAt is before invite {out.invite_id!r} was sent "
+        f"({out.invite_at.isoformat()})",
+        invite_at=out.invite_at,
+    )
 
 
 def _before_referrer(out: SignUpBeforeReferrer) -> SignUpBeforeReferrerError:
@@ -156,6 +217,12 @@ def _before_referrer(out: SignUpBeforeReferrer) -> SignUpBeforeReferrerError:
         f"({out.referrer_signed_up_at.isoformat()})",
         referrer_signed_up_at=out.referrer_signed_up_at,
     )
+
+
+def _hash(info: Ctx, kind: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return keyed_hash(info.context.settings.hash_secret.get_secret_value(), kind, value)
 
 
 async def record_sign_up(info: Ctx, input: RecordSignUpInput) -> RecordSignUpResult:
@@ -171,6 +238,10 @@ async def record_sign_up(info: Ctx, input: RecordSignUpInput) -> RecordSignUpRes
         channel=input.channel,
         campaign_id=None if input.campaign_id is None else str(input.campaign_id),
     )
+    problems += check_text("ip", input.ip, required=False)
+    problems += check_text("device", input.device, required=False)
+    if input.invite_id is not None:
+        problems += check_id("inviteId", str(input.invite_id))
     if problems:
         return _invalid(problems)
     if ref is not None and ref.kind is ReferrerKind.USER and str(ref.id) == str(input.id):
@@ -188,5 +259,8 @@ async def record_sign_up(info: Ctx, input: RecordSignUpInput) -> RecordSignUpRes
         referrer_id=None if ref is None else str(ref.id),
         channel=input.channel,
         campaign_id=None if input.campaign_id is None else str(input.campaign_id),
+        invite_id=None if input.invite_id is None else str(input.invite_id),
+        ip_hash=_hash(info, "ip", input.ip),
+        device_hash=_hash(info, "device", input.device),
     )
     return _sign_up_result(await writes.record_sign_up(info.context.db, signup))

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from growthgraph.graph import consent, erasure
 from growthgraph.resolvers.context import Context
 from growthgraph.schema.enums import ErrorCode
-from growthgraph.schema.errors import Error
+from growthgraph.schema.errors import UnknownUserError
 
 
 @strawberry.type(description="The user's personal data is erased.")
@@ -21,11 +21,6 @@ class EraseUserSuccess:
     already_erased: bool = strawberry.field(
         description="True when an earlier call had erased the user; nothing changed."
     )
-
-
-@strawberry.type(description="No user has this id. Nothing was written.")
-class UnknownUserError(Error):
-    user_id: strawberry.ID
 
 
 @strawberry.type(description="A user's consent flags. Both are false until recorded.")
@@ -62,7 +57,7 @@ async def erase_user(
     done = await erasure.erase_user(info.context.db, str(id))
     if done is None:
         return UnknownUserError(
-            code=ErrorCode.UNKNOWN_USER, message="no user has this id", user_id=id
+            code=ErrorCode.UNKNOWN_USER, message="no user has this id", ids=[id]
         )
     return EraseUserSuccess(
         user_id=strawberry.ID(done.id), erased_at=done.erased_at, already_erased=done.already
@@ -92,7 +87,7 @@ async def set_consent(
     )
     if found is None:
         return UnknownUserError(
-            code=ErrorCode.UNKNOWN_USER, message="no user has this id", user_id=user_id
+            code=ErrorCode.UNKNOWN_USER, message="no user has this id", ids=[user_id]
         )
     return _consent(found)
 

@@ -43,6 +43,11 @@ class UnknownReferrerError(Error):
     id: strawberry.ID
 
 
+@strawberry.type(description="One or more of the named users do not exist.")
+class UnknownUserError(Error):
+    ids: list[strawberry.ID] = strawberry.field(description="The ids that name no user.")
+
+
 @strawberry.type(description="The named campaign does not exist.")
 class UnknownCampaignError(Error):
     campaign_id: strawberry.ID
@@ -64,6 +69,31 @@ class AlreadyReferredError(Error):
 @strawberry.type(description="The sign-up time is earlier than the referring user's own sign-up.")
 class SignUpBeforeReferrerError(Error):
     referrer_signed_up_at: datetime
+
+
+@strawberry.type(description="The named invite does not exist.")
+class UnknownInviteError(Error):
+    invite_id: strawberry.ID
+
+
+@strawberry.type(
+    description="The invite was already accepted by another user; each invite brings in one user."
+)
+class InviteAlreadyAcceptedError(Error):
+    invite_id: strawberry.ID
+    accepted_by: strawberry.ID = strawberry.field(description="The user who accepted it.")
+
+
+@strawberry.type(description="The sign-up names a referrer other than the invite's sender.")
+class InviteReferrerMismatchError(Error):
+    invite_id: strawberry.ID
+    sender_kind: ReferrerKind = strawberry.field(description="The kind of the invite's sender.")
+    sender_id: strawberry.ID = strawberry.field(description="The id of the invite's sender.")
+
+
+@strawberry.type(description="The sign-up time is earlier than the time the invite was sent.")
+class SignUpBeforeInviteError(Error):
+    invite_at: datetime
 
 
 @strawberry.type(description="The influencer as stored.")
@@ -110,6 +140,10 @@ RecordSignUpResult = Annotated[
     | UnknownCampaignError
     | SelfReferralError
     | AlreadyReferredError
-    | SignUpBeforeReferrerError,
+    | SignUpBeforeReferrerError
+    | UnknownInviteError
+    | InviteAlreadyAcceptedError
+    | InviteReferrerMismatchError
+    | SignUpBeforeInviteError,
     strawberry.union("RecordSignUpResult"),
 ]

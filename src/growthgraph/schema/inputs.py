@@ -22,6 +22,10 @@ class CreateInfluencerInput:
     platform: str = strawberry.field(description="instagram, tiktok, youtube, ...")
     followers: int = strawberry.field(description="Audience size; zero or more.")
     engagement_rate: float = strawberry.field(description="From 0 to 1.")
+    cost_cents: int | None = strawberry.field(
+        default=None,
+        description="What the deal cost, in cents; enables cost per acquisition. Zero or more.",
+    )
 
 
 @strawberry.input
@@ -29,6 +33,10 @@ class CreatePartnerInput:
     id: strawberry.ID = strawberry.field(description="Your stable id for the partner.")
     name: str
     kind: PartnerKind
+    cost_cents: int | None = strawberry.field(
+        default=None,
+        description="What the deal cost, in cents; enables cost per acquisition. Zero or more.",
+    )
 
 
 @strawberry.input
@@ -63,4 +71,21 @@ class RecordSignUpInput:
     )
     campaign_id: strawberry.ID | None = strawberry.field(
         default=None, description="An existing campaign the sign-up is attributed to."
+    )
+    invite_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The invite this sign-up accepted. It must exist, be accepted by no other "
+        "user, and have been sent no later than `signedUpAt`. Its sender is the referrer: "
+        "`referrer` may be omitted (it is then implied) or must name that sender. The invite's "
+        "channel and campaign apply unless `channel` / `campaignId` are given.",
+    )
+    ip: str | None = strawberry.field(
+        default=None,
+        description="The sign-up's IP address. Only a keyed hash (HMAC-SHA256 with the server's "
+        "secret) is stored, for fraud signals; the address itself is never stored.",
+    )
+    device: str | None = strawberry.field(
+        default=None,
+        description="A device identifier (fingerprint, advertising id). Only a keyed hash is "
+        "stored, like `ip`.",
     )

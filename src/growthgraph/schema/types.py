@@ -82,12 +82,18 @@ class Influencer(Referrer):
     platform: str = strawberry.field(description="Where the audience is: instagram, tiktok, ...")
     followers: int
     engagement_rate: float = strawberry.field(description="Engagement rate, from 0 to 1.")
+    cost_cents: int | None = strawberry.field(
+        default=None, description="What the deal cost, in cents; null if unknown."
+    )
 
 
 @strawberry.type(description="A business that refers users: marketplace, affiliate, reseller, ...")
 class Partner(Referrer):
     name: str
     partner_kind: PartnerKind = strawberry.field(description="The kind of partnership.")
+    cost_cents: int | None = strawberry.field(
+        default=None, description="What the deal cost, in cents; null if unknown."
+    )
 
 
 @strawberry.type(description="A marketing campaign with its UTM parameters.")

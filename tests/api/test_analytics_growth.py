@@ -1,0 +1,183 @@
+"""Growth questions over HTTP on the hand-built network, with invites added: every expected
+number below is worked out by hand in the comments, including window edges, an empty cohort, an
+even number of cycle times (median of the two middle ones) and a chain of eight generations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from growthgraph.dataset import InviteRow
+from growthgraph.graph import bulk
+from growthgraph.graph.database import Database
+from tests.api.conftest import Api
+from tests.support.handmade import at, handmade
+
+VIRAL = """
+query($from: DateTime!, $to: DateTime!, $groupBy: CohortGrouping!) {
+  viralCoefficient(from: $from, to: $to, groupBy: $groupBy) {
+    total { ...g }
+    groups { ...g }
+  }
+}
+fragment g on ViralGroup {
+  key members invitesSent invitesAccepted invitesPerMember inviteConversion inviteK
+  referees referralK viralCycleTimeSeconds
+}
+"""
+GENERATIONS = """
+query($root: ReferrerRef!, $max: Int!) {
+  cascadeGenerations(root: $root, maxGeneration: $max) { generation size k }
+}
+"""
+GROWTH = """
+query($from: DateTime!, $to: DateTime!, $interval: GrowthInterval!) {
+  growth(from: $from, to: $to, interval: $interval) {
+    total { ...b }
+    buckets { ...b }
+    byCampaign { start campaignId signUps }
+    byCampaignTruncated
+  }
+}
+fragment b on GrowthBucket {
+  start total organic userReferral influencer partner networkShare referredShare
+}
+"""
+
+
+def iso(hours: int) -> str:
+    return at(hours).isoformat()
+
+
+@pytest.fixture
+async def hand(clean_db: Database) -> None:
+    data = handmade()
+    # User x invites twice (one accepted by ux1), user c1 invites c2, influencer x invites c1:
+    # influencer invites are not a cohort member's invites.
+    data.invites = [
+        InviteRow("inv-a", "USER", "x", at(5)),
+        InviteRow("inv-b", "USER", "x", at(6)),
+        InviteRow("inv-c", "USER", "c1", at(1)),
+        InviteRow("inv-d", "INFLUENCER", "x", at(0)),
+    ]
+    accepted = {"ux1": "inv-a", "c2": "inv-c", "c1": "inv-d"}
+    data.users = [replace(u, invite_id=accepted.get(u.id)) for u in data.users]
+    await bulk.load_dataset(clean_db, data)
+
+
+def group(key: str | None, members: int, sent: int, accepted: int, referees: int,
+          cycle: float | None) -> dict[str, Any]:  # fmt: skip
+    def ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    return {
+        "key": key,
+        "members": members,
+        "invitesSent": sent,
+        "invitesAccepted": accepted,
+        "invitesPerMember": ratio(sent, members),
+        "inviteConversion": ratio(accepted, sent),
+        "inviteK": ratio(accepted, members),
+        "referees": referees,
+        "referralK": ratio(referees, members),
+        "viralCycleTimeSeconds": cycle,
+    }
+
+
+@pytest.mark.usefixtures("hand")
+def test_viral_coefficient_by_hand(api: Api) -> None:
+    # [0h, 10h): x, c1..c8, o1 (ux1 and pp1 sign up at exactly 10h: excluded).
+    # Invites sent by members: x 2, c1 1; accepted: inv-a, inv-c.
+    # Referees: x -> ux1, ux2 (10h, 11h after x); c1..c7 -> next c (1h each): 9 gaps, median 1h.
+    got = api.data(VIRAL, {"from": iso(0), "to": iso(10), "groupBy": "SOURCE_KIND"})
+    viral = got["viralCoefficient"]
+    assert viral["total"] == group(None, 10, 3, 2, 9, 3600.0)
+    assert viral["groups"] == [
+        group("USER", 7, 0, 0, 6, 3600.0),  # c2..c8 refer c3..c8
+        group("ORGANIC", 2, 2, 1, 2, 37800.0),  # x and o1; x's gaps 10h and 11h
+        group("INFLUENCER", 1, 1, 1, 1, 3600.0),  # c1
+    ]
+    # Only x: an even number of gaps, so the median is the mean of 10h and 11h.
+    only_x = api.data(VIRAL, {"from": iso(0), "to": iso(1), "groupBy": "NONE"})
+    assert only_x["viralCoefficient"] == {"total": group(None, 1, 2, 1, 2, 37800.0), "groups": []}
+    empty = api.data(VIRAL, {"from": iso(100), "to": iso(200), "groupBy": "CAMPAIGN"})
+    assert empty["viralCoefficient"] == {"total": group(None, 0, 0, 0, 0, None), "groups": []}
+
+
+@pytest.mark.usefixtures("hand")
+def test_k_per_generation_by_hand(api: Api) -> None:
+    chain = api.data(GENERATIONS, {"root": {"kind": "INFLUENCER", "id": "x"}, "max": 9})
+    # Influencer x -> c1 -> c2 -> ... -> c8: one user per generation down to 8.
+    expected: list[dict[str, Any]] = [{"generation": g, "size": 1, "k": 1.0} for g in range(8)]
+    expected += [{"generation": 8, "size": 1, "k": 0.0}, {"generation": 9, "size": 0, "k": None}]
+    assert chain["cascadeGenerations"] == expected
+    partner = api.data(GENERATIONS, {"root": {"kind": "PARTNER", "id": "p1"}, "max": 3})
+    # p1 -> pp1, pp2; pp1 -> pp1a.
+    assert partner["cascadeGenerations"] == [
+        {"generation": 0, "size": 1, "k": 2.0},
+        {"generation": 1, "size": 2, "k": 0.5},
+        {"generation": 2, "size": 1, "k": 0.0},
+        {"generation": 3, "size": 0, "k": None},
+    ]
+    none = api.data(GENERATIONS, {"root": {"kind": "PARTNER", "id": "x"}, "max": 3})
+    assert none == {"cascadeGenerations": None}
+
+
+def bucket(start: str, organic: int, user: int, inf: int, ptn: int) -> dict[str, Any]:
+    total = organic + user + inf + ptn
+    return {
+        "start": start,
+        "total": total,
+        "organic": organic,
+        "userReferral": user,
+        "influencer": inf,
+        "partner": ptn,
+        "networkShare": user / total if total else None,
+        "referredShare": (total - organic) / total if total else None,
+    }
+
+
+@pytest.mark.usefixtures("hand")
+def test_growth_by_hand(api: Api) -> None:
+    # Jan 1: organic x, o1; users c2..c8, ux1, ux2, pp1a, ux1a; influencer c1, b0..b3 (20h-23h);
+    # partner pp1, pp2. Jan 2: b4 (24h), o2 (30h). Influencer sign-ups carry campaign c1.
+    before = api.round_trips
+    got = api.data(GROWTH, {"from": iso(0), "to": iso(31), "interval": "DAY"})["growth"]
+    assert api.round_trips - before == 2  # by source, by campaign
+    assert got["buckets"] == [
+        bucket("2024-01-01T00:00:00+00:00", 2, 11, 5, 2),
+        bucket("2024-01-02T00:00:00+00:00", 1, 0, 1, 0),
+    ]
+    assert got["total"] == bucket("2024-01-01T00:00:00+00:00", 3, 11, 6, 2)
+    assert got["byCampaign"] == [
+        {"start": "2024-01-01T00:00:00+00:00", "campaignId": "c1", "signUps": 5},
+        {"start": "2024-01-02T00:00:00+00:00", "campaignId": "c1", "signUps": 1},
+    ]
+    assert got["byCampaignTruncated"] is False
+    # [1h, 24h): x (0h) and b4 (24h) fall outside.
+    edge = api.data(GROWTH, {"from": iso(1), "to": iso(24), "interval": "WEEK"})["growth"]
+    assert edge["buckets"] == [bucket("2024-01-01T00:00:00+00:00", 1, 11, 5, 2)]
+    months = api.data(
+        GROWTH, {"from": "2023-12-15T00:00:00Z", "to": "2024-02-01T00:00:00Z", "interval": "MONTH"}
+    )["growth"]
+    assert months["buckets"] == [
+        bucket("2023-12-01T00:00:00+00:00", 0, 0, 0, 0),
+        bucket("2024-01-01T00:00:00+00:00", 3, 11, 6, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (VIRAL, {"from": iso(5), "to": iso(5), "groupBy": "NONE"}),
+        (VIRAL, {"from": "2024-01-01T00:00:00", "to": iso(5), "groupBy": "NONE"}),
+        (GENERATIONS, {"root": {"kind": "USER", "id": "x"}, "max": 0}),
+        (GENERATIONS, {"root": {"kind": "USER", "id": "x"}, "max": 50}),
+        (GROWTH, {"from": "2000-01-01T00:00:00Z", "to": iso(0), "interval": "DAY"}),
+    ],
+)
+def test_bad_arguments_are_refused(api: Api, query: str, variables: dict[str, Any]) -> None:
+    body = api.gql(query, variables)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body

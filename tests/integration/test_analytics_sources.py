@@ -1,0 +1,228 @@
+"""Source leaderboards and cascade structure from Neo4j, checked against networkx on the same
+rows: a generated network (with deal costs, invites and conversions) and the CollegeMsg referral
+forest (real data). Structural virality is compared with networkx's
+``average_shortest_path_length`` on the undirected tree."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import networkx as nx
+import pytest
+import pytest_asyncio
+
+from growthgraph import seed
+from growthgraph.dataset import Dataset
+from growthgraph.graph import analytics_cascades, analytics_sources, bulk
+from growthgraph.graph.analytics_sources import SourceSort
+from growthgraph.graph.database import Database
+from growthgraph.graph.maintenance import delete_everything
+from growthgraph.graph.records import Kind
+from tests.support import oracle
+from tests.support.collegemsg import collegemsg_dataset
+from tests.support.handmade import handmade
+from tests.support.invites import with_invites
+
+EARLY = datetime(1990, 1, 1, tzinfo=UTC)
+LATE = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _generated() -> Dataset:
+    data = with_invites(seed.generate(users=3_000, seed=9, days=60))
+    # Costs on most sources; the last of each kind has none (ranked last by CPA).
+    data.influencers = [
+        replace(r, cost_cents=None if i == len(data.influencers) - 1 else 10_000 * (i % 3 + 1))
+        for i, r in enumerate(data.influencers)
+    ]
+    data.partners = [
+        replace(r, cost_cents=None if i == len(data.partners) - 1 else 5_000)
+        for i, r in enumerate(data.partners)
+    ]
+    return data
+
+
+DATASETS: dict[str, Callable[[], Dataset]] = {
+    "generated": _generated,
+    "collegemsg": collegemsg_dataset,
+    "handmade": handmade,
+}
+
+
+@dataclass
+class Loaded:
+    name: str
+    data: Dataset
+    graph: nx.DiGraph[oracle.Node]
+    db: Database
+
+    def at_quantile(self, q: float) -> datetime:
+        times = sorted(u.signed_up_at for u in self.data.users)
+        return times[int(q * (len(times) - 1))]
+
+
+@pytest_asyncio.fixture(scope="module", params=list(DATASETS))
+async def loaded(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Loaded]:
+    data = DATASETS[request.param]()
+    await delete_everything(db)
+    await bulk.load_dataset(db, data, batch_size=2_000)
+    yield Loaded(request.param, data, oracle.referral_graph(data), db)
+
+
+@dataclass(frozen=True)
+class Expected:
+    id: str
+    by_depth: dict[int, tuple[int, int, int]]  # depth -> (sign-ups, converted, revenue)
+    cost: int | None
+
+    def total(self, i: int, depths: Callable[[int], bool] = lambda d: True) -> int:
+        return sum(v[i] for d, v in self.by_depth.items() if depths(d))
+
+    def score(self, sort: SourceSort) -> float | None:
+        direct, downline = self.total(0, lambda d: d == 1), self.total(0)
+        if sort is SourceSort.DIRECT_SIGN_UPS:
+            return direct
+        if sort is SourceSort.DOWNLINE_SIGN_UPS:
+            return downline
+        if sort is SourceSort.REVENUE:
+            return self.total(2)
+        if sort is SourceSort.CONVERSION_RATE:
+            return self.total(1) / downline if downline else None
+        return -self.cost / direct if self.cost is not None and direct else None
+
+
+def _expected(
+    loaded: Loaded, kind: Kind, max_depth: int, start: datetime, end: datetime
+) -> list[Expected]:
+    revenue: Counter[str] = Counter()
+    paid: set[str] = set()
+    for c in loaded.data.conversions:
+        revenue[c.user_id] += c.revenue_cents
+        paid.add(c.user_id)
+    signed_up = {u.id: u.signed_up_at for u in loaded.data.users}
+    rows = loaded.data.influencers if kind is Kind.INFLUENCER else loaded.data.partners
+    out: list[Expected] = []
+    for source in rows:
+        distances = nx.single_source_shortest_path_length(
+            loaded.graph, (kind.value, source.id), cutoff=max_depth
+        )
+        per: dict[int, list[int]] = {}
+        for (_, uid), d in distances.items():
+            if d == 0 or not start <= signed_up[uid] < end:
+                continue
+            level = per.setdefault(d, [0, 0, 0])
+            level[0] += 1
+            level[1] += uid in paid
+            level[2] += revenue[uid]
+        out.append(
+            Expected(source.id, {d: (a, b, c) for d, (a, b, c) in per.items()}, source.cost_cents)
+        )
+    return out
+
+
+@pytest.mark.parametrize("sort", list(SourceSort))
+@pytest.mark.parametrize(
+    ("max_depth", "window"), [(50, (0.0, 1.0)), (2, (0.0, 1.0)), (50, (0.3, 0.7))]
+)
+@pytest.mark.parametrize("kind", [Kind.INFLUENCER, Kind.PARTNER])
+async def test_source_leaderboard_matches_networkx(
+    loaded: Loaded, kind: Kind, sort: SourceSort, max_depth: int, window: tuple[float, float]
+) -> None:
+    start, end = EARLY, LATE
+    if window != (0.0, 1.0):
+        start, end = loaded.at_quantile(window[0]), loaded.at_quantile(window[1])
+    got = await analytics_sources.source_performance(
+        loaded.db, kind, start=start, end=end, max_depth=max_depth, sort=sort, limit=100
+    )
+    want = _expected(loaded, kind, max_depth, start, end)
+
+    def rank(e: Expected) -> tuple[bool, float, str]:
+        score = e.score(sort)
+        return (score is None, -(score or 0.0), e.id)
+
+    want.sort(key=rank)
+    assert [r.source.id for r in got] == [e.id for e in want]
+    for row, exp in zip(got, want, strict=True):
+        assert {d.depth: (d.sign_ups, d.converted, d.revenue_cents) for d in row.by_depth} == (
+            exp.by_depth
+        )
+        assert row.cost_cents == exp.cost
+        if exp.cost is not None and row.direct_sign_ups:
+            assert row.cost_per_acquisition_cents == pytest.approx(exp.cost / row.direct_sign_ups)
+    if loaded.name == "generated" and sort is SourceSort.REVENUE:
+        assert any(r.revenue_network_cents > 0 for r in got)
+    top = await analytics_sources.source_performance(
+        loaded.db, kind, start=start, end=end, max_depth=max_depth, sort=sort, limit=2
+    )
+    assert [r.source.id for r in top] == [e.id for e in want[:2]]
+
+
+def _tree(
+    graph: nx.DiGraph[oracle.Node], root: oracle.Node, max_depth: int
+) -> nx.Graph[oracle.Node]:
+    kept = nx.single_source_shortest_path_length(graph, root, cutoff=max_depth)
+    return nx.Graph(graph.subgraph(kept))
+
+
+def _roots(loaded: Loaded, count: int) -> list[oracle.Node]:
+    roots = [n for n in loaded.graph if loaded.graph.in_degree(n) == 0]
+    return sorted(roots, key=lambda n: (-len(nx.descendants(loaded.graph, n)), n))[:count]
+
+
+@pytest.mark.parametrize("max_depth", [50, 3])
+async def test_cascade_structure_matches_networkx(loaded: Loaded, max_depth: int) -> None:
+    for root in _roots(loaded, 4):
+        got = await analytics_cascades.cascade_stats(
+            loaded.db, Kind(root[0]), root[1], max_depth=max_depth
+        )
+        assert got is not None
+        tree = _tree(loaded.graph, root, max_depth)
+        assert nx.is_tree(tree)
+        levels = Counter(nx.single_source_shortest_path_length(tree, root).values())
+        assert got.size == tree.number_of_nodes()
+        assert got.depth == max(levels)
+        assert list(got.breadth) == [levels[d] for d in range(1, got.depth + 1)]
+        assert not got.truncated
+        if tree.number_of_nodes() == 1:
+            assert got.structural_virality is None
+        else:
+            want = nx.average_shortest_path_length(tree)
+            assert got.structural_virality is not None
+            assert math.isclose(got.structural_virality, want, rel_tol=1e-9)
+    assert (
+        await analytics_cascades.cascade_stats(loaded.db, Kind.PARTNER, "none", max_depth=3) is None
+    )
+
+
+async def test_largest_cascades_match_networkx(loaded: Loaded) -> None:
+    for lo, hi in [(0.0, 1.0), (0.25, 0.5), (0.5, 0.5)]:
+        start, end = loaded.at_quantile(lo), loaded.at_quantile(hi)
+        if hi == 1.0:
+            start, end = EARLY, LATE
+        counts: Counter[oracle.Node] = Counter()
+        for user in loaded.data.users:
+            if start <= user.signed_up_at < end:
+                node: oracle.Node = ("User", user.id)
+                while preds := list(loaded.graph.predecessors(node)):
+                    node = preds[0]
+                counts[node] += 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))[:10]
+        got = await analytics_cascades.largest_cascades(loaded.db, start=start, end=end, limit=10)
+        assert [((r.root.kind.value, r.root.id), r.sign_ups) for r in got] == ranked
+        for r in got:
+            tree = _tree(loaded.graph, (r.root.kind.value, r.root.id), 50)
+            assert r.size == tree.number_of_nodes()
+
+
+def test_structural_virality_of_hand_worked_trees() -> None:
+    # A star of 5 leaves: 5 pairs at distance 1, 10 at distance 2 -> 25 / 15.
+    star = [(None, f"l{i}") for i in range(5)]
+    assert analytics_cascades.structural_virality(star) == pytest.approx(25 / 15)
+    # A path of 9 nodes: the mean distance of a path of n nodes is (n + 1) / 3.
+    path = [(None, "c1")] + [(f"c{i}", f"c{i + 1}") for i in range(1, 8)]
+    assert analytics_cascades.structural_virality(path) == pytest.approx(10 / 3)
+    assert analytics_cascades.structural_virality([]) is None
+    assert analytics_cascades.structural_virality([(None, "a")]) == 1.0
