@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := playground/node_modules/.installed
+AUDIT_DIR := tests/tools/graphql-http
+AUDIT_STAMP := $(AUDIT_DIR)/node_modules/.installed
 LOCAL_NEO4J := $(BIN)/python neo4j/local.py
 
 .PHONY: help setup run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe seed clean
@@ -27,7 +29,11 @@ $(NPM_STAMP): playground/package.json playground/package-lock.json
 	npm ci --prefix playground --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(STAMP) $(NPM_STAMP)  ## create the virtualenv and install everything
+$(AUDIT_STAMP): $(AUDIT_DIR)/package.json $(AUDIT_DIR)/package-lock.json
+	npm ci --prefix $(AUDIT_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMP) $(NPM_STAMP) $(AUDIT_STAMP)  ## create the virtualenv and install everything
 
 run: setup  ## start a local Neo4j (unless NEO4J_URI is set), load demo data if empty, serve
 	@if [ -n "$$NEO4J_URI" ]; then $(BIN)/growthgraph serve; else \
@@ -73,4 +79,4 @@ seed: setup  ## load demo data (USERS=10000 SEED=7), even into a non-empty datab
 	$(BIN)/growthgraph seed --users $${USERS:-10000} --seed $${SEED:-7} --force
 
 clean:  ## remove the virtualenv and installed assets (keeps Neo4j data)
-	rm -rf $(VENV) playground/node_modules
+	rm -rf $(VENV) playground/node_modules $(AUDIT_DIR)/node_modules

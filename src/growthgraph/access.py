@@ -49,7 +49,15 @@ class Role(StrEnum):
 PUBLIC_FIELDS = frozenset({"topReferrers", "referralCascade", "__typename"})
 # Mutations only an admin may run: erasure, jobs, and the reward ledger's money movements.
 ADMIN_FIELDS = frozenset(
-    {"eraseUser", "runNetworkAnalysis", "createRewardRule", "runRewards", "setRewardStatus"}
+    {
+        "eraseUser",
+        "runNetworkAnalysis",
+        "createRewardRule",
+        "runRewards",
+        "setRewardStatus",
+        "flagUser",
+        "unflagUser",
+    }
 )
 # (type, field) pairs holding personal data, masked for every role but admin.
 PERSONAL_FIELDS = frozenset({("User", "name"), ("User", "email")})

@@ -36,17 +36,27 @@ from growthgraph.roots.analytics import (
     RewardsQuery,
 )
 from growthgraph.roots.core import CoreMutation, CoreQuery
+from growthgraph.roots.flags import FlagsMutation
 from growthgraph.roots.network import NetworkMutation, NetworkQuery
+from growthgraph.roots.privacy import PrivacyMutation, PrivacyQuery
 
 CACHE_SIZE = 1024
 
 # Each domain contributes a root type; add new ones here.
-QUERY_ROOTS: tuple[type, ...] = (CoreQuery, AnalyticsQuery, RewardsQuery, NetworkQuery)
+QUERY_ROOTS: tuple[type, ...] = (
+    CoreQuery,
+    AnalyticsQuery,
+    RewardsQuery,
+    NetworkQuery,
+    PrivacyQuery,
+)
 MUTATION_ROOTS: tuple[type, ...] = (
     CoreMutation,
     AnalyticsMutation,
     RewardsMutation,
     NetworkMutation,
+    PrivacyMutation,
+    FlagsMutation,
 )
 
 

@@ -23,6 +23,7 @@ from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
 from growthgraph.guards import GuardMiddleware
+from growthgraph.idempotency import IdempotencyMiddleware
 from growthgraph.observability import Metrics, RequestContextMiddleware
 from growthgraph.playground import PlaygroundGraphQL, playground_assets_dir, playground_routes
 from growthgraph.resolvers.context import Context
@@ -145,5 +146,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         Middleware(
             AuthMiddleware, keys=parse_keys(settings.api_keys), required=settings.auth_required
         ),
+        Middleware(IdempotencyMiddleware, db_ref=db_ref, stale_s=settings.request_timeout_s * 2),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

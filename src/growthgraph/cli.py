@@ -35,6 +35,7 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
     from growthgraph import seed as generator
     from growthgraph.app import connect
     from growthgraph.graph import bulk
+    from growthgraph.seed_events import add_events
 
     db = await connect(settings)
     try:
@@ -42,13 +43,14 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
             print("growthgraph: the database already holds data; demo data not loaded")
             return
         started = time.perf_counter()
-        data = generator.generate(users=users, seed=seed)
+        data = add_events(generator.generate(users=users, seed=seed), seed=seed)
         with tqdm(total=bulk.dataset_size(data), unit="row", desc="loading demo data") as bar:
             await bulk.load_dataset(db, data, progress=bar.update)
         print(
             f"growthgraph: loaded {len(data.users):,} users, {len(data.influencers)} influencers, "
-            f"{len(data.partners)} partners, {len(data.campaigns)} campaigns "
-            f"in {time.perf_counter() - started:.1f}s"
+            f"{len(data.partners)} partners, {len(data.campaigns)} campaigns, "
+            f"{len(data.invites):,} invites, {len(data.conversions):,} conversions, "
+            f"{len(data.connections):,} connections in {time.perf_counter() - started:.1f}s"
         )
     finally:
         await db.close()

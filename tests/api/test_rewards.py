@@ -142,3 +142,42 @@ async def test_rewards_by_hand(api: Api, clean_db: Database) -> None:
     assert ghost["setRewardStatus"]["code"] == "UNKNOWN_REWARD"
     assert await snapshot(clean_db) == before
     assert api.data(LEDGER, {"run": "nope", "first": 5}) == {"rewardLedger": None}
+
+
+FLAG = """
+mutation($id: ID!, $reason: String!) {
+  flagUser(userId: $id, reason: $reason) {
+    __typename
+    ... on FlagUserSuccess { userId reason alreadyFlagged }
+    ... on Error { code }
+  }
+}
+"""
+
+
+@pytest.mark.usefixtures("hand")
+async def test_flagging_a_user_holds_the_rewards_through_it(api: Api, clean_db: Database) -> None:
+    before = await snapshot(clean_db)
+    assert api.data(FLAG, {"id": "ghost", "reason": "ring"})["flagUser"]["code"] == "UNKNOWN_USER"
+    assert api.data(FLAG, {"id": "c2", "reason": " "})["flagUser"]["code"] == "INVALID_INPUT"
+    assert await snapshot(clean_db) == before
+    first = api.data(FLAG, {"id": "c2", "reason": "shared device ring"})["flagUser"]
+    assert first == {
+        "__typename": "FlagUserSuccess",
+        "userId": "c2",
+        "reason": "shared device ring",
+        "alreadyFlagged": False,
+    }
+    again = api.data(FLAG, {"id": "c2", "reason": "other"})["flagUser"]
+    assert (again["reason"], again["alreadyFlagged"]) == ("shared device ring", True)
+
+    api.data(RULE, {"input": RULE_INPUT})
+    period = {"ruleId": "tiers", "from": "2024-01-01T00:00:00Z", "to": "2024-01-03T00:00:00Z"}
+    run = api.data(RUN, {"input": period})["runRewards"]["run"]
+    ledger = api.data(LEDGER, {"run": run["id"], "first": 50})["rewardLedger"]["rewards"]
+    status = {(r["id"].rsplit("#", 2)[1], r["level"]): r["status"] for r in ledger}
+    # c4 pays through c3 (level 1), c2 (level 2, flagged) and c1 (level 3): the reward to c2 and
+    # the one to c1, which flows through c2, are held; those below the flag and b0's are not.
+    assert status[("k1", 2)] == status[("k1", 3)] == "HELD"
+    assert status[("k2", 2)] == status[("k2", 3)] == "HELD"
+    assert status[("k1", 0)] == status[("k1", 1)] == status[("k3", 1)] == "PENDING"

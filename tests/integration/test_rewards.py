@@ -81,7 +81,9 @@ def _expected(
                 continue
             tier = LEVELS[level - 1]
             amount = c.revenue_cents * tier.share_bps // 10_000 + (tier.fixed_cents if first else 0)
-            add(c.id, level, who, amount, below_flagged)
+            # A flagged beneficiary is not paid either.
+            held = below_flagged or (who[0] == "User" and who[1] in flagged_users)
+            add(c.id, level, who, amount, held)
     return out
 
 

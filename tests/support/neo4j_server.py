@@ -129,3 +129,8 @@ def provide() -> Neo4jServer:
     if _docker_answers():
         return _from_container()
     return _from_local()
+
+
+def control_local(cmd: str) -> subprocess.CompletedProcess[str]:
+    """Run ``neo4j/local.py <cmd>`` (stop, start, status) for the local test instance."""
+    return _local(cmd, _local_env())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from growthgraph import errors, extensions, guards
+from growthgraph import errors, extensions, guards, idempotency
 from growthgraph.schema.enums import ErrorCode
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
@@ -31,5 +31,6 @@ def test_every_code_is_documented() -> None:
     codes |= {extensions.INTERNAL, extensions.PARSE_FAILED, extensions.VALIDATION_FAILED}
     codes |= {code for _, code in extensions.LIMIT_CODES}
     codes |= {guards.RATE_LIMITED, guards.TOO_LARGE}
+    codes |= {idempotency.IN_USE, idempotency.REUSED, idempotency.INVALID}
     assert codes - documented() == set()
     assert len(codes) >= 16  # the set this page started with

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
@@ -77,8 +78,7 @@ class Database:
         self.round_trips += 1
         self.in_flight += 1
         try:
-            async with self._driver.session(database=self._database) as session:
-                return await session.execute_write(work)
+            return await _shielded(self._execute_write(work))
         except (ServiceUnavailable, SessionExpired) as exc:
             self.unavailable += 1
             raise ServiceUnavailableError("Neo4j cannot be reached") from exc
@@ -88,6 +88,10 @@ class Database:
             raise
         finally:
             self.in_flight -= 1
+
+    async def _execute_write(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        async with self._driver.session(database=self._database) as session:
+            return await session.execute_write(work)
 
     def query(self, text: LiteralString) -> Query:
         """Wrap Cypher with the configured transaction timeout."""
@@ -99,11 +103,13 @@ class Database:
         self.round_trips += 1
         self.in_flight += 1
         try:
-            records, _, _ = await self._driver.execute_query(
-                self.query(text),
-                dict(params or {}),
-                database_=self._database,
-                routing_=routing,
+            records, _, _ = await _shielded(
+                self._driver.execute_query(
+                    self.query(text),
+                    dict(params or {}),
+                    database_=self._database,
+                    routing_=routing,
+                )
             )
         except (ServiceUnavailable, SessionExpired) as exc:
             self.unavailable += 1
@@ -115,6 +121,20 @@ class Database:
         finally:
             self.in_flight -= 1
         return [record.data() for record in records]
+
+
+async def _shielded(work: Coroutine[Any, Any, T]) -> T:
+    """Run driver work to its end even when the request awaiting it is cancelled (a sibling field
+    failed, the request timed out): a driver call cancelled half-way can leave its socket open.
+    The work stays bounded by the transaction timeout; its outcome is then simply dropped."""
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(_observe)
+    return await asyncio.shield(task)
+
+
+def _observe(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # mark it retrieved: an abandoned failure is not an error to report
 
 
 def _timed_out(exc: Neo4jError) -> bool:

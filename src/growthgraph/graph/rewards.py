@@ -3,7 +3,7 @@
 A rule pays, for each conversion in a period, each referrer up to ``len(levels)`` hops above the
 paying user: a share of the revenue (basis points, rounded down to a cent) plus, on the user's
 first conversion ever, a fixed amount; two-sided rules also pay the referred user itself on its
-first conversion. A cap limits what one beneficiary earns from one run. Rewards through a
+first conversion. A cap limits what one beneficiary earns from one run. Rewards to or through a
 fraud-flagged user or referral edge (``flaggedAt`` set) are HELD instead of PENDING.
 
 A run is recorded once per (rule, period): repeating it returns the stored ledger, and a period
@@ -137,7 +137,7 @@ RETURN c.id AS conversionId, c.at AS at, c.revenueCents AS revenue, first, u.id 
        CASE WHEN a:User THEN 'User' WHEN a:Influencer THEN 'Influencer' ELSE 'Partner' END
          AS beneficiaryLabel,
        CASE WHEN p IS NULL THEN false ELSE
-         any(n IN nodes(p)[1..] WHERE n.flaggedAt IS NOT NULL)
+         any(n IN nodes(p) WHERE n.flaggedAt IS NOT NULL)
          OR any(r IN relationships(p) WHERE r.flaggedAt IS NOT NULL) END AS pathFlagged
 ORDER BY at, conversionId, level
 LIMIT $maxRows

@@ -96,8 +96,9 @@ class RewardsMutation:
         "For each conversion, the referrer n REFERRED hops above the paying user earns level "
         "n: floor(revenue x shareBps / 10000) plus, on the user's first conversion ever, "
         "fixedCents. On that first conversion a referred user also earns `refereeCents`. Per "
-        "beneficiary, amounts past the cap are cut in conversion-time order. Rewards through a "
-        "user or REFERRED edge with `flaggedAt` set are HELD, the rest PENDING. A rule and "
+        "beneficiary, amounts past the cap are cut in conversion-time order. Rewards to or "
+        "through a user flagged with `flagUser`, or through a flagged REFERRED edge, are HELD, "
+        "the rest PENDING. A rule and "
         "period run once: repeating returns the stored run; an overlapping period is refused.",
     )
     set_reward_status: SetRewardStatusResult = strawberry.field(

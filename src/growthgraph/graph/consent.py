@@ -1,0 +1,61 @@
+"""Consent flags on users: marketing and analytics, false until recorded, with the time of the
+last change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, LiteralString
+
+from neo4j.time import DateTime
+
+from growthgraph.graph.database import Database
+
+SET_CONSENT: LiteralString = """
+MATCH (u:User {id: $id})
+WITH u, coalesce($marketing, u.consentMarketing, false) AS m,
+     coalesce($analytics, u.consentAnalytics, false) AS a
+WITH u, m, a, (u.consentUpdatedAt IS NULL OR u.consentMarketing <> m
+               OR u.consentAnalytics <> a) AS changed
+SET u.consentMarketing = m, u.consentAnalytics = a,
+    u.consentUpdatedAt = CASE WHEN changed THEN datetime() ELSE u.consentUpdatedAt END
+RETURN u.id AS id, m AS marketing, a AS analytics, u.consentUpdatedAt AS updatedAt
+"""
+GET_CONSENT: LiteralString = """
+MATCH (u:User {id: $id})
+RETURN u.id AS id, coalesce(u.consentMarketing, false) AS marketing,
+       coalesce(u.consentAnalytics, false) AS analytics, u.consentUpdatedAt AS updatedAt
+"""
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    user_id: str
+    marketing: bool
+    analytics: bool
+    updated_at: datetime | None
+
+
+def _record(row: dict[str, Any]) -> ConsentRecord:
+    at = row["updatedAt"]
+    return ConsentRecord(
+        user_id=str(row["id"]),
+        marketing=bool(row["marketing"]),
+        analytics=bool(row["analytics"]),
+        updated_at=at.to_native() if isinstance(at, DateTime) else at,
+    )
+
+
+async def set_consent(
+    db: Database, user_id: str, *, marketing: bool | None, analytics: bool | None
+) -> ConsentRecord | None:
+    """Flags left as None keep their value; the time changes only when a flag does."""
+    rows = await db.write(
+        SET_CONSENT, {"id": user_id, "marketing": marketing, "analytics": analytics}
+    )
+    return _record(rows[0]) if rows else None
+
+
+async def get_consent(db: Database, user_id: str) -> ConsentRecord | None:
+    rows = await db.read(GET_CONSENT, {"id": user_id})
+    return _record(rows[0]) if rows else None
