@@ -5,6 +5,7 @@ that write nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -236,3 +237,28 @@ def test_amounts_round_down_to_a_cent(revenue: int) -> None:
     entries = rewards.compute_rewards(rule, "run", [row], NOW)
     want = revenue * 2 // 100
     assert [e["amountCents"] for e in entries] == ([want] if want else [])
+
+
+async def test_concurrent_approvals_and_payments_pay_once(clean_db: Database) -> None:
+    db = clean_db
+    await bulk.load_dataset(db, _data(), batch_size=2_000)
+    assert isinstance(
+        await rewards.create_rule(
+            db, id="r", name="r", levels=LEVELS, referee_cents=0, cap_cents=None
+        ),
+        Written,
+    )
+    run = await rewards.run_rewards(db, rule_id="r", start=NOW - timedelta(days=99_999),
+                                    end=NOW, at=NOW)  # fmt: skip
+    assert isinstance(run, Written)
+    pending = next(r for r in await _ledger(db, run.record.id) if r.status == "PENDING")
+    t1 = NOW + timedelta(hours=1)
+    for status in ("APPROVED", "PAID"):
+        outcomes = await asyncio.gather(
+            *(rewards.set_status(db, id=pending.id, status=status, at=t1) for _ in range(12))
+        )
+        assert all(isinstance(o, Written) for o in outcomes)
+        assert sum(1 for o in outcomes if isinstance(o, Written) and o.created) == 1
+    final = await rewards.set_status(db, id=pending.id, status="PAID", at=t1)
+    assert isinstance(final, Written)
+    assert [s for s, _ in final.record.history] == ["PENDING", "APPROVED", "PAID"]
