@@ -11,7 +11,12 @@ from growthgraph.graph import events
 from growthgraph.graph.outcomes import IdConflict, UnknownCampaign, UnknownReferrer, Written
 from growthgraph.resolvers import mapping
 from growthgraph.resolvers.context import Context
-from growthgraph.resolvers.mutations import _conflict, _invalid  # pyright: ignore[reportPrivateUsage]
+from growthgraph.resolvers.mutations import (
+    id_conflict,
+    invalid_input,
+    unknown_campaign,
+    unknown_referrer,
+)
 from growthgraph.schema.analytics_events import (
     Conversion,
     ConversionBeforeSignUpError,
@@ -25,7 +30,7 @@ from growthgraph.schema.analytics_events import (
     RecordInviteSuccess,
 )
 from growthgraph.schema.enums import ErrorCode
-from growthgraph.schema.errors import UnknownCampaignError, UnknownReferrerError, UnknownUserError
+from growthgraph.schema.errors import UnknownUserError
 from growthgraph.validation import check_aware, check_cents, check_id, check_text
 
 Ctx = Info[Context, None]
@@ -61,7 +66,7 @@ async def record_invite(info: Ctx, input: RecordInviteInput) -> RecordInviteResu
         + ([] if campaign_id is None else check_id("campaignId", campaign_id))
     )
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     out = await events.record_invite(
         info.context.db,
         id=str(input.id),
@@ -74,20 +79,11 @@ async def record_invite(info: Ctx, input: RecordInviteInput) -> RecordInviteResu
     if isinstance(out, Written):
         return RecordInviteSuccess(invite=_invite(out.record), created=out.created)
     if isinstance(out, IdConflict):
-        return _conflict(out)
+        return id_conflict(out)
     if isinstance(out, UnknownReferrer):
-        return UnknownReferrerError(
-            code=ErrorCode.UNKNOWN_REFERRER,
-            message=f"no {out.kind.value.lower()} with id {out.id!r}",
-            kind=mapping.FROM_KIND[out.kind],
-            id=strawberry.ID(out.id),
-        )
+        return unknown_referrer(out)
     if isinstance(out, UnknownCampaign):
-        return UnknownCampaignError(
-            code=ErrorCode.UNKNOWN_CAMPAIGN,
-            message=f"no campaign with id {out.id!r}",
-            campaign_id=strawberry.ID(out.id),
-        )
+        return unknown_campaign(out)
     return InviteBeforeSenderError(
         code=ErrorCode.INVITE_BEFORE_SENDER,
         message=f"at is before sender {out.sender_id!r} signed up "
@@ -105,7 +101,7 @@ async def record_conversion(info: Ctx, input: RecordConversionInput) -> RecordCo
         + check_text("plan", input.plan, required=False)
     )
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     out = await events.record_conversion(
         info.context.db,
         id=str(input.id),
@@ -117,7 +113,7 @@ async def record_conversion(info: Ctx, input: RecordConversionInput) -> RecordCo
     if isinstance(out, Written):
         return RecordConversionSuccess(conversion=_conversion(out.record), created=out.created)
     if isinstance(out, IdConflict):
-        return _conflict(out)
+        return id_conflict(out)
     if isinstance(out, events.UnknownUser):
         return UnknownUserError(
             code=ErrorCode.UNKNOWN_USER,

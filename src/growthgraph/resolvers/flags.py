@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from growthgraph.graph import flags
 from growthgraph.resolvers.context import Context
-from growthgraph.resolvers.mutations import _invalid  # pyright: ignore[reportPrivateUsage]
+from growthgraph.resolvers.mutations import invalid_input
 from growthgraph.schema.enums import ErrorCode
 from growthgraph.schema.errors import UnknownUserError
 from growthgraph.schema.flags import (
@@ -34,7 +34,7 @@ def _unknown(user_id: str) -> UnknownUserError:
 async def flag_user(info: Ctx, user_id: strawberry.ID, reason: str) -> FlagUserResult:
     problems = check_id("userId", str(user_id)) + check_text("reason", reason)
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     found = await flags.flag_user(
         info.context.db, str(user_id), reason=reason.strip(), at=datetime.now(UTC)
     )
@@ -51,7 +51,7 @@ async def flag_user(info: Ctx, user_id: strawberry.ID, reason: str) -> FlagUserR
 async def unflag_user(info: Ctx, user_id: strawberry.ID) -> UnflagUserResult:
     problems = check_id("userId", str(user_id))
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     was = await flags.unflag_user(info.context.db, str(user_id))
     if was is None:
         return _unknown(str(user_id))

@@ -65,7 +65,7 @@ from growthgraph.validation import (
 Ctx = Info[Context, None]
 
 
-def _invalid(problems: list[Problem]) -> InvalidInputError:
+def invalid_input(problems: list[Problem]) -> InvalidInputError:
     return InvalidInputError(
         code=ErrorCode.INVALID_INPUT,
         message="; ".join(f"{p.field} {p.message}" for p in problems),
@@ -73,7 +73,7 @@ def _invalid(problems: list[Problem]) -> InvalidInputError:
     )
 
 
-def _conflict(found: IdConflict) -> IdConflictError:
+def id_conflict(found: IdConflict) -> IdConflictError:
     return IdConflictError(
         code=ErrorCode.ID_CONFLICT,
         message=f"{found.entity} {found.id!r} already exists with different values",
@@ -90,7 +90,7 @@ async def create_influencer(info: Ctx, input: CreateInfluencerInput) -> CreateIn
         + check_cents("costCents", input.cost_cents)
     )
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     out = await writes.create_influencer(
         info.context.db,
         id=str(input.id),
@@ -101,7 +101,7 @@ async def create_influencer(info: Ctx, input: CreateInfluencerInput) -> CreateIn
         cost_cents=input.cost_cents,
     )
     if isinstance(out, IdConflict):
-        return _conflict(out)
+        return id_conflict(out)
     return CreateInfluencerSuccess(influencer=mapping.influencer(out.record), created=out.created)
 
 
@@ -112,7 +112,7 @@ async def create_partner(info: Ctx, input: CreatePartnerInput) -> CreatePartnerR
         + check_cents("costCents", input.cost_cents)
     )
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     out = await writes.create_partner(
         info.context.db,
         id=str(input.id),
@@ -121,7 +121,7 @@ async def create_partner(info: Ctx, input: CreatePartnerInput) -> CreatePartnerR
         cost_cents=input.cost_cents,
     )
     if isinstance(out, IdConflict):
-        return _conflict(out)
+        return id_conflict(out)
     return CreatePartnerSuccess(partner=mapping.partner(out.record), created=out.created)
 
 
@@ -134,7 +134,7 @@ async def create_campaign(info: Ctx, input: CreateCampaignInput) -> CreateCampai
         + check_text("utmCampaign", input.utm_campaign, required=False)
     )
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     out = await writes.create_campaign(
         info.context.db,
         id=str(input.id),
@@ -144,28 +144,36 @@ async def create_campaign(info: Ctx, input: CreateCampaignInput) -> CreateCampai
         utm_campaign=input.utm_campaign,
     )
     if isinstance(out, IdConflict):
-        return _conflict(out)
+        return id_conflict(out)
     return CreateCampaignSuccess(campaign=mapping.campaign(out.record), created=out.created)
+
+
+def unknown_referrer(out: UnknownReferrer) -> UnknownReferrerError:
+    return UnknownReferrerError(
+        code=ErrorCode.UNKNOWN_REFERRER,
+        message=f"no {out.kind.value.lower()} with id {out.id!r}",
+        kind=mapping.FROM_KIND[out.kind],
+        id=strawberry.ID(out.id),
+    )
+
+
+def unknown_campaign(out: UnknownCampaign) -> UnknownCampaignError:
+    return UnknownCampaignError(
+        code=ErrorCode.UNKNOWN_CAMPAIGN,
+        message=f"no campaign with id {out.id!r}",
+        campaign_id=strawberry.ID(out.id),
+    )
 
 
 def _sign_up_result(out: SignUpOutcome) -> RecordSignUpResult:
     if isinstance(out, Written):
         return RecordSignUpSuccess(user=mapping.user(out.record), created=out.created)
     if isinstance(out, IdConflict):
-        return _conflict(out)
+        return id_conflict(out)
     if isinstance(out, UnknownReferrer):
-        return UnknownReferrerError(
-            code=ErrorCode.UNKNOWN_REFERRER,
-            message=f"no {out.kind.value.lower()} with id {out.id!r}",
-            kind=mapping.FROM_KIND[out.kind],
-            id=strawberry.ID(out.id),
-        )
+        return unknown_referrer(out)
     if isinstance(out, UnknownCampaign):
-        return UnknownCampaignError(
-            code=ErrorCode.UNKNOWN_CAMPAIGN,
-            message=f"no campaign with id {out.id!r}",
-            campaign_id=strawberry.ID(out.id),
-        )
+        return unknown_campaign(out)
     if isinstance(out, AlreadyReferred):
         return AlreadyReferredError(
             code=ErrorCode.ALREADY_REFERRED,
@@ -243,7 +251,7 @@ async def record_sign_up(info: Ctx, input: RecordSignUpInput) -> RecordSignUpRes
     if input.invite_id is not None:
         problems += check_id("inviteId", str(input.invite_id))
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     if ref is not None and ref.kind is ReferrerKind.USER and str(ref.id) == str(input.id):
         return SelfReferralError(
             code=ErrorCode.SELF_REFERRAL, message="a user cannot refer themselves", id=input.id

@@ -14,7 +14,7 @@ from growthgraph.graph.outcomes import IdConflict, Written
 from growthgraph.graph.records import Kind
 from growthgraph.resolvers import mapping
 from growthgraph.resolvers.context import Context
-from growthgraph.resolvers.mutations import _conflict, _invalid  # pyright: ignore[reportPrivateUsage]
+from growthgraph.resolvers.mutations import id_conflict, invalid_input
 from growthgraph.resolvers.pagination import decode_cursor, encode_cursor
 from growthgraph.schema import rewards as s
 from growthgraph.schema.enums import ErrorCode
@@ -78,7 +78,7 @@ def _check_rule(input: s.CreateRewardRuleInput) -> list[Problem]:
 async def create_reward_rule(info: Ctx, input: s.CreateRewardRuleInput) -> s.CreateRewardRuleResult:
     problems = _check_rule(input)
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     out = await rewards.create_rule(
         info.context.db,
         id=str(input.id),
@@ -88,7 +88,7 @@ async def create_reward_rule(info: Ctx, input: s.CreateRewardRuleInput) -> s.Cre
         cap_cents=input.cap_cents_per_referrer,
     )
     if isinstance(out, IdConflict):
-        return _conflict(out)
+        return id_conflict(out)
     return s.CreateRewardRuleSuccess(rule=_rule(out.record), created=out.created)
 
 
@@ -101,7 +101,7 @@ async def run_rewards(info: Ctx, input: s.RunRewardsInput) -> s.RunRewardsResult
     if not problems and input.start >= input.end:
         problems.append(Problem("to", "must be later than `from`"))
     if problems:
-        return _invalid(problems)
+        return invalid_input(problems)
     out = await rewards.run_rewards(
         info.context.db,
         rule_id=str(input.rule_id),
