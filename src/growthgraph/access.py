@@ -28,13 +28,13 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLResolveInfo,
     InlineFragmentNode,
-    OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
+from growthgraph.documents import chosen_operations
 from growthgraph.errors import ForbiddenError, UnauthenticatedError
 from growthgraph.guards import refuse
 
@@ -175,17 +175,10 @@ class AccessControl(SchemaExtension):
         document = context.graphql_document
         if document is None or context.pre_execution_errors:
             return
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        for op in document.definitions:
-            if not isinstance(op, OperationDefinitionNode):
-                continue
-            if context.operation_name is not None and (
-                op.name is None or op.name.value != context.operation_name
-            ):
-                continue
-            self._check(op.operation, set(_root_fields(op.selection_set, fragments, set())))
+        chosen = chosen_operations(document, context.operation_name)
+        for op in chosen.operations:
+            fields = set(_root_fields(op.selection_set, chosen.fragments, set()))
+            self._check(op.operation, fields)
 
     def _check(self, operation: OperationType, fields: set[str]) -> None:
         role = current_role()

@@ -30,6 +30,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from growthgraph.documents import chosen_operations
 from growthgraph.errors import QueryTooComplexError
 
 SIZE_ARGUMENTS = ("first", "limit")
@@ -155,20 +156,12 @@ class CostLimiter(SchemaExtension):
         document = context.graphql_document
         if document is None or context.pre_execution_errors:
             return
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        chosen = [
-            op
-            for op in operations
-            if context.operation_name is None
-            or (op.name is not None and op.name.value == context.operation_name)
-        ]
+        chosen = chosen_operations(document, context.operation_name)
+        fragments = chosen.fragments
         # Strawberry offers no public accessor for the graphql-core schema it built.
         schema = context.schema._schema  # pyright: ignore[reportPrivateUsage]
         variables = context.variables or {}
-        for operation in chosen[:1]:
+        for operation in chosen.operations[:1]:
             cost = operation_cost(schema, operation, fragments, variables, self.default_page_size)
             if cost > self.max_cost:
                 raise QueryTooComplexError(
