@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from growthgraph.dataset import ConnectionRow, UserRow
 from growthgraph.importer import files
 from growthgraph.importer.files import Reject
-from growthgraph.importer.parse import ImportInvite, ReferralRow, parse
+from growthgraph.importer.parse import (
+    ImportConnection,
+    ImportInvite,
+    ImportUser,
+    ReferralRow,
+    parse,
+)
 from growthgraph.importer.plan import Existing, Located, Parsed, plan
 from growthgraph.importer.run import read_directory, write_rejects
 
@@ -84,7 +89,7 @@ def test_user_rows_are_validated_and_times_normalised() -> None:
         "users",
         {"id": "u1", "name": "A", "email": "a@example.com", "signedUpAt": "2024-01-01T12:00+02:00"},
     )
-    assert isinstance(row, UserRow)
+    assert isinstance(row, ImportUser)
     assert row.signed_up_at == datetime(2024, 1, 1, 10, tzinfo=UTC)
     assert row.signed_up_at.tzinfo is UTC
     bad = parse(
@@ -144,16 +149,16 @@ def test_rows_are_rejected_with_a_reason(kind: files.KindName, values: dict[str,
 
 
 def test_connections_are_stored_smaller_id_first() -> None:
-    assert parse("connections", {"a": "u9", "b": "u1"}) == ConnectionRow("u1", "u9", None)
+    assert parse("connections", {"a": "u9", "b": "u1"}) == ImportConnection("u1", "u9", None)
 
 
-def _user(uid: str, hours: int, campaign: str | None = None) -> UserRow:
-    return UserRow(
+def _user(uid: str, hours: int, campaign: str | None = None) -> ImportUser:
+    return ImportUser(
         uid, uid, f"{uid}@example.com", T0 + timedelta(hours=hours), campaign_id=campaign
     )
 
 
-def _parsed(users: list[UserRow], referrals: list[ReferralRow]) -> Parsed:
+def _parsed(users: list[ImportUser], referrals: list[ReferralRow]) -> Parsed:
     parsed = Parsed()
     parsed.users = [Located("users.csv", i + 2, u) for i, u in enumerate(users)]
     parsed.referrals = [Located("referrals.csv", i + 2, r) for i, r in enumerate(referrals)]
@@ -243,12 +248,12 @@ def test_invites_and_their_acceptance() -> None:
 def test_connections_need_known_users_once() -> None:
     parsed = _parsed([_user("a", 0), _user("b", 1)], [])
     parsed.connections = [
-        Located("connections.csv", 2, ConnectionRow("a", "b")),
-        Located("connections.csv", 3, ConnectionRow("a", "b", T0)),
-        Located("connections.csv", 4, ConnectionRow("a", "q")),
+        Located("connections.csv", 2, ImportConnection("a", "b")),
+        Located("connections.csv", 3, ImportConnection("a", "b", T0)),
+        Located("connections.csv", 4, ImportConnection("a", "q")),
     ]
     got = plan(parsed, Existing(users={}))
-    assert got.connections == [ConnectionRow("a", "b")]
+    assert got.connections == [ImportConnection("a", "b")]
     assert [(r.line, r.reason) for r in got.rejects] == [
         (3, "duplicate of line 2"),
         (4, "unknown user q"),

@@ -9,19 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from growthgraph.dataset import (
     CampaignRow,
-    ConnectionRow,
-    ConversionRow,
     InfluencerRow,
     PartnerRow,
     ReferrerKindName,
-    UserRow,
 )
 from growthgraph.importer.files import Reject
-from growthgraph.importer.parse import ImportInvite, ReferralRow
+from growthgraph.importer.parse import (
+    ImportConnection,
+    ImportConversion,
+    ImportInvite,
+    ImportUser,
+    ReferralRow,
+)
 
 T = TypeVar("T")
 Referrer = tuple[ReferrerKindName, str]
@@ -29,8 +32,9 @@ _Known = Callable[[ReferrerKindName, str], bool]
 _CampaignKnown = Callable[[str | None], bool]
 
 
-@dataclass(frozen=True, slots=True)
-class Located(Generic[T]):
+class Located(NamedTuple, Generic[T]):
+    """A row and where it came from (a tuple: one is made for every row of the files)."""
+
     file: str
     line: int
     row: T
@@ -41,11 +45,15 @@ class Parsed:
     influencers: list[Located[InfluencerRow]] = field(default_factory=list[Located[InfluencerRow]])
     partners: list[Located[PartnerRow]] = field(default_factory=list[Located[PartnerRow]])
     campaigns: list[Located[CampaignRow]] = field(default_factory=list[Located[CampaignRow]])
-    users: list[Located[UserRow]] = field(default_factory=list[Located[UserRow]])
+    users: list[Located[ImportUser]] = field(default_factory=list[Located[ImportUser]])
     referrals: list[Located[ReferralRow]] = field(default_factory=list[Located[ReferralRow]])
     invites: list[Located[ImportInvite]] = field(default_factory=list[Located[ImportInvite]])
-    conversions: list[Located[ConversionRow]] = field(default_factory=list[Located[ConversionRow]])
-    connections: list[Located[ConnectionRow]] = field(default_factory=list[Located[ConnectionRow]])
+    conversions: list[Located[ImportConversion]] = field(
+        default_factory=list[Located[ImportConversion]]
+    )
+    connections: list[Located[ImportConnection]] = field(
+        default_factory=list[Located[ImportConnection]]
+    )
 
 
 @dataclass(slots=True)
@@ -74,11 +82,11 @@ class Plan:
     influencers: list[InfluencerRow] = field(default_factory=list[InfluencerRow])
     partners: list[PartnerRow] = field(default_factory=list[PartnerRow])
     campaigns: list[CampaignRow] = field(default_factory=list[CampaignRow])
-    users: list[UserRow] = field(default_factory=list[UserRow])
+    users: list[ImportUser] = field(default_factory=list[ImportUser])
     referrals: list[ReferralRow] = field(default_factory=list[ReferralRow])
     invites: list[ImportInvite] = field(default_factory=list[ImportInvite])
-    conversions: list[ConversionRow] = field(default_factory=list[ConversionRow])
-    connections: list[ConnectionRow] = field(default_factory=list[ConnectionRow])
+    conversions: list[ImportConversion] = field(default_factory=list[ImportConversion])
+    connections: list[ImportConnection] = field(default_factory=list[ImportConnection])
     rejects: list[Reject] = field(default_factory=list[Reject])
 
     def size(self) -> int:

@@ -24,13 +24,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, LiteralString
 
-from growthgraph.dataset import UserRow
 from growthgraph.graph import counters
 from growthgraph.graph import importer as cypher
 from growthgraph.graph.database import Database
 from growthgraph.importer import files
 from growthgraph.importer.files import KindName, Reject
-from growthgraph.importer.parse import ImportInvite, ReferralRow, fast_parser, parse
+from growthgraph.importer.parse import ImportInvite, ImportUser, ReferralRow, fast_parser, parse
 from growthgraph.importer.plan import (
     Existing,
     Located,
@@ -435,7 +434,7 @@ async def look_up(db: Database, parsed: Parsed) -> Existing:
     return existing
 
 
-def _user(u: UserRow) -> dict[str, Any]:
+def _user(u: ImportUser) -> dict[str, Any]:
     return _props(
         {
             "id": u.id,
