@@ -1,4 +1,4 @@
-"""``growthgraph serve | seed | import | generate | analyze | export-schema``."""
+"""``growthgraph serve | seed | import | generate | analyze | counters | export-schema``."""
 
 from __future__ import annotations
 
@@ -91,6 +91,37 @@ async def _analyze(settings: Settings, *, inactive_days: int) -> int:
         return 0
     finally:
         await db.close()
+
+
+async def _counters(settings: Settings, action: str) -> int:
+    from growthgraph.app import connect
+    from growthgraph.graph import counters
+
+    db = await connect(settings)
+    try:
+        if action == "rebuild":
+            started = time.perf_counter()
+            with tqdm(unit="user", desc="recomputing referral counters") as bar:
+                await counters.rebuild(db, progress=bar.update)
+            print(f"growthgraph: referral counters rebuilt in {time.perf_counter() - started:.1f}s")
+            return 0
+        problems = await counters.check(db)
+        for line in problems[:20]:
+            print(f"  {line}")
+        if problems:
+            print(
+                f"growthgraph: {len(problems):,} referral counters differ from the edges; "
+                "run `growthgraph counters rebuild`"
+            )
+            return 1
+        print("growthgraph: every referral counter matches the edges")
+        return 0
+    finally:
+        await db.close()
+
+
+def cmd_counters(args: argparse.Namespace) -> None:
+    sys.exit(asyncio.run(_counters(_settings(), args.action)))
 
 
 def cmd_analyze(args: argparse.Namespace) -> None:
@@ -243,6 +274,16 @@ def main(argv: list[str] | None = None) -> None:
         help="days without activity that make a user inactive (default GROWTHGRAPH_INACTIVE_DAYS)",
     )
     analyze.set_defaults(func=cmd_analyze)
+
+    counters = sub.add_parser(
+        "counters", help="recompute or check the stored counters behind topReferrers"
+    )
+    counters.add_argument(
+        "action",
+        choices=("rebuild", "check"),
+        help="rebuild: recompute them all from the edges; check: compare them with the edges",
+    )
+    counters.set_defaults(func=cmd_counters)
 
     imp = sub.add_parser(
         "import", help="load CSV or JSON Lines files (see docs/import.md), rejecting bad rows"

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     neo4j_retry_time_s: float = Field(
         default=1.0, ge=0, le=120, validation_alias="GROWTHGRAPH_NEO4J_RETRY_TIME"
     )
+    # Keep the leaderboard counters (graph.counters) on every sign-up. Off only to measure what
+    # they cost: topReferrers then scans, and `growthgraph counters rebuild` must run before on.
+    referral_counters: bool = Field(default=True, validation_alias="GROWTHGRAPH_REFERRAL_COUNTERS")
     metrics: bool = Field(default=True, validation_alias="GROWTHGRAPH_METRICS")
     playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
     playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")

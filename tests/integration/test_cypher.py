@@ -39,7 +39,9 @@ STATEMENTS = {k: v for k, v in _statements().items() if v not in SCHEMA_STATEMEN
 
 def test_the_scan_finds_the_queries() -> None:
     assert len(STATEMENTS) >= 30
-    assert "referrals.TOP_REFERRERS[2]" in STATEMENTS
+    assert "referrals.TOP_REFERRERS_SCAN[2]" in STATEMENTS
+    assert "referrals.TOP_REFERRERS_IN_WINDOW[2]" in STATEMENTS
+    assert "counters.ON_SIGN_UP" in STATEMENTS
     assert "writes.SIGN_UP_STATE[User]" in STATEMENTS
 
 

@@ -7,9 +7,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, LiteralString, TypeVar
 
 from growthgraph.dataset import Dataset, UserRow
+from growthgraph.graph import counters
 from growthgraph.graph.database import Database
 
 T = TypeVar("T")
+# Up to this many new referral edges, the leaderboard counters are refreshed around them; above
+# it, recomputing all of them is cheaper.
+REFRESH_AT_MOST = 20_000
 Progress = Callable[[int], object]
 
 MERGE_INFLUENCERS: LiteralString = """
@@ -174,6 +178,11 @@ async def load_dataset(
             if u.referrer_kind == kind and u.referrer_id is not None
         ]
         await _load(db, query, edges, batch_size, progress)
+    referred = [u.id for u in data.users if u.referrer_id is not None]
+    if len(referred) > REFRESH_AT_MOST:
+        await counters.rebuild(db)
+    else:
+        await counters.refresh(db, referred)
     await _load_events(db, data, batch_size, progress)
 
 

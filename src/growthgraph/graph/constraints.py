@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+from growthgraph.graph import counters
 from growthgraph.graph.database import Database
 
 SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
@@ -35,6 +36,8 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX influencer_community IF NOT EXISTS FOR (n:Influencer) ON (n.communityId)",
     "CREATE INDEX partner_community IF NOT EXISTS FOR (n:Partner) ON (n.communityId)",
     "CREATE INDEX user_weak_node IF NOT EXISTS FOR (n:User) ON (n.weakNodeScore)",
+    # Leaderboard counters: see graph.counters.
+    *counters.SCHEMA_STATEMENTS,
 )
 
 AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes(300)"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, LiteralString
 
+from growthgraph.graph import counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.records import (
     Cascade,
@@ -64,7 +65,8 @@ CALL (p) {
 RETURN pid, collect(u {.*}) AS users
 """)
 
-TOP_REFERRERS_TEMPLATE: LiteralString = """
+# The baseline: expand up from every user in the window. Exact without any stored counter.
+TOP_REFERRERS_SCAN_TEMPLATE: LiteralString = """
 MATCH (u:User)
 WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
 MATCH (n)-[:REFERRED$HOPS]->(u)
@@ -78,8 +80,60 @@ ORDER BY signUps DESC, n.id ASC, label ASC
 LIMIT $limit
 RETURN n {.*} AS n, label, signUps
 """
-TOP_REFERRERS: dict[int, LiteralString] = {
-    degree: TOP_REFERRERS_TEMPLATE.replace("$HOPS", hops) for degree, hops in _HOPS.items()
+TOP_REFERRERS_SCAN: dict[int, LiteralString] = {
+    degree: TOP_REFERRERS_SCAN_TEMPLATE.replace("$HOPS", hops) for degree, hops in _HOPS.items()
+}
+
+# No window: each label's belowK index read from the top, stopping once `limit` referrers and
+# everything tied with the last of them are in (a partial sort on id within equal counts).
+_TOP_BY_BELOW_PART: LiteralString = """
+  MATCH (n:$LABEL) WHERE n.$BELOW IS NOT NULL AND '$LABEL' IN $labels
+  WITH n ORDER BY n.$BELOW DESC, n.id ASC LIMIT $limit
+  RETURN n, '$LABEL' AS label, n.$BELOW AS signUps"""
+_TOP_BY_BELOW_TEMPLATE: LiteralString = (
+    "CALL () {"
+    + _TOP_BY_BELOW_PART.replace("$LABEL", "User")
+    + "\n  UNION ALL"
+    + _TOP_BY_BELOW_PART.replace("$LABEL", "Influencer")
+    + "\n  UNION ALL"
+    + _TOP_BY_BELOW_PART.replace("$LABEL", "Partner")
+    + """
+}
+WITH n, label, signUps
+ORDER BY signUps DESC, n.id ASC, label ASC
+LIMIT $limit
+RETURN n {.*} AS n, label, signUps
+"""
+)
+TOP_REFERRERS_BY_COUNTERS: dict[int, LiteralString] = {
+    degree: _TOP_BY_BELOW_TEMPLATE.replace("$BELOW", below)
+    for degree, below in zip(_HOPS, counters.BELOW, strict=True)
+}
+
+# A window: group the window's users by the key of their ancestor K hops up, read from the
+# composite index on (signedUpAt, aboveK) without touching the users or their edges. The key
+# ("<id> <Label>") orders by id, then label, so it breaks ties like the scan does.
+_TOP_IN_WINDOW_TEMPLATE: LiteralString = """
+MATCH (u:User)
+WHERE u.signedUpAt >= $since AND u.signedUpAt < $until AND u.$ABOVE IS NOT NULL
+WITH u.$ABOVE AS key, count(*) AS signUps
+WITH key, signUps, split(key, ' ') AS parts
+WHERE parts[1] IN $labels
+ORDER BY signUps DESC, key ASC
+LIMIT $limit
+CALL (parts) {
+  MATCH (n:User {id: parts[0]}) WHERE parts[1] = 'User' RETURN n
+  UNION ALL
+  MATCH (n:Influencer {id: parts[0]}) WHERE parts[1] = 'Influencer' RETURN n
+  UNION ALL
+  MATCH (n:Partner {id: parts[0]}) WHERE parts[1] = 'Partner' RETURN n
+}
+RETURN n {.*} AS n, parts[1] AS label, signUps
+ORDER BY signUps DESC, key ASC
+"""
+TOP_REFERRERS_IN_WINDOW: dict[int, LiteralString] = {
+    degree: _TOP_IN_WINDOW_TEMPLATE.replace("$ABOVE", above)
+    for degree, above in zip(_HOPS, counters.ABOVE, strict=True)
 }
 
 CASCADE: dict[Kind, LiteralString] = _per_label("""
@@ -141,12 +195,21 @@ async def top_referrers(
     since: datetime | None,
     until: datetime | None,
     kinds: Sequence[Kind],
+    use_counters: bool = True,
 ) -> list[ReferrerCount]:
-    """Referrers ranked by sign-ups exactly ``degree`` hops below them (ties by id)."""
-    if degree not in TOP_REFERRERS:
+    """Referrers ranked by sign-ups exactly ``degree`` hops below them (ties by id, then kind).
+    With ``use_counters`` the answer is read from the counters that ``graph.counters`` keeps exact;
+    without, every sign-up in the window is expanded ``degree`` hops up (the same answer)."""
+    if degree not in TOP_REFERRERS_SCAN:
         raise ValueError(f"degree must be 1..{MAX_DEGREE}")
+    if not use_counters:
+        query = TOP_REFERRERS_SCAN[degree]
+    elif since is None and until is None:
+        query = TOP_REFERRERS_BY_COUNTERS[degree]
+    else:
+        query = TOP_REFERRERS_IN_WINDOW[degree]
     rows = await db.read(
-        TOP_REFERRERS[degree],
+        query,
         {
             "since": since or EARLIEST,
             "until": until or LATEST,

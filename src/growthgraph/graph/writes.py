@@ -12,6 +12,7 @@ from typing import Any, LiteralString, TypeVar
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from growthgraph.graph import counters as referral_counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.outcomes import (
     AlreadyReferred,
@@ -111,12 +112,13 @@ MERGE (i)-[:ACCEPTED]->(u)
 
 
 def _same(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    """Neo4j drops null properties, so absent and null are the same value."""
+    """Neo4j drops null properties, so absent and null are the same value. Properties the
+    caller does not set (derived ones: leaderboard counters, analysis scores) are not compared."""
     given = {k: v for k, v in wanted.items() if v is not None}
     have = {
         k: (to_datetime(v) if hasattr(v, "to_native") else v)
         for k, v in stored.items()
-        if v is not None
+        if v is not None and k in wanted
     }
     return have == given
 
@@ -282,14 +284,19 @@ def _through_invite(state: Mapping[str, Any] | None, signup: SignUp) -> SignUp |
     )
 
 
-async def record_sign_up(db: Database, signup: SignUp) -> SignUpOutcome:
+async def record_sign_up(db: Database, signup: SignUp, *, counters: bool = True) -> SignUpOutcome:
+    """Create the user and its REFERRED edge; with ``counters``, also keep the leaderboard
+    counters (``graph.counters``) exact, in the same transaction."""
+
     async def work(tx: AsyncManagedTransaction) -> SignUpOutcome:
-        return await _record_sign_up(tx, signup)
+        return await _record_sign_up(tx, signup, counters=counters)
 
     return await _with_constraint_retry(db, work)
 
 
-async def _record_sign_up(tx: AsyncManagedTransaction, signup: SignUp) -> SignUpOutcome:
+async def _record_sign_up(
+    tx: AsyncManagedTransaction, signup: SignUp, *, counters: bool
+) -> SignUpOutcome:
     if signup.invite_id is not None:
         invite_state = await (await tx.run(INVITE_STATE, inviteId=signup.invite_id)).single()
         checked = _through_invite(None if invite_state is None else invite_state.data(), signup)
@@ -310,6 +317,8 @@ async def _record_sign_up(tx: AsyncManagedTransaction, signup: SignUp) -> SignUp
     row = await (await tx.run(CREATE_USER[signup.referrer_kind], params, props=props)).single(
         strict=True
     )
+    if counters and signup.referrer_id is not None:
+        await (await tx.run(referral_counters.ON_SIGN_UP, id=signup.id)).consume()
     if signup.invite_id is not None:
         await (await tx.run(ACCEPT_INVITE, inviteId=signup.invite_id, id=signup.id)).consume()
     return Written(user_from(row["u"]), created=True)

@@ -271,4 +271,5 @@ async def record_sign_up(info: Ctx, input: RecordSignUpInput) -> RecordSignUpRes
         ip_hash=_hash(info, "ip", input.ip),
         device_hash=_hash(info, "device", input.device),
     )
-    return _sign_up_result(await writes.record_sign_up(info.context.db, signup))
+    counters = info.context.settings.referral_counters
+    return _sign_up_result(await writes.record_sign_up(info.context.db, signup, counters=counters))

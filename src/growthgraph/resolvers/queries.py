@@ -147,6 +147,7 @@ async def top_referrers(
         since=since,
         until=until,
         kinds=[mapping.TO_KIND[k] for k in wanted],
+        use_counters=info.context.settings.referral_counters,
     )
     return [
         ReferrerSignUps(referrer=mapping.referrer(r.referrer), sign_ups=r.sign_ups) for r in rows

@@ -1,0 +1,297 @@
+"""Exact referral counters that let leaderboards read instead of traverse.
+
+Two sets of properties, kept exact on every write path that adds a REFERRED edge:
+
+- ``aboveK`` (K = 1..5) on a User: the key of the referrer exactly K hops above it, as
+  ``"<id> <Label>"`` (ids never contain a space, so ordering keys orders by id, then label).
+- ``belowK`` on a User, Influencer or Partner: how many users sit exactly K hops below it.
+  Absent when zero, so its index holds only referrers that have a downline at that depth.
+
+``topReferrers`` without a window reads the ``belowK`` index in descending order; with a window
+it groups the users signed up in it by ``aboveK`` (a composite index on ``signedUpAt, aboveK``),
+which replaces a K-hop expansion per sign-up by a value read from the index.
+
+A sign-up is always a new leaf, so recording one sets the new user's five ``above`` keys from its
+referrer's and adds one to ``below1..5`` of its five nearest ancestors. Cypher takes the write lock
+on a node before reading a property that the same ``SET`` increments, so concurrent sign-ups under
+one referrer never lose an increment; every transaction locks its ancestors nearest first, so two
+chains that share ancestors lock them in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import LiteralString
+
+from growthgraph.graph.database import Database
+
+DEPTH = 5
+ABOVE: tuple[LiteralString, ...] = ("above1", "above2", "above3", "above4", "above5")
+BELOW: tuple[LiteralString, ...] = ("below1", "below2", "below3", "below4", "below5")
+LABELS: tuple[LiteralString, ...] = ("User", "Influencer", "Partner")
+Progress = Callable[[int], object]
+
+
+def node_key(label: str, node_id: str) -> str:
+    """The key stored in ``aboveK``: sorts by id, then label, because ids hold no space."""
+    return f"{node_id} {label}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(label, id) of a key made by :func:`node_key`."""
+    node_id, _, label = key.rpartition(" ")
+    return label, node_id
+
+
+SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
+    *(
+        f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+        for label in LABELS
+        for prop in BELOW
+    ),
+    *(
+        f"CREATE INDEX user_signed_up_{prop} IF NOT EXISTS FOR (n:User) ON (n.signedUpAt, n.{prop})"
+        for prop in ABOVE
+    ),
+)
+
+# --- one sign-up ------------------------------------------------------------------------------
+
+_KEY_OF_A: LiteralString = (
+    "a.id + ' ' + CASE WHEN a:User THEN 'User' WHEN a:Influencer THEN 'Influencer' "
+    "ELSE 'Partner' END"
+)
+ON_SIGN_UP: LiteralString = (
+    """
+MATCH (u:User {id: $id})
+MATCH p = (a)-[:REFERRED*1..5]->(u)
+WITH u, a, length(p) AS k
+ORDER BY k
+FOREACH (_ IN CASE WHEN k = 1 THEN [1] ELSE [] END | SET a.below1 = coalesce(a.below1, 0) + 1)
+FOREACH (_ IN CASE WHEN k = 2 THEN [1] ELSE [] END | SET a.below2 = coalesce(a.below2, 0) + 1)
+FOREACH (_ IN CASE WHEN k = 3 THEN [1] ELSE [] END | SET a.below3 = coalesce(a.below3, 0) + 1)
+FOREACH (_ IN CASE WHEN k = 4 THEN [1] ELSE [] END | SET a.below4 = coalesce(a.below4, 0) + 1)
+FOREACH (_ IN CASE WHEN k = 5 THEN [1] ELSE [] END | SET a.below5 = coalesce(a.below5, 0) + 1)
+WITH u, collect("""
+    + _KEY_OF_A
+    + """) AS ups
+SET u.above1 = ups[0], u.above2 = ups[1], u.above3 = ups[2], u.above4 = ups[3],
+    u.above5 = ups[4]
+"""
+)
+
+# --- recomputation ----------------------------------------------------------------------------
+
+# The ancestors of every user, nearest first, from the edges alone.
+_SET_ABOVE: LiteralString = (
+    """
+OPTIONAL MATCH p = (a)-[:REFERRED*1..5]->(u)
+WITH u, a, length(p) AS k
+ORDER BY k
+WITH u, [x IN collect(CASE WHEN a IS NULL THEN null ELSE """
+    + _KEY_OF_A
+    + """ END) WHERE x IS NOT NULL] AS ups
+SET u.above1 = ups[0], u.above2 = ups[1], u.above3 = ups[2], u.above4 = ups[3],
+    u.above5 = ups[4]
+"""
+)
+ABOVE_FOR_PAGE: LiteralString = (
+    """
+MATCH (u:User) WHERE u.id > $after
+WITH u ORDER BY u.id LIMIT $limit
+WITH collect(u) AS page
+CALL (page) {
+  UNWIND page AS u
+  CALL (u) {"""
+    + _SET_ABOVE
+    + """  }
+}
+RETURN size(page) AS n, page[-1].id AS last
+"""
+)
+ABOVE_FOR_SUBTREES: LiteralString = (
+    """
+UNWIND $ids AS cid
+MATCH (:User {id: cid})-[:REFERRED*0..4]->(u:User)
+WITH DISTINCT u
+CALL (u) {"""
+    + _SET_ABOVE
+    + """}
+RETURN count(u) AS n
+"""
+)
+# The below counts, grouped from the above keys (the index on signedUpAt, aboveK covers every
+# user that has a referrer K hops up).
+_CLEAR_BELOW: dict[tuple[str, int], LiteralString] = {
+    (label, k): f"MATCH (n:{label}) WHERE n.{BELOW[k - 1]} IS NOT NULL "
+    f"REMOVE n.{BELOW[k - 1]} RETURN count(n) AS n"
+    for label in LABELS
+    for k in range(1, DEPTH + 1)
+}
+_GROUP_ABOVE: dict[int, LiteralString] = {
+    k: f"MATCH (u:User) WHERE u.{ABOVE[k - 1]} IS NOT NULL "
+    f"RETURN u.{ABOVE[k - 1]} AS key, count(*) AS c"
+    for k in range(1, DEPTH + 1)
+}
+_SET_BELOW: dict[tuple[str, int], LiteralString] = {
+    (label, k): f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n.{BELOW[k - 1]} = row.c"
+    for label in LABELS
+    for k in range(1, DEPTH + 1)
+}
+# The below counts of chosen nodes, counted along the edges.
+_RECOUNT_BELOW: dict[str, LiteralString] = {
+    label: f"""
+UNWIND $ids AS nid
+MATCH (n:{label} {{id: nid}})
+SET n.below1 = nullIf(COUNT {{ (n)-[:REFERRED]->(:User) }}, 0),
+    n.below2 = nullIf(COUNT {{ (n)-[:REFERRED*2..2]->(:User) }}, 0),
+    n.below3 = nullIf(COUNT {{ (n)-[:REFERRED*3..3]->(:User) }}, 0),
+    n.below4 = nullIf(COUNT {{ (n)-[:REFERRED*4..4]->(:User) }}, 0),
+    n.below5 = nullIf(COUNT {{ (n)-[:REFERRED*5..5]->(:User) }}, 0)
+"""
+    for label in LABELS
+}
+_ABOVE_OF: LiteralString = """
+UNWIND $ids AS cid
+MATCH (:User {id: cid})-[:REFERRED*0..4]->(u:User)
+RETURN DISTINCT [u.above1, u.above2, u.above3, u.above4, u.above5] AS ups
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The counters as stored: node key -> (below1..below5), user key -> (above1..above5)."""
+
+    below: dict[str, tuple[int, ...]]
+    above: dict[str, tuple[str | None, ...]]
+
+
+_READ_BELOW: LiteralString = """
+MATCH (n) WHERE (n:User OR n:Influencer OR n:Partner)
+  AND (n.below1 IS NOT NULL OR n.below2 IS NOT NULL OR n.below3 IS NOT NULL
+       OR n.below4 IS NOT NULL OR n.below5 IS NOT NULL)
+RETURN n.id AS id,
+       CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label,
+       [coalesce(n.below1, 0), coalesce(n.below2, 0), coalesce(n.below3, 0),
+        coalesce(n.below4, 0), coalesce(n.below5, 0)] AS below
+"""
+_READ_ABOVE: LiteralString = """
+MATCH (u:User)
+RETURN u.id AS id, [u.above1, u.above2, u.above3, u.above4, u.above5] AS above
+"""
+
+
+async def read_stored(db: Database) -> Stored:
+    """Every stored counter (for checks and tests; reads the whole graph)."""
+    below = {
+        node_key(str(r["label"]), str(r["id"])): tuple(int(c) for c in r["below"])
+        for r in await db.read(_READ_BELOW)
+    }
+    above = {node_key("User", str(r["id"])): tuple(r["above"]) for r in await db.read(_READ_ABOVE)}
+    return Stored(below=below, above=above)
+
+
+_READ_EDGES: LiteralString = """
+MATCH (n)-[:REFERRED]->(u:User)
+RETURN n.id AS id,
+       CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label,
+       u.id AS child
+"""
+
+
+async def expected(db: Database) -> Stored:
+    """The counters the REFERRED edges imply, computed in memory from the edges alone."""
+    parent_of = {
+        node_key("User", str(r["child"])): node_key(str(r["label"]), str(r["id"]))
+        for r in await db.read(_READ_EDGES)
+    }
+    return from_forest(parent_of)
+
+
+def differences(stored: Stored, wanted: Stored, *, users: Iterable[str]) -> list[str]:
+    """What differs between two sets of counters, as readable lines (empty when exact).
+    ``users`` are the keys of every user, so users with no ancestor are checked too."""
+    problems: list[str] = []
+    for key in sorted(stored.below.keys() | wanted.below.keys()):
+        have = stored.below.get(key, (0,) * DEPTH)
+        want = wanted.below.get(key, (0,) * DEPTH)
+        if have != want:
+            problems.append(f"{key}: below1..5 stored {list(have)}, edges imply {list(want)}")
+    for key in sorted(users):
+        have_up = stored.above.get(key, (None,) * DEPTH)
+        want_up = wanted.above.get(key, (None,) * DEPTH)
+        if have_up != want_up:
+            problems.append(f"{key}: above1..5 stored {list(have_up)}, edges imply {list(want_up)}")
+    return problems
+
+
+async def check(db: Database) -> list[str]:
+    """Compare every stored counter with what the edges imply (reads the whole graph)."""
+    stored = await read_stored(db)
+    return differences(stored, await expected(db), users=stored.above.keys())
+
+
+def from_forest(parent_of: Mapping[str, str]) -> Stored:
+    """The counters a forest implies, computed in memory: ``parent_of`` maps a user's key to its
+    referrer's key (keys from :func:`node_key`). Users with no referrer may be absent."""
+    above: dict[str, tuple[str | None, ...]] = {}
+    counts: dict[str, list[int]] = {}
+    for child in parent_of:
+        ups: list[str | None] = []
+        node = child
+        while len(ups) < DEPTH and node in parent_of:
+            node = parent_of[node]
+            ups.append(node)
+            counts.setdefault(node, [0] * DEPTH)[len(ups) - 1] += 1
+        above[child] = tuple(ups + [None] * (DEPTH - len(ups)))
+    return Stored(below={k: tuple(v) for k, v in counts.items()}, above=above)
+
+
+async def rebuild(db: Database, *, batch: int = 10_000, progress: Progress | None = None) -> None:
+    """Recompute every counter from the edges. Safe to re-run; concurrent sign-ups during a
+    rebuild may need one more rebuild (or :func:`refresh` of their ids) to be counted."""
+    after = ""
+    while True:
+        rows = await db.write(ABOVE_FOR_PAGE, {"after": after, "limit": batch})
+        done = int(rows[0]["n"]) if rows else 0
+        if progress is not None:
+            progress(done)
+        if done < batch:
+            break
+        after = str(rows[0]["last"])
+    for k in range(1, DEPTH + 1):
+        for label in LABELS:
+            await db.write(_CLEAR_BELOW[(label, k)])
+        groups = await db.read(_GROUP_ABOVE[k])
+        by_label: dict[str, list[dict[str, object]]] = {label: [] for label in LABELS}
+        for g in groups:
+            label, node_id = split_key(str(g["key"]))
+            by_label[label].append({"id": node_id, "c": int(g["c"])})
+        for label, rows_of_label in by_label.items():
+            for start in range(0, len(rows_of_label), batch):
+                chunk = rows_of_label[start : start + batch]
+                await db.write(_SET_BELOW[(label, k)], {"rows": chunk})
+
+
+async def refresh(db: Database, user_ids: Iterable[str], *, batch: int = 1_000) -> None:
+    """Make the counters exact again after REFERRED edges into ``user_ids`` were added by a path
+    that did not maintain them (a bulk load into a non-empty database): recompute the ``above``
+    keys of everything up to four hops below those users, then recount ``below`` of every node
+    that was or now is within five hops above any of them."""
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        touched: set[str] = set()
+        for r in await db.read(_ABOVE_OF, {"ids": chunk}):
+            touched.update(k for k in r["ups"] if k is not None)
+        await db.write(ABOVE_FOR_SUBTREES, {"ids": chunk})
+        for r in await db.read(_ABOVE_OF, {"ids": chunk}):
+            touched.update(k for k in r["ups"] if k is not None)
+        by_label: dict[str, list[str]] = {label: [] for label in LABELS}
+        for key in touched:
+            label, node_id = split_key(key)
+            by_label[label].append(node_id)
+        for label, node_ids in by_label.items():
+            if node_ids:
+                await db.write(_RECOUNT_BELOW[label], {"ids": sorted(node_ids)})
