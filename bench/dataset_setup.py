@@ -34,6 +34,11 @@ WRITE_MARKER: LiteralString = """
 MERGE (m:BenchDataset {key: 'bench'})
 SET m += $props
 """
+# Are the leaderboard counters exact? False from the start of a write run with counter
+# maintenance off until `growthgraph counters rebuild` has run.
+SET_COUNTERS_READY: LiteralString = """
+MATCH (m:BenchDataset {key: 'bench'}) SET m.countersReady = $ready
+"""
 COUNT_NODES: LiteralString = "MATCH (n) RETURN count(n) AS n"
 DELETE_SOME: LiteralString = """
 MATCH (n) WITH n LIMIT $batch
@@ -70,6 +75,7 @@ class DatasetInfo:
     users: int
     seed: int
     loaded_now: bool
+    counters_ready: bool
     import_figures: dict[str, Any]  # when and how fast it was loaded (kept on the marker)
     counts: dict[str, int]
 
@@ -103,6 +109,7 @@ async def ensure_dataset(settings: BenchSettings, uri: str) -> DatasetInfo:
                 users=settings.users,
                 seed=settings.seed,
                 loaded_now=False,
+                counters_ready=marker.get("countersReady") is True,
                 import_figures={k: v for k, v in marker.items() if k.startswith("import")},
                 counts=await graph_counts(db),
             )
@@ -127,6 +134,7 @@ async def ensure_dataset(settings: BenchSettings, uri: str) -> DatasetInfo:
             users=settings.users,
             seed=settings.seed,
             loaded_now=True,
+            counters_ready=False,
             import_figures=figures,
             counts=await graph_counts(db),
         )
@@ -202,6 +210,10 @@ def import_files(settings: BenchSettings, files: Path, uri: str) -> dict[str, An
         "importRowsPerSecond": round(rows / seconds, 1),
         "importCommand": "growthgraph import DIR --rejects DIR/rejects.csv",
     }
+
+
+async def set_counters_ready(db: Database, *, ready: bool) -> None:
+    await db.write(SET_COUNTERS_READY, {"ready": ready})
 
 
 async def remove_written_users(db: Database) -> int:

@@ -13,8 +13,9 @@ import asyncio
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,6 +42,8 @@ class RunStats:
     mean_ms: float
     max_ms: float
     load_average: float  # 1-minute load average when the run began
+    # CPU seconds used during the run: the load generator's own process, and each watched one.
+    cpu_s: dict[str, float] = field(default_factory=dict[str, float])
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,6 +57,21 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_snapshot(watch: Mapping[str, int]) -> dict[str, float | None]:
+    snapshot: dict[str, float | None] = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    snapshot["loadgen"] = time.process_time()
+    return snapshot
+
+
 async def measure(
     call: Call,
     *,
@@ -62,6 +80,7 @@ async def measure(
     timeout_s: float,
     start_index: int = 0,
     max_requests: int | None = None,
+    watch: Mapping[str, int] | None = None,
 ) -> RunStats:
     """Run ``call`` from ``concurrency`` workers until ``duration_s`` has passed (or
     ``max_requests`` calls have started). Every worker completes at least one call; calls in flight
@@ -70,6 +89,7 @@ async def measure(
     errors = 0
     next_index = start_index
     load_average = os.getloadavg()[0]
+    cpu_before = _cpu_snapshot(watch or {})
     started = time.perf_counter()
     deadline = started + duration_s
 
@@ -95,6 +115,12 @@ async def measure(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     seconds = time.perf_counter() - started
+    cpu_after = _cpu_snapshot(watch or {})
+    cpu = {
+        name: round(after - before, 3)
+        for name, after in cpu_after.items()
+        if after is not None and (before := cpu_before.get(name)) is not None
+    }
     latencies.sort()
     ms = [v * 1000 for v in latencies]
     return RunStats(
@@ -109,6 +135,7 @@ async def measure(
         mean_ms=round(sum(ms) / len(ms), 3) if ms else 0.0,
         max_ms=round(ms[-1], 3) if ms else 0.0,
         load_average=round(load_average, 2),
+        cpu_s=cpu,
     )
 
 
@@ -148,6 +175,12 @@ def median_stats(runs: Sequence[RunStats]) -> dict[str, float]:
         mid = len(values) // 2
         value = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
         out[name] = round(value, 3)
+    names = sorted({name for run in runs for name in run.cpu_s})
+    for name in names:
+        per = sorted(
+            run.cpu_s[name] * 1000 / max(1, run.requests) for run in runs if name in run.cpu_s
+        )
+        out[f"cpu_ms_per_request_{name}"] = round(per[len(per) // 2], 3)
     out["errors"] = float(sum(run.errors for run in runs))
     out["requests"] = float(sum(run.requests for run in runs))
     return out

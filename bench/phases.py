@@ -5,6 +5,8 @@ turns, run by run, so a change in the machine's load hits both."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, LiteralString
 
@@ -39,12 +41,27 @@ from workloads import (
 WRITES_PER_RUN_SPACING = 10_000_000  # request indexes of one write run never meet another's
 
 
+@dataclass(frozen=True)
+class Pids:
+    """Processes whose CPU time each run records: Neo4j and the GraphQL servers."""
+
+    neo4j: int | None
+    growthgraph: int | None = None
+    neo4j_graphql: int | None = None
+
+    def watch(self, server: int | None = None) -> dict[str, int]:
+        """``neo4j``, and ``server`` for the GraphQL server a target goes through."""
+        out = {"neo4j": self.neo4j, "server": server}
+        return {name: pid for name, pid in out.items() if pid is not None}
+
+
 async def compare(
     settings: BenchSettings,
     label: str,
     calls: dict[str, Call],
     *,
     concurrency: int,
+    watch: Mapping[str, Mapping[str, int]],
 ) -> dict[str, Any]:
     """Warm each target up, then run them in turn ``repeats`` times; medians per target."""
     runs: dict[str, list[RunStats]] = {name: [] for name in calls}
@@ -64,6 +81,7 @@ async def compare(
                 concurrency=concurrency,
                 duration_s=settings.duration_s,
                 timeout_s=settings.timeout_s,
+                watch=watch.get(name),
             )
             runs[name].append(stats)
             progress(
@@ -79,6 +97,7 @@ async def compare(
 
 async def overhead(
     settings: BenchSettings,
+    pids: Pids,
     db: Database,
     seq: Sequences,
     gg_url: str,
@@ -94,7 +113,10 @@ async def overhead(
                 ),
                 "direct": direct_call(op, db, seq),
             }
-            result = await compare(settings, f"overhead ({op})", targets, concurrency=1)
+            watch = {"growthgraph": pids.watch(pids.growthgraph), "direct": pids.watch()}
+            result = await compare(
+                settings, f"overhead ({op})", targets, concurrency=1, watch=watch
+            )
             gg = result["growthgraph"]["median"]["p50_ms"]
             direct = result["direct"]["median"]["p50_ms"]
             result["ratio_p50"] = round(gg / direct, 3) if direct else None
@@ -105,6 +127,7 @@ async def overhead(
 
 async def versus(
     settings: BenchSettings,
+    pids: Pids,
     seq: Sequences,
     gg_url: str,
     gg_headers: dict[str, str],
@@ -126,7 +149,11 @@ async def versus(
                     ng_client, ng_url, neo4j_graphql_body(op, seq), graphql_ok
                 ),
             }
-            result = await compare(settings, f"versus ({op})", targets, concurrency=c)
+            watch = {
+                "growthgraph": pids.watch(pids.growthgraph),
+                "neo4j-graphql": pids.watch(pids.neo4j_graphql),
+            }
+            result = await compare(settings, f"versus ({op})", targets, concurrency=c, watch=watch)
             gg = result["growthgraph"]["median"]
             ng = result["neo4j-graphql"]["median"]
             result["throughput_ratio"] = (
@@ -140,11 +167,11 @@ async def versus(
 
 def scan_query(degree: int) -> LiteralString:
     """The leaderboard's full-scan Cypher: the baseline the counters are measured against."""
-    return referrals.TOP_REFERRERS[degree]
+    return referrals.TOP_REFERRERS_SCAN[degree]
 
 
 async def top_referrers_direct(
-    settings: BenchSettings, db: Database, window: tuple[datetime, datetime]
+    settings: BenchSettings, pids: Pids, db: Database, window: tuple[datetime, datetime]
 ) -> dict[str, Any]:
     """topReferrers(degree 2, limit 10) straight through the driver: the counter-backed
     repository function against the scan, without and with a time window."""
@@ -175,15 +202,23 @@ async def top_referrers_direct(
 
             return call
 
+        fast_rows = await referrals.top_referrers(
+            db, degree=2, limit=TOP, since=since, until=until, kinds=ALL_KINDS
+        )
+        scan_rows = await referrals.top_referrers(
+            db, degree=2, limit=TOP, since=since, until=until, kinds=ALL_KINDS, use_counters=False
+        )
         result = await compare(
             settings,
             f"topReferrers direct ({name})",
             {"counters": counters(), "scan": scan()},
             concurrency=1,
+            watch={"counters": pids.watch(), "scan": pids.watch()},
         )
         fast = result["counters"]["median"]["p50_ms"]
         slow = result["scan"]["median"]["p50_ms"]
         result["speedup_p50"] = round(slow / fast, 2) if fast else None
+        result["same_answer"] = fast_rows == scan_rows
         result["since"] = since.isoformat() if since else None
         result["until"] = until.isoformat() if until else None
         out[name] = result
@@ -204,6 +239,7 @@ def top_body(window: tuple[datetime, datetime] | None) -> bytes:
 
 async def top_referrers_graphql(
     settings: BenchSettings,
+    pids: Pids,
     gg_url: str,
     gg_headers: dict[str, str],
     window: tuple[datetime, datetime],
@@ -216,11 +252,15 @@ async def top_referrers_graphql(
             "no_window": http_call(client, gg_url, lambda _i: plain, graphql_ok, gg_headers),
             "window": http_call(client, gg_url, lambda _i: windowed, graphql_ok, gg_headers),
         }
-        return await compare(settings, f"topReferrers GraphQL ({label})", targets, concurrency=1)
+        watch = {name: pids.watch(pids.growthgraph) for name in targets}
+        return await compare(
+            settings, f"topReferrers GraphQL ({label})", targets, concurrency=1, watch=watch
+        )
 
 
 async def writes(
     settings: BenchSettings,
+    pids: Pids,
     seq: Sequences,
     gg_url: str,
     gg_headers: dict[str, str],
@@ -249,6 +289,7 @@ async def writes(
                 duration_s=settings.duration_s,
                 timeout_s=settings.timeout_s,
                 start_index=(repeat + 1) * WRITES_PER_RUN_SPACING,
+                watch=pids.watch(pids.growthgraph),
             )
             runs.append(stats)
             progress(

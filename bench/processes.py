@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,21 @@ def local_neo4j(settings: BenchSettings, action: str) -> int:
         check=False,
     )
     return result.returncode
+
+
+def neo4j_pid(settings: BenchSettings) -> int | None:
+    """The pid of the benchmark's local instance, for its CPU time (None with NEO4J_URI)."""
+    if settings.neo4j_uri is not None:
+        return None
+    done = subprocess.run(
+        [sys.executable, str(LOCAL_NEO4J), "status"],
+        env=neo4j_env(settings),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"running \(pid ([0-9]+)", done.stdout + done.stderr)
+    return int(found.group(1)) if found else None
 
 
 def start_local_neo4j(settings: BenchSettings) -> bool:

@@ -40,6 +40,15 @@ def _mib(kb: int | None) -> str:
     return "-" if kb is None else f"{kb / 1024:,.0f} MiB"
 
 
+def _cpu(median: dict[str, float]) -> str:
+    """CPU milliseconds per request of the server and of Neo4j (robust to a busy machine)."""
+    server = median.get("cpu_ms_per_request_server")
+    neo4j = median.get("cpu_ms_per_request_neo4j")
+    if server is None and neo4j is None:
+        return "-"
+    return f"{server or 0:,.1f} + {neo4j or 0:,.1f}"
+
+
 def _header(r: dict[str, Any]) -> list[str]:
     s = r["settings"]
     m = r["machine_before"]
@@ -114,9 +123,11 @@ def _versus(r: dict[str, Any]) -> list[str]:
     lines = [
         f"### growthgraph against @neo4j/graphql on Apollo Server (concurrency {c})",
         "",
-        "| operation | growthgraph req/s | p50 | p99 | @neo4j/graphql req/s | p50 | p99 "
-        "| throughput ratio | goal |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "CPU is milliseconds of CPU per request: the GraphQL server's + Neo4j's.",
+        "",
+        "| operation | growthgraph req/s | p50 | p99 | CPU | @neo4j/graphql req/s | p50 | p99 "
+        "| CPU | throughput ratio | goal |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for op in OPS:
         v = r["versus"][op]
@@ -127,8 +138,8 @@ def _versus(r: dict[str, Any]) -> list[str]:
         ok = ratio is not None and (ratio >= need if op == "c" else ratio > need)
         lines.append(
             f"| ({op}) {v['title']} | {gg['throughput']:,.1f} | {_ms(gg['p50_ms'])} "
-            f"| {_ms(gg['p99_ms'])} | {ng['throughput']:,.1f} | {_ms(ng['p50_ms'])} "
-            f"| {_ms(ng['p99_ms'])} | {_x(ratio)} | {GOALS[op]}: {_met(ok)} |"
+            f"| {_ms(gg['p99_ms'])} | {_cpu(gg)} | {ng['throughput']:,.1f} | {_ms(ng['p50_ms'])} "
+            f"| {_ms(ng['p99_ms'])} | {_cpu(ng)} | {_x(ratio)} | {GOALS[op]}: {_met(ok)} |"
         )
     errors = sum(
         v[name]["median"]["errors"]
@@ -173,12 +184,12 @@ def _top(r: dict[str, Any]) -> list[str]:
         on = g["counters_on"][name]["median"]["p50_ms"]
         off = g.get("counters_off", {}).get(name, {}).get("median", {}).get("p50_ms")
         lines.append(f"| {'none' if name == 'no_window' else '30 days'} | {_ms(on)} | {_ms(off)} |")
-    if not r.get("counters_setting_supported"):
-        lines += [
-            "",
-            "This growthgraph has no `GROWTHGRAPH_REFERRAL_COUNTERS` setting yet: both columns "
-            "ran the same code.",
-        ]
+    same = [d[name].get("same_answer") for name in ("no_window", "window")]
+    lines += [
+        "",
+        "Counter-backed and scan answers "
+        + ("were identical." if all(same) else f"DIFFERED (no window, window: {same})."),
+    ]
     return [*lines, ""]
 
 
@@ -191,18 +202,24 @@ def _writes(r: dict[str, Any]) -> list[str]:
         "Each sign-up is a new user referred by a generated user; those users are removed after "
         "the run.",
         "",
-        "| counter maintenance | sign-ups/s | p50 | p99 | failed |",
-        "| --- | --- | --- | --- | --- |",
+        "| counter maintenance | sign-ups/s | p50 | p99 | CPU ms per sign-up (server + Neo4j) "
+        "| failed |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, label in (("counters_on", "on"), ("counters_off", "off")):
         m = w[name]["median"]
         lines.append(
             f"| {label} | {m['throughput']:,.1f} | {_ms(m['p50_ms'])} | {_ms(m['p99_ms'])} "
-            f"| {m['errors']:,.0f} of {m['requests']:,.0f} |"
+            f"| {_cpu(m)} | {m['errors']:,.0f} of {m['requests']:,.0f} |"
         )
     rebuild = w.get("counters_rebuild", {})
-    if rebuild.get("available"):
-        lines += ["", f"`growthgraph counters rebuild` afterwards: {rebuild['seconds']} s."]
+    if rebuild:
+        lines += [
+            "",
+            f"Afterwards the {w.get('removed_users', 0):,} users written were deleted and "
+            f"`growthgraph counters rebuild` ran: {rebuild['seconds']} s "
+            f"(exit code {rebuild['exit_code']}).",
+        ]
     return [*lines, ""]
 
 

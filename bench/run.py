@@ -30,12 +30,12 @@ from dataset_setup import (
     last_window,
     remove_written_users,
     sample_ids,
+    set_counters_ready,
 )
-from growthgraph.config import Settings as ServiceSettings
 from growthgraph.graph.database import Database
 from machine_info import machine, versions
-from phases import overhead, top_referrers_direct, top_referrers_graphql, versus, writes
-from processes import Server, start_local_neo4j, stop_local_neo4j
+from phases import Pids, overhead, top_referrers_direct, top_referrers_graphql, versus, writes
+from processes import Server, neo4j_pid, start_local_neo4j, stop_local_neo4j
 from servers import (
     COUNTERS_SETTING,
     GROWTHGRAPH,
@@ -50,21 +50,8 @@ from workloads import GROWTHGRAPH_DOCS, NEO4J_GRAPHQL_DOCS, WRITE_DOC, Sequences
 Window = tuple[datetime, datetime]
 
 
-def counters_supported() -> bool:
-    """Does this growthgraph know the counters setting (and so a scan-only mode)?"""
-    return any(
-        field.validation_alias == COUNTERS_SETTING
-        for field in ServiceSettings.model_fields.values()
-    )
-
-
 def rebuild_counters(uri: str, settings: BenchSettings) -> dict[str, Any]:
     """``growthgraph counters rebuild``: make the stored counters exact again."""
-    help_text = subprocess.run(
-        [str(GROWTHGRAPH), "--help"], capture_output=True, text=True, check=False
-    ).stdout
-    if "counters" not in help_text:
-        return {"available": False}
     env = dict(os.environ)
     env.update(
         NEO4J_URI=uri,
@@ -78,7 +65,9 @@ def rebuild_counters(uri: str, settings: BenchSettings) -> dict[str, Any]:
     done = subprocess.run([str(GROWTHGRAPH), "counters", "rebuild"], env=env, check=False)
     seconds = round(time.perf_counter() - started, 1)
     progress(f"counters rebuilt in {seconds}s (exit code {done.returncode})")
-    return {"available": True, "seconds": seconds, "exit_code": done.returncode}
+    if done.returncode != 0:
+        progress("growthgraph counters rebuild failed: topReferrers with counters will be wrong")
+    return {"seconds": seconds, "exit_code": done.returncode}
 
 
 def commands(settings: BenchSettings) -> dict[str, str]:
@@ -146,12 +135,15 @@ async def prepare(session: Session, results: dict[str, Any]) -> tuple[Sequences,
     results["versions"] = await versions(db)
     if removed := await remove_written_users(db):
         progress(f"removed {removed:,} users left by an earlier write benchmark")
-        rebuild_counters(session.uri, settings)
+    if removed or not dataset.counters_ready:
+        # Loaded by an importer that kept no counters, or left by an interrupted write run.
+        results["counters_rebuild_before"] = rebuild_counters(session.uri, settings)
+        if results["counters_rebuild_before"]["exit_code"] == 0:
+            await set_counters_ready(db, ready=True)
     progress("drawing request ids from the generated users")
     referrer_ids, user_ids = await sample_ids(db)
     window = await last_window(db)
     results["window"] = [window[0].isoformat(), window[1].isoformat()]
-    results["counters_setting_supported"] = counters_supported()
     return Sequences.draw(referrer_ids, user_ids, settings.seed), window
 
 
@@ -166,28 +158,34 @@ async def measure_all(
     )
     ng = session.start(start_apollo(settings, session.uri, log_dir=session.log_dir))
 
+    pids = Pids(neo4j_pid(settings), gg.process.pid, ng.process.pid)
+
     progress("checking that both servers and the baseline give the same answers")
     results["checks"] = await check_equivalence(settings, db, seq, gg.url, ng.url, headers)
-    results["overhead"] = await overhead(settings, db, seq, gg.url, headers)
-    results["versus"] = await versus(settings, seq, gg.url, headers, ng.url)
-    results["top_referrers_direct"] = await top_referrers_direct(settings, db, window)
+    results["overhead"] = await overhead(settings, pids, db, seq, gg.url, headers)
+    results["versus"] = await versus(settings, pids, seq, gg.url, headers, ng.url)
+    results["top_referrers_direct"] = await top_referrers_direct(settings, pids, db, window)
     top: dict[str, Any] = {
-        "counters_on": await top_referrers_graphql(settings, gg.url, headers, window, "on")
+        "counters_on": await top_referrers_graphql(settings, pids, gg.url, headers, window, "on")
     }
     written: dict[str, Any] = {
         "counters_on": await writes(
-            settings, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-on-", "counters on"
+            settings, pids, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-on-", "counters on"
         )
     }
     memory: dict[str, Any] = {"growthgraph_counters_on_kb": gg.peak_rss_kb()}
     session.stop(gg)
+    await set_counters_ready(db, ready=False)  # sign-ups without counter maintenance follow
 
     gg = session.start(
         start_growthgraph(settings, session.uri, key, counters=False, log_dir=session.log_dir)
     )
-    top["counters_off"] = await top_referrers_graphql(settings, gg.url, headers, window, "off")
+    pids = Pids(pids.neo4j, gg.process.pid, ng.process.pid)
+    top["counters_off"] = await top_referrers_graphql(
+        settings, pids, gg.url, headers, window, "off"
+    )
     written["counters_off"] = await writes(
-        settings, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-off-", "counters off"
+        settings, pids, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-off-", "counters off"
     )
     memory["growthgraph_counters_off_kb"] = gg.peak_rss_kb()
     memory["neo4j_graphql_kb"] = ng.peak_rss_kb()
@@ -196,6 +194,8 @@ async def measure_all(
     progress("removing the users the write benchmark added")
     written["removed_users"] = await remove_written_users(db)
     written["counters_rebuild"] = rebuild_counters(session.uri, settings)
+    if written["counters_rebuild"].get("exit_code") == 0:
+        await set_counters_ready(db, ready=True)
     results["top_referrers_graphql"] = top
     results["writes"] = written
     results["memory_peak"] = memory
