@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -122,6 +124,13 @@ def proc_status_kb(pid: int, field: str) -> int | None:
     return None
 
 
+def port_in_use(url: str) -> bool:
+    parsed = urlsplit(url)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((parsed.hostname or "127.0.0.1", parsed.port or 80)) == 0
+
+
 def start_server(
     name: str,
     command: list[str],
@@ -134,6 +143,11 @@ def start_server(
     log_dir: Path,
 ) -> Server:
     """Start a server and wait until it answers ``probe`` (a GraphQL request) with data."""
+    if port_in_use(url):
+        fail(
+            f"something already listens at {url}: a server left from an earlier run? Stop it, "
+            "or choose other ports (BENCH_GROWTHGRAPH_PORT, BENCH_APOLLO_PORT)"
+        )
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log = log_path.open("ab")
