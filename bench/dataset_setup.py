@@ -29,6 +29,8 @@ WINDOW_DAYS = 30
 # The importer's summary ("imported 80,137 valid rows (...)"): acceptances count as rows too.
 IMPORTED = re.compile(r"imported ([0-9,]+) valid rows")
 
+# Asked only once the label exists: a MATCH on an unknown label draws a server warning.
+HAS_MARKER: LiteralString = "CALL db.labels() YIELD label WHERE label = 'BenchDataset' RETURN 1"
 READ_MARKER: LiteralString = "MATCH (m:BenchDataset) RETURN m {.*} AS m"
 WRITE_MARKER: LiteralString = """
 MERGE (m:BenchDataset {key: 'bench'})
@@ -92,6 +94,8 @@ def connect(settings: BenchSettings, uri: str) -> Database:
 
 
 async def read_marker(db: Database) -> dict[str, Any] | None:
+    if not await db.read(HAS_MARKER):
+        return None
     rows = await db.read(READ_MARKER)
     return dict(rows[0]["m"]) if rows else None
 
