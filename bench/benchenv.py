@@ -99,7 +99,7 @@ def load_settings() -> BenchSettings:
     uri = os.environ.get("NEO4J_URI", "").strip() or None
     results = os.environ.get("BENCH_RESULTS_DIR", "").strip()
     default_results = REPO / "bench" / "results" / ("quick" if users < FULL_USERS else "")
-    timeout = _float("BENCH_TIMEOUT", 300.0)
+    timeout = _float("BENCH_TIMEOUT", 600.0)
     if timeout > 600:
         fail("BENCH_TIMEOUT may be at most 600 seconds (growthgraph's transaction timeout cap)")
     return BenchSettings(
