@@ -42,6 +42,10 @@ RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
 }
 
 COUNT_USERS: LiteralString = "MATCH (n:User) RETURN count(n) AS n"
+# Answered from the count store: constant time, no node is read.
+COUNT_ALL: dict[str, LiteralString] = {
+    label: "MATCH (n:$LABEL) RETURN count(n) AS n".replace("$LABEL", label) for label in _LABELS
+}
 
 
 async def _get_many(
@@ -98,6 +102,12 @@ async def list_partners(db: Database, first: int, after: str | None) -> Page[Par
 
 async def list_campaigns(db: Database, first: int, after: str | None) -> Page[CampaignRecord]:
     return await _page(db, LIST_PAGE["Campaign"], first, after, campaign_from)
+
+
+async def count_all(db: Database, label: str) -> int:
+    """How many nodes carry ``label`` (User, Influencer, Partner or Campaign)."""
+    rows = await db.read(COUNT_ALL[label])
+    return int(rows[0]["n"])
 
 
 async def count_users(db: Database) -> int:

@@ -66,6 +66,13 @@ RETURN pid, collect(u {.*}) AS users
 """)
 
 # The baseline: expand up from every user in the window. Exact without any stored counter.
+# The node's degree: read from its relationship counts, no referral is visited.
+REFERRAL_COUNTS: dict[Kind, LiteralString] = _per_label("""
+UNWIND $ids AS pid
+MATCH (p:$LABEL {id: pid})
+RETURN pid, COUNT { (p)-[:REFERRED]->() } AS n
+""")
+
 TOP_REFERRERS_SCAN_TEMPLATE: LiteralString = """
 MATCH (u:User)
 WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
@@ -185,6 +192,12 @@ async def referrals_of(
             items=tuple(user_from(u) for u in users[:first]), has_next=len(users) > first
         )
     return pages
+
+
+async def referral_counts(db: Database, kind: Kind, parent_ids: Sequence[str]) -> dict[str, int]:
+    """How many users each parent referred directly, in one round trip."""
+    rows = await db.read(REFERRAL_COUNTS[kind], {"ids": list(dict.fromkeys(parent_ids))})
+    return {str(row["pid"]): int(row["n"]) for row in rows}
 
 
 async def top_referrers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -18,6 +19,22 @@ FIRST_DESCRIPTION = (
     "its maximum (100 unless configured)."
 )
 AFTER_DESCRIPTION = "The `endCursor` of the previous page; omit it for the first page."
+
+
+@strawberry.type
+class Counted:
+    """A list page whose whole length can be asked for. ``count`` runs only when ``totalCount``
+    is selected, and answers from Neo4j's counts (the count store, a node's degree), never by
+    reading the items."""
+
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(
+        description="How many items the whole list holds, not just this page. Counted only when "
+        "asked for, in constant time from the database's counts, never by reading the items."
+    )
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.type(description="Where a page of a list ends and whether another page follows.")
@@ -126,7 +143,7 @@ class UserEdge:
 
 
 @strawberry.type(description="A page of users.")
-class UserConnection:
+class UserConnection(Counted):
     edges: list[UserEdge]
     page_info: PageInfo
 
@@ -142,7 +159,7 @@ class InfluencerEdge:
 
 
 @strawberry.type(description="A page of influencers.")
-class InfluencerConnection:
+class InfluencerConnection(Counted):
     edges: list[InfluencerEdge]
     page_info: PageInfo
 
@@ -154,7 +171,7 @@ class PartnerEdge:
 
 
 @strawberry.type(description="A page of partners.")
-class PartnerConnection:
+class PartnerConnection(Counted):
     edges: list[PartnerEdge]
     page_info: PageInfo
 
@@ -166,7 +183,7 @@ class CampaignEdge:
 
 
 @strawberry.type(description="A page of campaigns.")
-class CampaignConnection:
+class CampaignConnection(Counted):
     edges: list[CampaignEdge]
     page_info: PageInfo
 
