@@ -32,11 +32,13 @@ RETURN n {.*} AS n
     for label in _LABELS
 }
 
-# Keyset pages: the id range index serves both the seek (id > $after) and the order.
+# Keyset pages: the id index serves both the seek (id > $after) and the order, and the limit
+# stops the scan; projecting only after it keeps the map-building to the page's own nodes.
 LIST_PAGE: dict[str, LiteralString] = {
     label: """
 MATCH (n:$LABEL) WHERE n.id > $after
-RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
+WITH n ORDER BY n.id LIMIT $limit
+RETURN n {.*} AS n
 """.replace("$LABEL", label)
     for label in _LABELS
 }
