@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from growthgraph.access import personal
 from growthgraph.schema.context import GraphContext
 from growthgraph.schema.enums import PartnerKind, ReferrerKind
 
@@ -68,8 +69,17 @@ class Referrer:
 
 @strawberry.type(description="A person who signed up.")
 class User(Referrer):
-    name: str
-    email: str
+    full_name: strawberry.Private[str]
+    email_address: strawberry.Private[str]
+
+    @strawberry.field(description="The user's name; `[masked]` for every role but admin.")
+    def name(self) -> str:
+        return personal(self.full_name)
+
+    @strawberry.field(description="The user's e-mail address; `[masked]` for every role but admin.")
+    def email(self) -> str:
+        return personal(self.email_address)
+
     signed_up_at: datetime = strawberry.field(description="When the user signed up (UTC).")
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
     plan: str | None
