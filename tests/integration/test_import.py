@@ -10,7 +10,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from growthgraph.graph import bulk
+from growthgraph.graph import bulk, counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
 from growthgraph.importer.generate import generate_files
@@ -134,6 +134,13 @@ async def test_hand_worked_files(clean_db: Database, tmp_path: Path) -> None:
     }
     stored = await clean_db.read("MATCH (u:User {id: 'bob'}) RETURN u.signedUpAt AS at")
     assert stored[0]["at"].to_native() == datetime(2024, 1, 2, 10, tzinfo=UTC)
+
+    stored_counters = await clean_db.read(
+        "MATCH (n {id: 'erin'}) RETURN n.above1 AS a1, n.above2 AS a2, n.above3 AS a3, "
+        "n.below1 AS b1"
+    )
+    assert stored_counters == [{"a1": "bob User", "a2": "alice User", "a3": None, "b1": None}]
+    assert await counters.check(clean_db) == []
 
     first = await snapshot(clean_db)
     again = await run_import(clean_db, tmp_path / "in", options=Options(batch_size=3, parallel=1))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 from growthgraph.dataset import UserRow
+from growthgraph.graph import counters
 from growthgraph.graph import importer as cypher
 from growthgraph.graph.database import Database
 from growthgraph.importer import files
@@ -100,6 +101,41 @@ def _props(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+_LABEL_OF_KIND = {"USER": "User", "INFLUENCER": "Influencer", "PARTNER": "Partner"}
+
+
+def forest_counters(referrals: list[ReferralRow]) -> counters.Stored:
+    """The leaderboard counters (``graph.counters``) of a forest made of these referrals only:
+    exact for a create-mode load, where the files hold every edge."""
+    return counters.from_forest(
+        {
+            counters.node_key("User", r.user_id): counters.node_key(
+                _LABEL_OF_KIND[r.referrer_kind], r.referrer_id
+            )
+            for r in referrals
+        }
+    )
+
+
+def _with_counters(
+    props: dict[str, Any], key: str, forest: counters.Stored | None
+) -> dict[str, Any]:
+    """``props`` plus the node's non-empty ``aboveK`` keys and non-zero ``belowK`` counts."""
+    if forest is None:
+        return props
+    above = forest.above.get(key)
+    if above is not None:
+        for name, value in zip(counters.ABOVE, above, strict=True):
+            if value is not None:
+                props[name] = value
+    below = forest.below.get(key)
+    if below is not None:
+        for name, count in zip(counters.BELOW, below, strict=True):
+            if count:
+                props[name] = count
+    return props
+
+
 def _user(u: UserRow) -> dict[str, Any]:
     return _props(
         {
@@ -132,10 +168,20 @@ def _invite(i: ImportInvite) -> dict[str, Any]:
 
 
 async def load(
-    db: Database, todo: Plan, mode: cypher.Mode, options: Options, progress: Progress | None
+    db: Database,
+    todo: Plan,
+    mode: cypher.Mode,
+    options: Options,
+    progress: Progress | None,
+    existing: Existing | None = None,
 ) -> dict[str, int]:
-    """Write the planned rows, kind by kind, in batches; returns rows written per kind."""
+    """Write the planned rows, kind by kind, in batches; returns rows written per kind.
+
+    The leaderboard counters stay exact: in create mode they are computed from the planned
+    forest and written with the nodes; in merge mode they are refreshed around every user that
+    got a new referral edge once the edges are written."""
     loaded: dict[str, int] = {}
+    forest = forest_counters(todo.referrals) if mode == "create" else None
 
     async def write(kind: str, query: LiteralString, rows: list[dict[str, Any]]) -> None:
         await cypher.write_batches(
@@ -153,15 +199,19 @@ async def load(
         "influencers",
         nodes["Influencer"],
         [
-            _props(
-                {
-                    "id": i.id,
-                    "handle": i.handle,
-                    "platform": i.platform,
-                    "followers": i.followers,
-                    "engagementRate": i.engagement_rate,
-                    "costCents": i.cost_cents,
-                }
+            _with_counters(
+                _props(
+                    {
+                        "id": i.id,
+                        "handle": i.handle,
+                        "platform": i.platform,
+                        "followers": i.followers,
+                        "engagementRate": i.engagement_rate,
+                        "costCents": i.cost_cents,
+                    }
+                ),
+                counters.node_key("Influencer", i.id),
+                forest,
             )
             for i in todo.influencers
         ],
@@ -170,7 +220,11 @@ async def load(
         "partners",
         nodes["Partner"],
         [
-            _props({"id": p.id, "name": p.name, "kind": p.kind, "costCents": p.cost_cents})
+            _with_counters(
+                _props({"id": p.id, "name": p.name, "kind": p.kind, "costCents": p.cost_cents}),
+                counters.node_key("Partner", p.id),
+                forest,
+            )
             for p in todo.partners
         ],
     )
@@ -190,10 +244,18 @@ async def load(
             for c in todo.campaigns
         ],
     )
-    await write("users", nodes["User"], [_user(u) for u in todo.users])
+    await write(
+        "users",
+        nodes["User"],
+        [_with_counters(_user(u), counters.node_key("User", u.id), forest) for u in todo.users],
+    )
+    del forest
     for kind, query in cypher.WRITE_REFERRALS[mode].items():
         rows = [_referral(r) for r in todo.referrals if r.referrer_kind == kind]
         await write("referrals", query, rows)
+    if mode == "merge":
+        stored = existing.referred_by if existing is not None else {}
+        await counters.refresh(db, [r.user_id for r in todo.referrals if r.user_id not in stored])
     for kind, query in cypher.WRITE_INVITES[mode].items():
         await write("invites", query, [_invite(i) for i in todo.invites if i.referrer_kind == kind])
     accepted = [{"inviteId": i.id, "userId": i.accepted_by} for i in todo.invites if i.accepted_by]
@@ -255,7 +317,7 @@ async def run_import(
     mode: cypher.Mode = "create" if empty else "merge"
     progress = progress_factory(todo.size()) if progress_factory is not None else None
     try:
-        loaded = await load(db, todo, mode, options, progress)
+        loaded = await load(db, todo, mode, options, progress, existing)
     finally:
         gc.unfreeze()
     return Outcome(mode=mode, loaded=loaded, rejects=todo.rejects)
