@@ -27,7 +27,7 @@ GET_BY_IDS: dict[str, LiteralString] = {
     label: """
 UNWIND $ids AS id
 MATCH (n:$LABEL {id: id})
-RETURN n {.*} AS n
+RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n
 """.replace("$LABEL", label)
     for label in _LABELS
 }
@@ -38,7 +38,7 @@ LIST_PAGE: dict[str, LiteralString] = {
     label: """
 MATCH (n:$LABEL) WHERE n.id > $after
 WITH n ORDER BY n.id LIMIT $limit
-RETURN n {.*} AS n
+RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n
 """.replace("$LABEL", label)
     for label in _LABELS
 }
