@@ -1,8 +1,9 @@
 """Cypher for ``growthgraph import``: look up what the files point at, then write planned rows in
 batched ``UNWIND`` transactions.
 
-Two modes. On a target verified empty at the start, nodes and edges are written with ``CREATE``
-(no lookup before each write). Otherwise every statement ``MERGE``s, and the referral and
+Two modes. On a target verified empty at the start, nodes are written with ``CREATE`` and edges
+find their ends by the element ids their creation returned (no lookup before each write).
+Otherwise every statement ``MERGE``s, and the referral and
 acceptance edges re-check their one-per-user rule inside the write, so a re-run or a concurrent
 sign-up never duplicates or breaks the forest; an invite or conversion id already stored under
 another sender or user keeps its one stored owner.
@@ -11,11 +12,13 @@ another sender or user keeps its one stored owner.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any, Literal, LiteralString, TypeVar, cast
 
 from growthgraph.dataset import ReferrerKindName
+from growthgraph.graph import counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.records import to_datetime
 
@@ -67,34 +70,19 @@ MATCH (:Invite {id: iid})-[:ACCEPTED]->(u:User)
 RETURN iid AS id, u.id AS userId
 """
 
+# --- merge mode: every write MERGEs on ids ------------------------------------------------
 # Times travel as ISO 8601 text and become DateTime values in the server: the driver's
-# conversion of Python datetimes costs about 0.1 ms each, the largest client cost of a load.
-_CREATE_NODES_TEMPLATE: LiteralString = "UNWIND $rows AS row CREATE (n:$LABEL) SET n = row"
+# conversion of Python datetimes costs about 0.1 ms each.
 _MERGE_NODES_TEMPLATE: LiteralString = (
     "UNWIND $rows AS row MERGE (n:$LABEL {id: row.id}) ON CREATE SET n = row"
 )
-_USER_TIME: LiteralString = ", n.signedUpAt = datetime(row.signedUpAt)"
-WRITE_NODES: dict[Mode, dict[NodeLabel, LiteralString]] = {
-    "create": {
-        "Influencer": _CREATE_NODES_TEMPLATE.replace("$LABEL", "Influencer"),
-        "Partner": _CREATE_NODES_TEMPLATE.replace("$LABEL", "Partner"),
-        "Campaign": _CREATE_NODES_TEMPLATE.replace("$LABEL", "Campaign"),
-        "User": _CREATE_NODES_TEMPLATE.replace("$LABEL", "User") + _USER_TIME,
-    },
-    "merge": {
-        "Influencer": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Influencer"),
-        "Partner": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Partner"),
-        "Campaign": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Campaign"),
-        "User": _MERGE_NODES_TEMPLATE.replace("$LABEL", "User") + _USER_TIME,
-    },
+MERGE_NODES: dict[NodeLabel, LiteralString] = {
+    "Influencer": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Influencer"),
+    "Partner": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Partner"),
+    "Campaign": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Campaign"),
+    "User": _MERGE_NODES_TEMPLATE.replace("$LABEL", "User")
+    + ", n.signedUpAt = datetime(row.signedUpAt)",
 }
-
-_CREATE_REFERRALS_TEMPLATE: LiteralString = """
-UNWIND $rows AS row
-MATCH (ref:$LABEL {id: row.referrerId})
-MATCH (u:User {id: row.userId})
-CREATE (ref)-[:REFERRED {at: u.signedUpAt, channel: row.channel, campaignId: row.campaignId}]->(u)
-"""
 # The NOT EXISTS guard keeps "one referrer per user" even against a concurrent sign-up.
 _MERGE_REFERRALS_TEMPLATE: LiteralString = """
 UNWIND $rows AS row
@@ -104,17 +92,9 @@ WHERE NOT EXISTS { MATCH (other)-[:REFERRED]->(u) WHERE other <> ref }
 MERGE (ref)-[r:REFERRED]->(u)
   ON CREATE SET r.at = u.signedUpAt, r.channel = row.channel, r.campaignId = row.campaignId
 """
-WRITE_REFERRALS: dict[Mode, dict[ReferrerKindName, LiteralString]] = {
-    "create": {k: _CREATE_REFERRALS_TEMPLATE.replace("$LABEL", lb) for k, lb in _LABELS.items()},
-    "merge": {k: _MERGE_REFERRALS_TEMPLATE.replace("$LABEL", lb) for k, lb in _LABELS.items()},
+MERGE_REFERRALS: dict[ReferrerKindName, LiteralString] = {
+    k: _MERGE_REFERRALS_TEMPLATE.replace("$LABEL", lb) for k, lb in _LABELS.items()
 }
-
-_CREATE_INVITES_TEMPLATE: LiteralString = """
-UNWIND $rows AS row
-MATCH (ref:$LABEL {id: row.referrerId})
-CREATE (ref)-[:SENT]->(i:Invite)
-SET i = row.props, i.at = datetime(row.props.at)
-"""
 _MERGE_INVITES_TEMPLATE: LiteralString = """
 UNWIND $rows AS row
 MATCH (ref:$LABEL {id: row.referrerId})
@@ -123,63 +103,165 @@ WITH ref, i
 WHERE NOT EXISTS { MATCH (other)-[:SENT]->(i) WHERE other <> ref }
 MERGE (ref)-[:SENT]->(i)
 """
-WRITE_INVITES: dict[Mode, dict[ReferrerKindName, LiteralString]] = {
-    "create": {k: _CREATE_INVITES_TEMPLATE.replace("$LABEL", lb) for k, lb in _LABELS.items()},
-    "merge": {k: _MERGE_INVITES_TEMPLATE.replace("$LABEL", lb) for k, lb in _LABELS.items()},
+MERGE_INVITES: dict[ReferrerKindName, LiteralString] = {
+    k: _MERGE_INVITES_TEMPLATE.replace("$LABEL", lb) for k, lb in _LABELS.items()
 }
-WRITE_ACCEPTED: dict[Mode, LiteralString] = {
-    "create": """
-UNWIND $rows AS row
-MATCH (i:Invite {id: row.inviteId})
-MATCH (u:User {id: row.userId})
-CREATE (i)-[:ACCEPTED]->(u)
-""",
-    "merge": """
+MERGE_ACCEPTED: LiteralString = """
 UNWIND $rows AS row
 MATCH (i:Invite {id: row.inviteId})
 MATCH (u:User {id: row.userId})
 WHERE NOT EXISTS { MATCH (i)-[:ACCEPTED]->(other) WHERE other <> u }
   AND NOT EXISTS { MATCH (other:Invite)-[:ACCEPTED]->(u) WHERE other <> i }
 MERGE (i)-[:ACCEPTED]->(u)
-""",
-}
-WRITE_CONVERSIONS: dict[Mode, LiteralString] = {
-    "create": """
-UNWIND $rows AS row
-MATCH (u:User {id: row.userId})
-CREATE (u)-[:CONVERTED]->(c:Conversion)
-SET c = row.props, c.at = datetime(row.props.at)
-""",
-    "merge": """
+"""
+MERGE_CONVERSIONS: LiteralString = """
 UNWIND $rows AS row
 MATCH (u:User {id: row.userId})
 MERGE (c:Conversion {id: row.props.id}) ON CREATE SET c = row.props, c.at = datetime(row.props.at)
 WITH u, c
 WHERE NOT EXISTS { MATCH (other:User)-[:CONVERTED]->(c) WHERE other <> u }
 MERGE (u)-[:CONVERTED]->(c)
-""",
-}
-WRITE_CONNECTIONS: dict[Mode, LiteralString] = {
-    "create": """
-UNWIND $rows AS row
-MATCH (a:User {id: row.a})
-MATCH (b:User {id: row.b})
-CREATE (a)-[r:CONNECTED_TO]->(b)
-SET r.at = datetime(row.at)
-""",
-    "merge": """
+"""
+MERGE_CONNECTIONS: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:User {id: row.a})
 MATCH (b:User {id: row.b})
 MERGE (a)-[r:CONNECTED_TO]->(b) ON CREATE SET r.at = datetime(row.at)
-""",
+"""
+
+# --- create mode on an empty target, by element id -----------------------------------------
+# Nodes are created with every property in one map (a null value sets nothing), and each
+# statement returns the element ids of what it created; edges then find their ends by element
+# id, a direct record lookup instead of a seek in an id index. Matches name the label where a
+# node created by the same statement could otherwise match, which would make Cypher buffer the
+# whole batch (Eager) first. Times arrive as [epoch seconds, nanoseconds]. The leaderboard
+# counters (graph.counters) arrive with their node, computed from the files' forest: ``above``
+# the five keys (null when none), ``below`` the five counts (zero when none, stored as absent).
+
+
+def _from_row(names: tuple[LiteralString, ...]) -> LiteralString:
+    return ", ".join(f"{name}: row.{name}" for name in names)
+
+
+def _time(value: LiteralString) -> LiteralString:
+    return f"datetime.fromepoch({value}[0], {value}[1])"
+
+
+_INDEXES: tuple[LiteralString, ...] = ("0", "1", "2", "3", "4")
+_ABOVE: LiteralString = ", ".join(
+    f"{name}: row.above[{k}]" for name, k in zip(counters.ABOVE, _INDEXES, strict=True)
+)
+_BELOW: LiteralString = ", ".join(
+    f"{name}: nullIf(row.below[{k}], 0)" for name, k in zip(counters.BELOW, _INDEXES, strict=True)
+)
+_CREATED_IDS: LiteralString = " RETURN collect(row.id) AS keys, collect(elementId(n)) AS ids"
+INFLUENCER_PROPS: tuple[LiteralString, ...] = (
+    "id",
+    "handle",
+    "platform",
+    "followers",
+    "engagementRate",
+    "costCents",
+)
+PARTNER_PROPS: tuple[LiteralString, ...] = ("id", "name", "kind", "costCents")
+CAMPAIGN_PROPS: tuple[LiteralString, ...] = (
+    "id",
+    "name",
+    "utmSource",
+    "utmMedium",
+    "utmCampaign",
+)
+USER_PROPS: tuple[LiteralString, ...] = (
+    "id",
+    "name",
+    "email",
+    "country",
+    "plan",
+    "channel",
+    "campaignId",
+    "ipHash",
+    "deviceHash",
+)
+CREATE_INFLUENCERS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:Influencer {"
+    + _from_row(INFLUENCER_PROPS)
+    + ", "
+    + _BELOW
+    + "})"
+    + _CREATED_IDS
+)
+CREATE_PARTNERS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:Partner {"
+    + _from_row(PARTNER_PROPS)
+    + ", "
+    + _BELOW
+    + "})"
+    + _CREATED_IDS
+)
+CREATE_CAMPAIGNS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:Campaign {" + _from_row(CAMPAIGN_PROPS) + "})"
+)
+CREATE_USERS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:User {"
+    + _from_row(USER_PROPS)
+    + ", signedUpAt: "
+    + _time("row.signedUpAt")
+    + ", "
+    + _ABOVE
+    + ", "
+    + _BELOW
+    + "})"
+    + _CREATED_IDS
+)
+CREATE_REFERRALS_BY_ID: LiteralString = """
+UNWIND $rows AS row
+MATCH (ref) WHERE elementId(ref) = row.ref
+MATCH (u) WHERE elementId(u) = row.user
+CREATE (ref)-[:REFERRED {at: u.signedUpAt, channel: row.channel, campaignId: row.campaignId}]->(u)
+"""
+_CREATE_INVITES_BY_ID_TEMPLATE: LiteralString = (
+    """
+UNWIND $rows AS row
+MATCH (ref:$LABEL) WHERE elementId(ref) = row.ref
+CREATE (ref)-[:SENT]->(i:Invite {id: row.id, at: """
+    + _time("row.at")
+    + """, channel: row.channel,
+                                 campaignId: row.campaignId})
+WITH i, row WHERE row.acceptedBy IS NOT NULL
+MATCH (u:User) WHERE elementId(u) = row.acceptedBy
+CREATE (i)-[:ACCEPTED]->(u)
+"""
+)
+CREATE_INVITES_BY_ID: dict[ReferrerKindName, LiteralString] = {
+    k: _CREATE_INVITES_BY_ID_TEMPLATE.replace("$LABEL", lb) for k, lb in _LABELS.items()
 }
+CREATE_CONVERSIONS_BY_ID: LiteralString = (
+    """
+UNWIND $rows AS row
+MATCH (u:User) WHERE elementId(u) = row.user
+CREATE (u)-[:CONVERTED]->(:Conversion {id: row.id, at: """
+    + _time("row.at")
+    + """,
+                                       revenueCents: row.revenueCents, plan: row.plan})
+"""
+)
+CREATE_CONNECTIONS_BY_ID: LiteralString = (
+    """
+UNWIND $rows AS row
+MATCH (a) WHERE elementId(a) = row.a
+MATCH (b) WHERE elementId(b) = row.b
+CREATE (a)-[:CONNECTED_TO {at: CASE WHEN row.at IS NOT NULL THEN """
+    + _time("row.at")
+    + """ END}]->(b)
+"""
+)
+
 IS_EMPTY: LiteralString = "MATCH (n) RETURN count(n) = 0 AS empty"
 
 
 def chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+    for begin in range(0, len(rows), size):
+        yield rows[begin : begin + size]
 
 
 async def is_empty(db: Database) -> bool:
@@ -225,23 +307,61 @@ async def existing_acceptances(
     )
 
 
-async def write_batches(
+Collect = Callable[[list[dict[str, Any]]], None]
+
+
+async def write_rows(
     db: Database,
     query: LiteralString,
-    rows: Sequence[dict[str, Any]],
+    rows: Iterable[dict[str, Any]],
     *,
     batch: int,
     parallel: int,
     progress: Progress | None,
-) -> None:
-    """One transaction per batch, up to ``parallel`` at a time. Each statement is idempotent in
-    merge mode, and the driver retries transient errors (such as a deadlock between batches)."""
-    gate = asyncio.Semaphore(parallel)
+    collect: Collect | None = None,
+) -> int:
+    """Write ``rows`` in batches of ``batch``, one transaction each, up to ``parallel`` at a time.
+    The rows are drawn lazily, so the next batch is built while earlier ones run. ``collect``
+    receives each batch's result; returns the number of rows written. Each statement is
+    idempotent in merge mode, and the driver retries transient errors (such as a deadlock
+    between batches)."""
+    pending: set[asyncio.Task[None]] = set()
+    written = 0
 
-    async def one(chunk: Sequence[dict[str, Any]]) -> None:
-        async with gate:
-            await db.write(query, {"rows": list(chunk)})
+    async def one(chunk: list[dict[str, Any]]) -> None:
+        result = await db.write(query, {"rows": chunk})
+        if collect is not None:
+            collect(result)
         if progress is not None:
             progress(len(chunk))
 
-    await asyncio.gather(*(one(chunk) for chunk in chunks(rows, batch)))
+    async def settle(until: int) -> None:
+        nonlocal pending
+        while len(pending) > until:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+
+    try:
+        rows_left = iter(rows)
+        while chunk := list(islice(rows_left, batch)):
+            await settle(parallel - 1)
+            pending.add(asyncio.create_task(one(chunk)))
+            written += len(chunk)
+        await settle(0)
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+    return written
+
+
+def collect_ids(into: dict[str, str]) -> Collect:
+    """Gathers the ``keys`` and element ``ids`` a create statement returns into ``into``."""
+
+    def collect(result: list[dict[str, Any]]) -> None:
+        for row in result:
+            into.update(zip(row["keys"], row["ids"], strict=True))
+
+    return collect

@@ -95,8 +95,11 @@ def _unknown_columns(kind: KindName, names: list[str]) -> str | None:
     return None
 
 
-def read_csv(kind: KindName, path: Path, rejects: list[Reject]) -> Iterator[RawRow]:
-    """Rows of a CSV file with a header line; an empty cell is a missing value."""
+def read_csv_cells(
+    kind: KindName, path: Path, rejects: list[Reject]
+) -> Iterator[tuple[int, list[str], list[str]]]:
+    """``(line, names, cells)`` for every record of a CSV file with a header line whose cell
+    count matches the header; blank lines are skipped, and every other problem is a reject."""
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle, strict=True)
         header = next(reader, None)
@@ -107,24 +110,34 @@ def read_csv(kind: KindName, path: Path, rejects: list[Reject]) -> Iterator[RawR
         if problem is not None:
             rejects.append(Reject(path.name, 1, f"file skipped: {problem}"))
             return
+        width = len(names)
         line = reader.line_num + 1
         try:
             for cells in reader:
-                if not cells:
-                    line = reader.line_num + 1
-                    continue
-                if len(cells) != len(names):
+                if len(cells) == width:
+                    yield line, names, cells
+                elif cells:
                     rejects.append(
-                        Reject(path.name, line, f"has {len(cells)} cells, expected {len(names)}")
-                    )
-                else:
-                    yield RawRow(
-                        line,
-                        {n: c or None for n, c in zip(names, cells, strict=True)},
+                        Reject(path.name, line, f"has {len(cells)} cells, expected {width}")
                     )
                 line = reader.line_num + 1
         except csv.Error as exc:
             rejects.append(Reject(path.name, line, f"file stops here: unreadable CSV ({exc})"))
+
+
+def read_csv(kind: KindName, path: Path, rejects: list[Reject]) -> Iterator[RawRow]:
+    """Rows of a CSV file with a header line; an empty cell is a missing value."""
+    for line, names, cells in read_csv_cells(kind, path, rejects):
+        yield RawRow(line, {n: c or None for n, c in zip(names, cells, strict=True)})
+
+
+def count_lines(path: Path) -> int:
+    """Newlines in a file (a cheap upper bound of its rows, for the progress bar)."""
+    count = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
 
 
 def read_jsonl(kind: KindName, path: Path, rejects: list[Reject]) -> Iterator[RawRow]:

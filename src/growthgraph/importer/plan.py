@@ -117,38 +117,72 @@ def _first_by_id(
     return kept
 
 
+@dataclass(slots=True)
+class Known:
+    """The ids the rules check against: those loaded from the files and those already stored."""
+
+    existing: Existing
+    influencers: dict[str, Located[InfluencerRow]]
+    partners: dict[str, Located[PartnerRow]]
+    campaigns: dict[str, Located[CampaignRow]]
+    signed_up: dict[str, datetime]  # user id -> signedUpAt, for every user loaded or stored
+
+    def campaign_known(self, cid: str | None) -> bool:
+        return cid is None or cid in self.campaigns or cid in self.existing.campaigns
+
+    def referrer_known(self, kind: ReferrerKindName, rid: str) -> bool:
+        if kind == "USER":
+            return rid in self.signed_up
+        if kind == "INFLUENCER":
+            return rid in self.influencers or rid in self.existing.influencers
+        return rid in self.partners or rid in self.existing.partners
+
+
+def plan_nodes(parsed: Parsed, existing: Existing, out: Plan) -> Known:
+    """Influencers, partners, campaigns and users: the first row per id, users with a known
+    campaign."""
+    rejects = out.rejects
+    known = Known(
+        existing=existing,
+        influencers=_first_by_id(parsed.influencers, "id", rejects, "influencer"),
+        partners=_first_by_id(parsed.partners, "id", rejects, "partner"),
+        campaigns=_first_by_id(parsed.campaigns, "id", rejects, "campaign"),
+        signed_up=dict(existing.users),
+    )
+    out.influencers = [i.row for i in known.influencers.values()]
+    out.partners = [p.row for p in known.partners.values()]
+    out.campaigns = [c.row for c in known.campaigns.values()]
+    signed_up = known.signed_up
+    for item in _first_by_id(parsed.users, "id", rejects, "user").values():
+        row = item.row
+        if row.campaign_id is not None and not known.campaign_known(row.campaign_id):
+            rejects.append(Reject(item.file, item.line, f"unknown campaign {row.campaign_id}"))
+            continue
+        signed_up[row.id] = row.signed_up_at
+        out.users.append(row)
+    return known
+
+
+def plan_referrals(parsed: Parsed, out: Plan, known: Known) -> None:
+    out.referrals = _referrals(
+        parsed.referrals, known.existing, known.signed_up, known.referrer_known, out.rejects
+    )
+
+
+def plan_rest(parsed: Parsed, out: Plan, known: Known) -> None:
+    """Invites (with their acceptance), conversions and connections."""
+    _plan_invites(
+        parsed, known.existing, out, known.signed_up, known.referrer_known, known.campaign_known
+    )
+    _plan_events(parsed, out, known.signed_up)
+
+
 def plan(parsed: Parsed, existing: Existing) -> Plan:
     out = Plan()
-    rejects = out.rejects
-    influencers = _first_by_id(parsed.influencers, "id", rejects, "influencer")
-    partners = _first_by_id(parsed.partners, "id", rejects, "partner")
-    campaigns = _first_by_id(parsed.campaigns, "id", rejects, "campaign")
-    out.influencers = [i.row for i in influencers.values()]
-    out.partners = [p.row for p in partners.values()]
-    out.campaigns = [c.row for c in campaigns.values()]
-
-    def campaign_known(cid: str | None) -> bool:
-        return cid is None or cid in campaigns or cid in existing.campaigns
-
-    signed_up: dict[str, datetime] = dict(existing.users)
-    for item in _first_by_id(parsed.users, "id", rejects, "user").values():
-        if not campaign_known(item.row.campaign_id):
-            rejects.append(Reject(item.file, item.line, f"unknown campaign {item.row.campaign_id}"))
-            continue
-        signed_up[item.row.id] = item.row.signed_up_at
-        out.users.append(item.row)
-
-    def referrer_known(kind: ReferrerKindName, rid: str) -> bool:
-        if kind == "USER":
-            return rid in signed_up
-        if kind == "INFLUENCER":
-            return rid in influencers or rid in existing.influencers
-        return rid in partners or rid in existing.partners
-
-    out.referrals = _referrals(parsed.referrals, existing, signed_up, referrer_known, rejects)
-    _plan_invites(parsed, existing, out, signed_up, referrer_known, campaign_known)
-    _plan_events(parsed, out, signed_up)
-    rejects.sort(key=lambda r: (r.file, r.line))
+    known = plan_nodes(parsed, existing, out)
+    plan_referrals(parsed, out, known)
+    plan_rest(parsed, out, known)
+    out.rejects.sort(key=lambda r: (r.file, r.line))
     return out
 
 

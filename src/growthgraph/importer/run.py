@@ -1,12 +1,26 @@
-"""``growthgraph import DIR``: read, validate, plan against the database, load, report."""
+"""``growthgraph import DIR``: read, validate, plan against the database, load, report.
+
+Two modes, chosen by whether the database holds any node when the import starts:
+
+- **create** (empty target): the files hold the whole graph. Nodes are created with ``CREATE``,
+  and each batch returns the element ids of the nodes it made, so every edge finds its ends by
+  element id instead of an index seek. The leaderboard counters (``graph.counters``) are computed
+  in memory from the planned referral forest and written with the nodes. Loading overlaps
+  reading: once users and referrals are planned, a worker thread reads the invites, conversions
+  and connections while the nodes and referral edges load.
+- **merge** (anything stored): the files are read whole, the ids they point at are looked up,
+  and every write ``MERGE``s; the counters are then refreshed around each new referral edge.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import gc
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -15,12 +29,24 @@ from growthgraph.graph import counters
 from growthgraph.graph import importer as cypher
 from growthgraph.graph.database import Database
 from growthgraph.importer import files
-from growthgraph.importer.files import Reject
-from growthgraph.importer.parse import ImportInvite, ReferralRow, parse
-from growthgraph.importer.plan import Existing, Located, Parsed, Plan, plan
+from growthgraph.importer.files import KindName, Reject
+from growthgraph.importer.parse import ImportInvite, ReferralRow, fast_parser, parse
+from growthgraph.importer.plan import (
+    Existing,
+    Located,
+    Parsed,
+    Plan,
+    plan,
+    plan_nodes,
+    plan_referrals,
+    plan_rest,
+)
 
 Progress = Callable[[int], object]
 LOOKUP_BATCH = 10_000
+_LABEL_OF_KIND = {"USER": "User", "INFLUENCER": "Influencer", "PARTNER": "Partner"}
+_NODE_KINDS: tuple[KindName, ...] = ("influencers", "partners", "campaigns", "users", "referrals")
+_EDGE_KINDS: tuple[KindName, ...] = ("invites", "conversions", "connections")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,20 +62,332 @@ class Outcome:
     rejects: list[Reject] = field(default_factory=list[Reject])
 
 
+# --- reading -----------------------------------------------------------------------------------
+
+
+def read_file(kind: KindName, path: Path, rejects: list[Reject]) -> list[Located[Any]]:
+    """Every valid row of one import file; bad rows become rejects. CSV records go through the
+    fast path first (``parse.fast_parser``); what it does not accept is decided by ``parse``."""
+    name = path.name
+    rows: list[Located[Any]] = []
+    append = rows.append
+    if path.suffix != ".csv":
+        for raw in files.read(kind, path, rejects):
+            result = parse(kind, raw.values)
+            if isinstance(result, str):
+                rejects.append(Reject(name, raw.line, result))
+            else:
+                append(Located(name, raw.line, result))
+        return rows
+    fast = None
+    for line, names, cells in files.read_csv_cells(kind, path, rejects):
+        if fast is None:
+            fast = fast_parser(kind, names) or _no_fast_path
+        cells.append("")
+        row = fast(cells)
+        if row is None:
+            result = parse(kind, {n: c or None for n, c in zip(names, cells, strict=False)})
+            if isinstance(result, str):
+                rejects.append(Reject(name, line, result))
+                continue
+            row = result
+        append(Located(name, line, row))
+    return rows
+
+
+def _no_fast_path(cells: list[str]) -> None:
+    return None
+
+
+def _read_kinds(
+    paths: dict[KindName, Path], kinds: Iterable[KindName], parsed: Parsed, rejects: list[Reject]
+) -> None:
+    for kind in kinds:
+        path = paths.get(kind)
+        if path is not None:
+            setattr(parsed, kind, read_file(kind, path, rejects))
+
+
 def read_directory(directory: Path) -> tuple[Parsed, list[Reject]]:
     """Parse every import file in ``directory``; bad rows become rejects."""
     parsed = Parsed()
     rejects: list[Reject] = []
-    for kind, path in files.find_files(directory).items():
-        target: list[Located[Any]] = getattr(parsed, kind)
-        name = path.name
-        for raw in files.read(kind, path, rejects):
-            row = parse(kind, raw.values)
-            if isinstance(row, str):
-                rejects.append(Reject(name, raw.line, row))
-            else:
-                target.append(Located(name, raw.line, row))
+    _read_kinds(files.find_files(directory), files.KINDS, parsed, rejects)
     return parsed, rejects
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class _Progress:
+    """Rows of the files, counted as their batch is written; the total is counted up front from
+    the files' lines, and what was not written (rejects, blank lines) is added at the end."""
+
+    def __init__(self, paths: dict[KindName, Path], factory: Callable[[int], Progress] | None):
+        self.total = sum(
+            max(files.count_lines(p) + 1 - (p.suffix == ".csv"), 0) for p in paths.values()
+        )
+        self.done = 0
+        self._update = factory(self.total) if factory is not None else None
+
+    def __call__(self, rows: int) -> None:
+        self.done += rows
+        if self._update is not None:
+            self._update(rows)
+
+    def finish(self) -> None:
+        if self._update is not None and self.done < self.total:
+            self._update(self.total - self.done)
+        self.done = self.total
+
+
+# --- rows as query parameters ------------------------------------------------------------------
+
+
+def forest_counters(referrals: list[ReferralRow]) -> counters.Stored:
+    """The leaderboard counters (``graph.counters``) of a forest made of these referrals only:
+    exact for a create-mode load, where the files hold every edge."""
+    return counters.from_forest(
+        {
+            counters.node_key("User", r.user_id): counters.node_key(
+                _LABEL_OF_KIND[r.referrer_kind], r.referrer_id
+            )
+            for r in referrals
+        }
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def epoch(at: datetime) -> tuple[int, int]:
+    """[seconds, nanoseconds] since the epoch, for ``datetime.fromepoch`` in Cypher (cheaper to
+    send than ISO text or a driver DateTime)."""
+    seconds, micros = divmod((at - _EPOCH) // _MICROSECOND, 1_000_000)
+    return seconds, micros * 1000
+
+
+def _props(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# --- create mode -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Ids:
+    """Element ids of the nodes this import created, by label and id."""
+
+    by_label: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"User": {}, "Influencer": {}, "Partner": {}}
+    )
+
+    def of(self, kind: str, node_id: str) -> str:
+        return self.by_label[_LABEL_OF_KIND[kind]][node_id]
+
+
+async def _create(
+    db: Database, paths: dict[KindName, Path], options: Options, progress: _Progress
+) -> Outcome:
+    parsed = Parsed()
+    rejects: list[Reject] = []
+    todo = Plan()
+    _read_kinds(paths, _NODE_KINDS, parsed, rejects)
+    known = plan_nodes(parsed, Existing(), todo)
+    plan_referrals(parsed, todo, known)
+    parsed.users, parsed.referrals = [], []
+    # The rest of the files is read by a worker thread while the nodes load.
+    rest_rejects: list[Reject] = []
+    rest = asyncio.create_task(
+        asyncio.to_thread(_read_kinds, paths, _EDGE_KINDS, parsed, rest_rejects)
+    )
+    ids = _Ids()
+    try:
+        loaded = await _create_nodes(db, todo, ids, options, progress)
+    except BaseException:
+        await asyncio.wait([rest])
+        raise
+    await rest
+    plan_rest(parsed, todo, known)
+    del parsed
+    loaded.update(await _create_edges(db, todo, ids, options, progress))
+    todo.rejects += rejects + rest_rejects
+    todo.rejects.sort(key=lambda r: (r.file, r.line))
+    return Outcome(mode="create", loaded=loaded, rejects=todo.rejects)
+
+
+async def _create_nodes(
+    db: Database, todo: Plan, element_ids: _Ids, options: Options, progress: _Progress
+) -> dict[str, int]:
+    """Nodes with their counters, then the referral edges between them."""
+    forest = forest_counters(todo.referrals)
+    above, below = forest.above.get, forest.below.get
+    ids = element_ids.by_label
+    counts: dict[str, int] = {}
+
+    async def write(
+        kind: str, query: LiteralString, rows: Iterable[dict[str, Any]], into: str | None = None
+    ) -> None:
+        counts[kind] = await cypher.write_rows(
+            db,
+            query,
+            rows,
+            batch=options.batch_size,
+            parallel=options.parallel,
+            progress=progress,
+            collect=None if into is None else cypher.collect_ids(ids[into]),
+        )
+
+    await write(
+        "influencers",
+        cypher.CREATE_INFLUENCERS,
+        (
+            {
+                "id": i.id,
+                "handle": i.handle,
+                "platform": i.platform,
+                "followers": i.followers,
+                "engagementRate": i.engagement_rate,
+                "costCents": i.cost_cents,
+                "below": below(counters.node_key("Influencer", i.id)),
+            }
+            for i in todo.influencers
+        ),
+        "Influencer",
+    )
+    await write(
+        "partners",
+        cypher.CREATE_PARTNERS,
+        (
+            {
+                "id": p.id,
+                "name": p.name,
+                "kind": p.kind,
+                "costCents": p.cost_cents,
+                "below": below(counters.node_key("Partner", p.id)),
+            }
+            for p in todo.partners
+        ),
+        "Partner",
+    )
+    await write("campaigns", cypher.CREATE_CAMPAIGNS, _campaigns(todo))
+    await write(
+        "users",
+        cypher.CREATE_USERS,
+        (
+            {
+                "id": u.id,
+                "name": u.name,
+                "email": u.email,
+                "signedUpAt": epoch(u.signed_up_at),
+                "country": u.country,
+                "plan": u.plan,
+                "channel": u.channel,
+                "campaignId": u.campaign_id,
+                "ipHash": u.ip_hash,
+                "deviceHash": u.device_hash,
+                "above": above(key := counters.node_key("User", u.id)),
+                "below": below(key),
+            }
+            for u in todo.users
+        ),
+        "User",
+    )
+    del forest, above, below
+    of = element_ids.of
+    user_ids = ids["User"]
+    await write(
+        "referrals",
+        cypher.CREATE_REFERRALS_BY_ID,
+        (
+            {
+                "ref": of(r.referrer_kind, r.referrer_id),
+                "user": user_ids[r.user_id],
+                "channel": r.channel,
+                "campaignId": r.campaign_id,
+            }
+            for r in todo.referrals
+        ),
+    )
+    return counts
+
+
+async def _create_edges(
+    db: Database, todo: Plan, ids: _Ids, options: Options, progress: _Progress
+) -> dict[str, int]:
+    """Invites with their acceptance, conversions and connections, each end by element id."""
+    counts: dict[str, int] = {}
+    of = ids.of
+    user_ids = ids.by_label["User"]
+
+    async def write(kind: str, query: LiteralString, rows: Iterable[dict[str, Any]]) -> None:
+        written = await cypher.write_rows(
+            db, query, rows, batch=options.batch_size, parallel=options.parallel, progress=progress
+        )
+        counts[kind] = counts.get(kind, 0) + written
+
+    for kind, query in cypher.CREATE_INVITES_BY_ID.items():
+        await write(
+            "invites",
+            query,
+            (
+                {
+                    "ref": of(i.referrer_kind, i.referrer_id),
+                    "id": i.id,
+                    "at": epoch(i.at),
+                    "channel": i.channel,
+                    "campaignId": i.campaign_id,
+                    "acceptedBy": None if i.accepted_by is None else user_ids[i.accepted_by],
+                }
+                for i in todo.invites
+                if i.referrer_kind == kind
+            ),
+        )
+    counts["acceptances"] = sum(1 for i in todo.invites if i.accepted_by is not None)
+    await write(
+        "conversions",
+        cypher.CREATE_CONVERSIONS_BY_ID,
+        (
+            {
+                "user": user_ids[c.user_id],
+                "id": c.id,
+                "at": epoch(c.at),
+                "revenueCents": c.revenue_cents,
+                "plan": c.plan,
+            }
+            for c in todo.conversions
+        ),
+    )
+    await write(
+        "connections",
+        cypher.CREATE_CONNECTIONS_BY_ID,
+        (
+            {
+                "a": user_ids[c.a],
+                "b": user_ids[c.b],
+                "at": None if c.at is None else epoch(c.at),
+            }
+            for c in todo.connections
+        ),
+    )
+    return counts
+
+
+def _campaigns(todo: Plan) -> Iterator[dict[str, Any]]:
+    for c in todo.campaigns:
+        yield _props(
+            {
+                "id": c.id,
+                "name": c.name,
+                "utmSource": c.utm_source,
+                "utmMedium": c.utm_medium,
+                "utmCampaign": c.utm_campaign,
+            }
+        )
+
+
+# --- merge mode --------------------------------------------------------------------------------
 
 
 async def look_up(db: Database, parsed: Parsed) -> Existing:
@@ -97,45 +435,6 @@ async def look_up(db: Database, parsed: Parsed) -> Existing:
     return existing
 
 
-def _props(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-_LABEL_OF_KIND = {"USER": "User", "INFLUENCER": "Influencer", "PARTNER": "Partner"}
-
-
-def forest_counters(referrals: list[ReferralRow]) -> counters.Stored:
-    """The leaderboard counters (``graph.counters``) of a forest made of these referrals only:
-    exact for a create-mode load, where the files hold every edge."""
-    return counters.from_forest(
-        {
-            counters.node_key("User", r.user_id): counters.node_key(
-                _LABEL_OF_KIND[r.referrer_kind], r.referrer_id
-            )
-            for r in referrals
-        }
-    )
-
-
-def _with_counters(
-    props: dict[str, Any], key: str, forest: counters.Stored | None
-) -> dict[str, Any]:
-    """``props`` plus the node's non-empty ``aboveK`` keys and non-zero ``belowK`` counts."""
-    if forest is None:
-        return props
-    above = forest.above.get(key)
-    if above is not None:
-        for name, value in zip(counters.ABOVE, above, strict=True):
-            if value is not None:
-                props[name] = value
-    below = forest.below.get(key)
-    if below is not None:
-        for name, count in zip(counters.BELOW, below, strict=True):
-            if count:
-                props[name] = count
-    return props
-
-
 def _user(u: UserRow) -> dict[str, Any]:
     return _props(
         {
@@ -153,114 +452,66 @@ def _user(u: UserRow) -> dict[str, Any]:
     )
 
 
-def _referral(r: ReferralRow) -> dict[str, Any]:
-    return {
-        "userId": r.user_id,
-        "referrerId": r.referrer_id,
-        "channel": r.channel,
-        "campaignId": r.campaign_id,
-    }
-
-
 def _invite(i: ImportInvite) -> dict[str, Any]:
     props = {"id": i.id, "at": i.at.isoformat(), "channel": i.channel, "campaignId": i.campaign_id}
     return {"referrerId": i.referrer_id, "props": _props(props)}
 
 
-async def load(
-    db: Database,
-    todo: Plan,
-    mode: cypher.Mode,
-    options: Options,
-    progress: Progress | None,
-    existing: Existing | None = None,
+async def load_merge(
+    db: Database, todo: Plan, existing: Existing, options: Options, progress: Progress | None
 ) -> dict[str, int]:
-    """Write the planned rows, kind by kind, in batches; returns rows written per kind.
-
-    The leaderboard counters stay exact: in create mode they are computed from the planned
-    forest and written with the nodes; in merge mode they are refreshed around every user that
-    got a new referral edge once the edges are written."""
+    """Write the planned rows with ``MERGE`` on ids, kind by kind, in batches; returns rows
+    written per kind. Then the leaderboard counters are refreshed around every user that got a
+    new referral edge."""
     loaded: dict[str, int] = {}
-    forest = forest_counters(todo.referrals) if mode == "create" else None
 
-    async def write(kind: str, query: LiteralString, rows: list[dict[str, Any]]) -> None:
-        await cypher.write_batches(
-            db,
-            query,
-            rows,
-            batch=options.batch_size,
-            parallel=options.parallel,
-            progress=progress,
+    async def write(kind: str, query: LiteralString, rows: Iterable[dict[str, Any]]) -> None:
+        written = await cypher.write_rows(
+            db, query, rows, batch=options.batch_size, parallel=options.parallel, progress=progress
         )
-        loaded[kind] = loaded.get(kind, 0) + len(rows)
+        loaded[kind] = loaded.get(kind, 0) + written
 
-    nodes = cypher.WRITE_NODES[mode]
-    await write(
-        "influencers",
-        nodes["Influencer"],
-        [
-            _with_counters(
-                _props(
-                    {
-                        "id": i.id,
-                        "handle": i.handle,
-                        "platform": i.platform,
-                        "followers": i.followers,
-                        "engagementRate": i.engagement_rate,
-                        "costCents": i.cost_cents,
-                    }
-                ),
-                counters.node_key("Influencer", i.id),
-                forest,
-            )
-            for i in todo.influencers
-        ],
+    nodes = cypher.MERGE_NODES
+    influencers = (
+        _props(
+            {
+                "id": i.id,
+                "handle": i.handle,
+                "platform": i.platform,
+                "followers": i.followers,
+                "engagementRate": i.engagement_rate,
+                "costCents": i.cost_cents,
+            }
+        )
+        for i in todo.influencers
     )
-    await write(
-        "partners",
-        nodes["Partner"],
-        [
-            _with_counters(
-                _props({"id": p.id, "name": p.name, "kind": p.kind, "costCents": p.cost_cents}),
-                counters.node_key("Partner", p.id),
-                forest,
-            )
-            for p in todo.partners
-        ],
+    await write("influencers", nodes["Influencer"], influencers)
+    partners = (
+        _props({"id": p.id, "name": p.name, "kind": p.kind, "costCents": p.cost_cents})
+        for p in todo.partners
     )
-    await write(
-        "campaigns",
-        nodes["Campaign"],
-        [
-            _props(
-                {
-                    "id": c.id,
-                    "name": c.name,
-                    "utmSource": c.utm_source,
-                    "utmMedium": c.utm_medium,
-                    "utmCampaign": c.utm_campaign,
-                }
-            )
-            for c in todo.campaigns
-        ],
-    )
-    await write(
-        "users",
-        nodes["User"],
-        [_with_counters(_user(u), counters.node_key("User", u.id), forest) for u in todo.users],
-    )
-    del forest
-    for kind, query in cypher.WRITE_REFERRALS[mode].items():
-        rows = [_referral(r) for r in todo.referrals if r.referrer_kind == kind]
+    await write("partners", nodes["Partner"], partners)
+    await write("campaigns", nodes["Campaign"], _campaigns(todo))
+    await write("users", nodes["User"], (_user(u) for u in todo.users))
+    for kind, query in cypher.MERGE_REFERRALS.items():
+        rows = (
+            {
+                "userId": r.user_id,
+                "referrerId": r.referrer_id,
+                "channel": r.channel,
+                "campaignId": r.campaign_id,
+            }
+            for r in todo.referrals
+            if r.referrer_kind == kind
+        )
         await write("referrals", query, rows)
-    if mode == "merge":
-        stored = existing.referred_by if existing is not None else {}
-        await counters.refresh(db, [r.user_id for r in todo.referrals if r.user_id not in stored])
-    for kind, query in cypher.WRITE_INVITES[mode].items():
-        await write("invites", query, [_invite(i) for i in todo.invites if i.referrer_kind == kind])
-    accepted = [{"inviteId": i.id, "userId": i.accepted_by} for i in todo.invites if i.accepted_by]
-    await write("acceptances", cypher.WRITE_ACCEPTED[mode], accepted)
-    conversions = [
+    stored = existing.referred_by
+    await counters.refresh(db, [r.user_id for r in todo.referrals if r.user_id not in stored])
+    for kind, query in cypher.MERGE_INVITES.items():
+        await write("invites", query, (_invite(i) for i in todo.invites if i.referrer_kind == kind))
+    accepted = ({"inviteId": i.id, "userId": i.accepted_by} for i in todo.invites if i.accepted_by)
+    await write("acceptances", cypher.MERGE_ACCEPTED, accepted)
+    conversions = (
         {
             "userId": c.user_id,
             "props": _props(
@@ -273,14 +524,31 @@ async def load(
             ),
         }
         for c in todo.conversions
-    ]
-    await write("conversions", cypher.WRITE_CONVERSIONS[mode], conversions)
-    connections = [
+    )
+    await write("conversions", cypher.MERGE_CONVERSIONS, conversions)
+    connections = (
         {"a": c.a, "b": c.b, "at": None if c.at is None else c.at.isoformat()}
         for c in todo.connections
-    ]
-    await write("connections", cypher.WRITE_CONNECTIONS[mode], connections)
+    )
+    await write("connections", cypher.MERGE_CONNECTIONS, connections)
     return loaded
+
+
+async def _merge(
+    db: Database, paths: dict[KindName, Path], options: Options, progress: _Progress
+) -> Outcome:
+    parsed = Parsed()
+    rejects: list[Reject] = []
+    _read_kinds(paths, files.KINDS, parsed, rejects)
+    existing = await look_up(db, parsed)
+    todo = plan(parsed, existing)
+    del parsed
+    loaded = await load_merge(db, todo, existing, options, progress)
+    todo.rejects = sorted([*rejects, *todo.rejects], key=lambda r: (r.file, r.line))
+    return Outcome(mode="merge", loaded=loaded, rejects=todo.rejects)
+
+
+# --- the whole import --------------------------------------------------------------------------
 
 
 def write_rejects(path: Path, rejects: list[Reject]) -> None:
@@ -302,25 +570,18 @@ async def run_import(
     """Import every file in ``directory``. Rows already in the database are left as they are,
     so running the same import again writes nothing new."""
     options = options or Options()
+    paths = files.find_files(directory)
     empty = await cypher.is_empty(db)
+    progress = _Progress(paths, progress_factory)
+    # Millions of long-lived rows, none in a cycle: the cyclic collector would walk all of them
+    # again and again while they are read and loaded, for nothing.
     with _gc_paused():
-        parsed, rejects = read_directory(directory)
-    existing = Existing() if empty else await look_up(db, parsed)
-    with _gc_paused():
-        todo = plan(parsed, existing)
-    del parsed
-    # Millions of long-lived rows, none in a cycle: without this, every collection while loading
-    # walks all of them again.
-    gc.collect()
-    gc.freeze()
-    todo.rejects = sorted([*rejects, *todo.rejects], key=lambda r: (r.file, r.line))
-    mode: cypher.Mode = "create" if empty else "merge"
-    progress = progress_factory(todo.size()) if progress_factory is not None else None
-    try:
-        loaded = await load(db, todo, mode, options, progress, existing)
-    finally:
-        gc.unfreeze()
-    return Outcome(mode=mode, loaded=loaded, rejects=todo.rejects)
+        if empty:
+            outcome = await _create(db, paths, options, progress)
+        else:
+            outcome = await _merge(db, paths, options, progress)
+    progress.finish()
+    return outcome
 
 
 @contextmanager
