@@ -10,8 +10,10 @@ NPM_STAMP := playground/node_modules/.installed
 AUDIT_DIR := tests/tools/graphql-http
 AUDIT_STAMP := $(AUDIT_DIR)/node_modules/.installed
 LOCAL_NEO4J := $(BIN)/python neo4j/local.py
+BENCH_NPM_DIR := bench/neo4j-graphql
+BENCH_NPM_STAMP := $(BENCH_NPM_DIR)/node_modules/.installed
 
-.PHONY: help setup run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe seed clean
+.PHONY: help setup run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe seed clean bench bench-setup
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -78,5 +80,16 @@ neo4j-wipe:  ## stop the local Neo4j and delete its data
 seed: setup  ## load demo data (USERS=10000 SEED=7), even into a non-empty database
 	$(BIN)/growthgraph seed --users $${USERS:-10000} --seed $${SEED:-7} --force
 
+$(BENCH_NPM_STAMP): $(BENCH_NPM_DIR)/package.json $(BENCH_NPM_DIR)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "make bench needs Node.js 20+ with npm, for @neo4j/graphql on Apollo Server"; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || { echo "make bench needs Node.js 20+ (found $$(node --version))"; exit 1; }
+	npm ci --prefix $(BENCH_NPM_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bench-setup: setup $(BENCH_NPM_STAMP)  ## install the benchmark's comparison server (npm ci, pinned)
+
+bench: bench-setup  ## benchmark on its own Neo4j (BENCH_USERS=1000000; see bench/README.md)
+	$(BIN)/python bench/run.py
+
 clean:  ## remove the virtualenv and installed assets (keeps Neo4j data)
-	rm -rf $(VENV) playground/node_modules $(AUDIT_DIR)/node_modules
+	rm -rf $(VENV) playground/node_modules $(AUDIT_DIR)/node_modules $(BENCH_NPM_DIR)/node_modules

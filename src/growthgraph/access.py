@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from enum import StrEnum
-from typing import Any
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLResolveInfo,
     InlineFragmentNode,
     OperationType,
     SelectionSetNode,
@@ -59,10 +57,8 @@ ADMIN_FIELDS = frozenset(
         "unflagUser",
     }
 )
-# (type, field) pairs holding personal data, masked for every role but admin.
-PERSONAL_FIELDS = frozenset({("User", "name"), ("User", "email")})
-# Lists of strings derived from personal data (normalised e-mail or name keys): each item masked.
-PERSONAL_LIST_FIELDS = frozenset({("NearDuplicateGroup", "reasons")})
+# Personal data (User.name, User.email, NearDuplicateGroup.reasons) is masked for every role
+# but admin by those fields' own resolvers: see personal() and personal_keys().
 MASK = "[masked]"
 KEY_HEADERS = (b"x-api-key", b"authorization")
 
@@ -72,6 +68,19 @@ _role: ContextVar[Role | None] = ContextVar("growthgraph_role", default=None)
 def current_role() -> Role | None:
     """The role of the request being served; None when it is anonymous."""
     return _role.get()
+
+
+def personal(value: str) -> str:
+    """A personal value as the caller may see it: itself for admin, masked for every other role.
+    Called by the personal fields' own resolvers, so no other field pays for the check."""
+    return value if _role.get() is Role.ADMIN else MASK
+
+
+def personal_keys(values: list[str]) -> list[str]:
+    """Evidence keys derived from personal data (``email:<key>``): the kind stays visible."""
+    if _role.get() is Role.ADMIN:
+        return values
+    return [item.split(":", 1)[0] + ":" + MASK for item in values]
 
 
 def hash_key(key: str) -> str:
@@ -163,8 +172,8 @@ def _root_fields(
 
 
 class AccessControl(SchemaExtension):
-    """Checks the operation against the caller's role after validation, before execution, and
-    masks personal fields for every role but admin."""
+    """Checks the operation against the caller's role after validation, before execution.
+    Personal fields mask themselves (:func:`personal`)."""
 
     def __init__(self, public_aggregates: bool) -> None:
         self.public_aggregates = public_aggregates
@@ -196,23 +205,3 @@ class AccessControl(SchemaExtension):
             raise UnauthenticatedError(
                 "Send an API key (X-API-Key or Authorization: Bearer) to read this."
             )
-
-    # Positional-only on purpose (a GraphQL argument may itself be called `root`): the base
-    # class's names would clash with such an argument.
-    def resolve(  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
-        self,
-        _next: Callable[..., Any],
-        parent: Any,
-        info: GraphQLResolveInfo[Any],
-        /,
-        *args: str,
-        **kwargs: Any,
-    ) -> Any:
-        field = (info.parent_type.name, info.field_name)
-        if field in PERSONAL_FIELDS and current_role() is not Role.ADMIN:
-            return MASK
-        if field in PERSONAL_LIST_FIELDS and current_role() is not Role.ADMIN:
-            # The kind of evidence (email: or name:) stays visible; the key itself does not.
-            value: list[str] = _next(parent, info, *args, **kwargs)
-            return [item.split(":", 1)[0] + ":" + MASK for item in value]
-        return _next(parent, info, *args, **kwargs)

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -63,11 +64,16 @@ MUTATION_ROOTS: tuple[type, ...] = (
 def extensions(
     settings: Settings, metrics: Metrics | None = None
 ) -> list[Callable[[], SchemaExtension]]:
+    # The limit rules are classes made once: the validation cache is keyed by the rules, so a
+    # class made per request would make every request miss it.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     factories: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: CostLimiter(settings.max_cost, settings.default_page_size),
         lambda: AccessControl(settings.public_aggregates),

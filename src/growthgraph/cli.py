@@ -101,9 +101,12 @@ async def _counters(settings: Settings, action: str) -> int:
     try:
         if action == "rebuild":
             started = time.perf_counter()
-            with tqdm(unit="user", desc="recomputing referral counters") as bar:
-                await counters.rebuild(db, progress=bar.update)
-            print(f"growthgraph: referral counters rebuilt in {time.perf_counter() - started:.1f}s")
+            with tqdm(unit="node", desc="writing recomputed referral counters") as bar:
+                written = await counters.rebuild(db, progress=bar.update)
+            print(
+                f"growthgraph: referral counters rebuilt in {time.perf_counter() - started:.1f}s "
+                f"({written:,} nodes corrected)"
+            )
             return 0
         problems = await counters.check(db)
         for line in problems[:20]:

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from growthgraph import seed
 from growthgraph.dataset import Dataset
-from growthgraph.graph import bulk, referrals
+from growthgraph.graph import bulk, counters, referrals
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import delete_everything
 from growthgraph.graph.records import Kind, ReferrerCount
@@ -54,10 +54,25 @@ def _as_nodes(rows: list[ReferrerCount]) -> list[tuple[oracle.Node, int]]:
     return [((r.referrer.kind.value, r.referrer.id), r.sign_ups) for r in rows]
 
 
+async def test_the_load_leaves_the_counters_exact(loaded: Loaded) -> None:
+    assert await counters.check(loaded.db) == []
+
+
+# Both paths: the stored counters (the default) and the scan that needs none.
+BOTH = pytest.mark.parametrize("use_counters", [True, False], ids=["counters", "scan"])
+
+
+@BOTH
 @pytest.mark.parametrize("degree", [1, 2, 3, 4, 5])
-async def test_top_referrers_all_time(loaded: Loaded, degree: int) -> None:
+async def test_top_referrers_all_time(loaded: Loaded, degree: int, use_counters: bool) -> None:
     got = await referrals.top_referrers(
-        loaded.db, degree=degree, limit=100, since=None, until=None, kinds=ALL_KINDS
+        loaded.db,
+        degree=degree,
+        limit=100,
+        since=None,
+        until=None,
+        kinds=ALL_KINDS,
+        use_counters=use_counters,
     )
     want = oracle.top_referrers(loaded.graph, degree=degree, limit=100)
     assert _as_nodes(got) == want
@@ -65,12 +80,21 @@ async def test_top_referrers_all_time(loaded: Loaded, degree: int) -> None:
         assert want, "the data set should have sign-ups at this degree"
 
 
-@pytest.mark.parametrize("degree", [1, 2, 3])
+@BOTH
+@pytest.mark.parametrize("degree", [1, 2, 3, 5])
 @pytest.mark.parametrize(("lo", "hi"), [(0.0, 0.5), (0.25, 0.75), (0.5, 1.0)])
-async def test_top_referrers_in_window(loaded: Loaded, degree: int, lo: float, hi: float) -> None:
+async def test_top_referrers_in_window(
+    loaded: Loaded, degree: int, lo: float, hi: float, use_counters: bool
+) -> None:
     since, until = loaded.window(lo, hi)
     got = await referrals.top_referrers(
-        loaded.db, degree=degree, limit=25, since=since, until=until, kinds=ALL_KINDS
+        loaded.db,
+        degree=degree,
+        limit=25,
+        since=since,
+        until=until,
+        kinds=ALL_KINDS,
+        use_counters=use_counters,
     )
     want = oracle.top_referrers(loaded.graph, degree=degree, limit=25, since=since, until=until)
     assert _as_nodes(got) == want
@@ -80,21 +104,36 @@ async def test_top_referrers_in_window(loaded: Loaded, degree: int, lo: float, h
     "kinds", [[Kind.USER], [Kind.INFLUENCER], [Kind.PARTNER], [Kind.INFLUENCER, Kind.PARTNER]]
 )
 @pytest.mark.parametrize("degree", [1, 2])
-async def test_top_referrers_by_kind(loaded: Loaded, kinds: list[Kind], degree: int) -> None:
+@pytest.mark.parametrize("windowed", [False, True], ids=["all-time", "window"])
+async def test_top_referrers_by_kind(
+    loaded: Loaded, kinds: list[Kind], degree: int, windowed: bool
+) -> None:
+    since, until = loaded.window(0.1, 0.9) if windowed else (None, None)
     got = await referrals.top_referrers(
-        loaded.db, degree=degree, limit=10, since=None, until=None, kinds=kinds
+        loaded.db, degree=degree, limit=10, since=since, until=until, kinds=kinds
     )
     want = oracle.top_referrers(
-        loaded.graph, degree=degree, limit=10, labels=[k.value for k in kinds]
+        loaded.graph,
+        degree=degree,
+        limit=10,
+        since=since,
+        until=until,
+        labels=[k.value for k in kinds],
     )
     assert _as_nodes(got) == want
 
 
-async def test_limit_keeps_the_top(loaded: Loaded) -> None:
+@pytest.mark.parametrize("limit", [1, 3])
+@pytest.mark.parametrize("degree", [1, 2])
+@pytest.mark.parametrize("windowed", [False, True], ids=["all-time", "window"])
+async def test_limit_keeps_the_top(loaded: Loaded, limit: int, degree: int, windowed: bool) -> None:
+    # Ties at the cut are broken by id, then kind, on both paths.
+    since, until = loaded.window(0.0, 1.0) if windowed else (None, None)
     got = await referrals.top_referrers(
-        loaded.db, degree=1, limit=3, since=None, until=None, kinds=ALL_KINDS
+        loaded.db, degree=degree, limit=limit, since=since, until=until, kinds=ALL_KINDS
     )
-    assert _as_nodes(got) == oracle.top_referrers(loaded.graph, degree=1, limit=3)
+    want = oracle.top_referrers(loaded.graph, degree=degree, limit=limit, since=since, until=until)
+    assert _as_nodes(got) == want
 
 
 def _roots(loaded: Loaded, count: int) -> list[oracle.Node]:

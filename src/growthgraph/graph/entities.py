@@ -27,21 +27,27 @@ GET_BY_IDS: dict[str, LiteralString] = {
     label: """
 UNWIND $ids AS id
 MATCH (n:$LABEL {id: id})
-RETURN n {.*} AS n
+RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n
 """.replace("$LABEL", label)
     for label in _LABELS
 }
 
-# Keyset pages: the id range index serves both the seek (id > $after) and the order.
+# Keyset pages: the id index serves both the seek (id > $after) and the order, and the limit
+# stops the scan; projecting only after it keeps the map-building to the page's own nodes.
 LIST_PAGE: dict[str, LiteralString] = {
     label: """
 MATCH (n:$LABEL) WHERE n.id > $after
-RETURN n {.*} AS n ORDER BY n.id LIMIT $limit
+WITH n ORDER BY n.id LIMIT $limit
+RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n
 """.replace("$LABEL", label)
     for label in _LABELS
 }
 
 COUNT_USERS: LiteralString = "MATCH (n:User) RETURN count(n) AS n"
+# Answered from the count store: constant time, no node is read.
+COUNT_ALL: dict[str, LiteralString] = {
+    label: "MATCH (n:$LABEL) RETURN count(n) AS n".replace("$LABEL", label) for label in _LABELS
+}
 
 
 async def _get_many(
@@ -98,6 +104,12 @@ async def list_partners(db: Database, first: int, after: str | None) -> Page[Par
 
 async def list_campaigns(db: Database, first: int, after: str | None) -> Page[CampaignRecord]:
     return await _page(db, LIST_PAGE["Campaign"], first, after, campaign_from)
+
+
+async def count_all(db: Database, label: str) -> int:
+    """How many nodes carry ``label`` (User, Influencer, Partner or Campaign)."""
+    rows = await db.read(COUNT_ALL[label])
+    return int(rows[0]["n"])
 
 
 async def count_users(db: Database) -> int:

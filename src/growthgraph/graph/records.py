@@ -108,7 +108,11 @@ class Page(Generic[T]):
 
 
 def to_datetime(value: object) -> datetime:
-    """A stored DateTime as an aware ``datetime`` in UTC."""
+    """A stored DateTime as an aware ``datetime`` in UTC. Hot read paths return it as ISO 8601
+    text (``toString``), which parses several times faster than the driver's DateTime."""
+    if isinstance(value, str):
+        text = value.split("[", 1)[0]  # a named zone suffix; the offset before it says it all
+        return datetime.fromisoformat(text).astimezone(UTC)
     if isinstance(value, neo4j.time.DateTime):
         return value.to_native().astimezone(UTC)
     if isinstance(value, datetime):

@@ -50,9 +50,9 @@ def _per_label(template: LiteralString) -> dict[Kind, LiteralString]:
 REFERRED_BY: LiteralString = """
 UNWIND $ids AS uid
 MATCH (n)-[r:REFERRED]->(:User {id: uid})
-RETURN uid, n {.*} AS n,
+RETURN uid, n {.*, signedUpAt: toString(n.signedUpAt)} AS n,
        CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label,
-       r.at AS at, r.channel AS channel, r.campaignId AS campaignId
+       toString(r.at) AS at, r.channel AS channel, r.campaignId AS campaignId
 """
 
 REFERRALS_OF: dict[Kind, LiteralString] = _per_label("""
@@ -62,10 +62,17 @@ CALL (p) {
   MATCH (p)-[:REFERRED]->(u:User) WHERE u.id > $after
   RETURN u ORDER BY u.id LIMIT $limit
 }
-RETURN pid, collect(u {.*}) AS users
+RETURN pid, collect(u {.*, signedUpAt: toString(u.signedUpAt)}) AS users
 """)
 
 # The baseline: expand up from every user in the window. Exact without any stored counter.
+# The node's degree: read from its relationship counts, no referral is visited.
+REFERRAL_COUNTS: dict[Kind, LiteralString] = _per_label("""
+UNWIND $ids AS pid
+MATCH (p:$LABEL {id: pid})
+RETURN pid, COUNT { (p)-[:REFERRED]->() } AS n
+""")
+
 TOP_REFERRERS_SCAN_TEMPLATE: LiteralString = """
 MATCH (u:User)
 WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
@@ -78,7 +85,7 @@ WITH n, signUps,
      CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label
 ORDER BY signUps DESC, n.id ASC, label ASC
 LIMIT $limit
-RETURN n {.*} AS n, label, signUps
+RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n, label, signUps
 """
 TOP_REFERRERS_SCAN: dict[int, LiteralString] = {
     degree: TOP_REFERRERS_SCAN_TEMPLATE.replace("$HOPS", hops) for degree, hops in _HOPS.items()
@@ -102,7 +109,7 @@ _TOP_BY_BELOW_TEMPLATE: LiteralString = (
 WITH n, label, signUps
 ORDER BY signUps DESC, n.id ASC, label ASC
 LIMIT $limit
-RETURN n {.*} AS n, label, signUps
+RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n, label, signUps
 """
 )
 TOP_REFERRERS_BY_COUNTERS: dict[int, LiteralString] = {
@@ -128,7 +135,7 @@ CALL (parts) {
   UNION ALL
   MATCH (n:Partner {id: parts[0]}) WHERE parts[1] = 'Partner' RETURN n
 }
-RETURN n {.*} AS n, parts[1] AS label, signUps
+RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n, parts[1] AS label, signUps
 ORDER BY signUps DESC, key ASC
 """
 TOP_REFERRERS_IN_WINDOW: dict[int, LiteralString] = {
@@ -185,6 +192,12 @@ async def referrals_of(
             items=tuple(user_from(u) for u in users[:first]), has_next=len(users) > first
         )
     return pages
+
+
+async def referral_counts(db: Database, kind: Kind, parent_ids: Sequence[str]) -> dict[str, int]:
+    """How many users each parent referred directly, in one round trip."""
+    rows = await db.read(REFERRAL_COUNTS[kind], {"ids": list(dict.fromkeys(parent_ids))})
+    return {str(row["pid"]): int(row["n"]) for row in rows}
 
 
 async def top_referrers(

@@ -314,11 +314,14 @@ async def _record_sign_up(
     if refusal is not None:
         return refusal
     props = {k: v for k, v in signup.props().items() if v is not None}
+    if counters and signup.referrer_kind is not None and signup.referrer_id is not None:
+        ancestors = await tx.run(
+            referral_counters.ON_SIGN_UP[signup.referrer_kind.value], referrerId=signup.referrer_id
+        )
+        props |= referral_counters.above_props([r["key"] async for r in ancestors])
     row = await (await tx.run(CREATE_USER[signup.referrer_kind], params, props=props)).single(
         strict=True
     )
-    if counters and signup.referrer_id is not None:
-        await (await tx.run(referral_counters.ON_SIGN_UP, id=signup.id)).consume()
     if signup.invite_id is not None:
         await (await tx.run(ACCEPT_INVITE, inviteId=signup.invite_id, id=signup.id)).consume()
     return Written(user_from(row["u"]), created=True)

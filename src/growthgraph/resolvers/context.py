@@ -7,7 +7,7 @@ page of 100 users with their referrers costs two round trips, not 101.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
@@ -22,6 +22,7 @@ from growthgraph.schema.enums import ReferrerKind
 from growthgraph.schema.types import Campaign, PageInfo, Referral, UserConnection, UserEdge
 
 ReferralsKey = tuple[Kind, str, int, str | None]
+Counter = Callable[[], Awaitable[int]]
 
 
 def _referral_loader(db: Database) -> DataLoader[str, ReferralRecord | None]:
@@ -56,11 +57,36 @@ def _referrals_loader(db: Database) -> DataLoader[ReferralsKey, Page[UserRecord]
     return DataLoader(load_fn=load)
 
 
-def user_connection(page: Page[UserRecord]) -> UserConnection:
+def _referral_count_loader(db: Database) -> DataLoader[tuple[Kind, str], int]:
+    async def load(keys: Sequence[tuple[Kind, str]]) -> list[int]:
+        groups: dict[Kind, list[str]] = defaultdict(list)
+        for kind, parent_id in keys:
+            groups[kind].append(parent_id)
+        counts: dict[tuple[Kind, str], int] = {}
+        for kind, parent_ids in groups.items():
+            found = await referrals.referral_counts(db, kind, parent_ids)
+            counts.update({(kind, pid): found.get(pid, 0) for pid in parent_ids})
+        return [counts[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def user_connection(page: Page[UserRecord], count: Counter) -> UserConnection:
     edges, info = page_info(page, lambda u: u.id)
     return UserConnection(
-        edges=[UserEdge(cursor=c, node=mapping.user(u)) for c, u in edges], page_info=info
+        edges=[UserEdge(cursor=c, node=mapping.user(u)) for c, u in edges],
+        page_info=info,
+        count=count,
     )
+
+
+def count_of(db: Database, label: str) -> Counter:
+    """The size of a whole root list, counted only if called."""
+
+    async def count() -> int:
+        return await entities.count_all(db, label)
+
+    return count
 
 
 EMPTY_PAGE_INFO = PageInfo(has_next_page=False, end_cursor=None)
@@ -73,8 +99,10 @@ class Context:
     referral_loader: DataLoader[str, ReferralRecord | None] = field(init=False)
     campaign_loader: DataLoader[str, CampaignRecord | None] = field(init=False)
     referrals_loader: DataLoader[ReferralsKey, Page[UserRecord]] = field(init=False)
+    referral_count_loader: DataLoader[tuple[Kind, str], int] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.referral_count_loader = _referral_count_loader(self.db)
         self.referral_loader = _referral_loader(self.db)
         self.campaign_loader = _campaign_loader(self.db)
         self.referrals_loader = _referrals_loader(self.db)
@@ -88,7 +116,11 @@ class Context:
         self, kind: ReferrerKind, parent_id: str, first: int | None, after: str | None
     ) -> UserConnection:
         key = (mapping.TO_KIND[kind], parent_id, self.page_size(first), decode_cursor(after))
-        return user_connection(await self.referrals_loader.load(key))
+
+        async def count() -> int:
+            return await self.referral_count_loader.load((key[0], parent_id))
+
+        return user_connection(await self.referrals_loader.load(key), count)
 
     async def referral_of(self, user_id: str) -> Referral | None:
         found = await self.referral_loader.load(user_id)

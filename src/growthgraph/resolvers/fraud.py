@@ -149,7 +149,7 @@ async def fraud_signals(
                 score=g.score,
                 size=len(g.members),
                 members=users(g.members),
-                reasons=list(g.reasons),
+                keys=list(g.reasons),
             )
             for g in report.duplicates[:limit]
         ],

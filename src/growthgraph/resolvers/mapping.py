@@ -28,8 +28,8 @@ def user(r: UserRecord) -> User:
     return User(
         id=strawberry.ID(r.id),
         kind=ReferrerKind.USER,
-        name=r.name,
-        email=r.email,
+        full_name=r.name,
+        email_address=r.email,
         signed_up_at=r.signed_up_at,
         country=r.country,
         plan=r.plan,

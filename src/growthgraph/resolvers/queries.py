@@ -11,7 +11,7 @@ from strawberry.types import Info
 from growthgraph.errors import BadUserInputError
 from growthgraph.graph import entities, referrals
 from growthgraph.resolvers import mapping
-from growthgraph.resolvers.context import Context, user_connection
+from growthgraph.resolvers.context import Context, count_of, user_connection
 from growthgraph.resolvers.pagination import decode_cursor, page_info
 from growthgraph.schema.enums import ReferrerKind
 from growthgraph.schema.inputs import ReferrerRef
@@ -70,7 +70,7 @@ async def campaign(info: Ctx, id: strawberry.ID) -> Campaign | None:
 async def users(info: Ctx, first: First = None, after: After = None) -> UserConnection:
     ctx = info.context
     page = await entities.list_users(ctx.db, ctx.page_size(first), decode_cursor(after))
-    return user_connection(page)
+    return user_connection(page, count_of(ctx.db, "User"))
 
 
 async def influencers(info: Ctx, first: First = None, after: After = None) -> InfluencerConnection:
@@ -78,7 +78,9 @@ async def influencers(info: Ctx, first: First = None, after: After = None) -> In
     page = await entities.list_influencers(ctx.db, ctx.page_size(first), decode_cursor(after))
     edges, pi = page_info(page, lambda r: r.id)
     return InfluencerConnection(
-        edges=[InfluencerEdge(cursor=c, node=mapping.influencer(r)) for c, r in edges], page_info=pi
+        edges=[InfluencerEdge(cursor=c, node=mapping.influencer(r)) for c, r in edges],
+        page_info=pi,
+        count=count_of(ctx.db, "Influencer"),
     )
 
 
@@ -87,7 +89,9 @@ async def partners(info: Ctx, first: First = None, after: After = None) -> Partn
     page = await entities.list_partners(ctx.db, ctx.page_size(first), decode_cursor(after))
     edges, pi = page_info(page, lambda r: r.id)
     return PartnerConnection(
-        edges=[PartnerEdge(cursor=c, node=mapping.partner(r)) for c, r in edges], page_info=pi
+        edges=[PartnerEdge(cursor=c, node=mapping.partner(r)) for c, r in edges],
+        page_info=pi,
+        count=count_of(ctx.db, "Partner"),
     )
 
 
@@ -96,7 +100,9 @@ async def campaigns(info: Ctx, first: First = None, after: After = None) -> Camp
     page = await entities.list_campaigns(ctx.db, ctx.page_size(first), decode_cursor(after))
     edges, pi = page_info(page, lambda r: r.id)
     return CampaignConnection(
-        edges=[CampaignEdge(cursor=c, node=mapping.campaign(r)) for c, r in edges], page_info=pi
+        edges=[CampaignEdge(cursor=c, node=mapping.campaign(r)) for c, r in edges],
+        page_info=pi,
+        count=count_of(ctx.db, "Campaign"),
     )
 
 

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from growthgraph.access import personal_keys
 from growthgraph.schema.types import Referrer, User
 
 
@@ -83,9 +84,14 @@ class NearDuplicateGroup:
     score: float = strawberry.field(description="The group's share of the downline (0 to 1).")
     size: int
     members: list[User] = strawberry.field(description="By sign-up time, then id.")
-    reasons: list[str] = strawberry.field(
-        description="The normalised keys that link the group, as `email:<key>` or `name:<key>`."
+    keys: strawberry.Private[list[str]]
+
+    @strawberry.field(
+        description="The normalised keys that link the group, as `email:<key>` or `name:<key>` "
+        "(the key `[masked]` for every role but admin)."
     )
+    def reasons(self) -> list[str]:
+        return personal_keys(self.keys)
 
 
 @strawberry.type(description="Fraud signals over the downline under one referrer.")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from growthgraph.access import personal
 from growthgraph.schema.context import GraphContext
 from growthgraph.schema.enums import PartnerKind, ReferrerKind
 
@@ -18,6 +20,22 @@ FIRST_DESCRIPTION = (
     "its maximum (100 unless configured)."
 )
 AFTER_DESCRIPTION = "The `endCursor` of the previous page; omit it for the first page."
+
+
+@strawberry.type
+class Counted:
+    """A list page whose whole length can be asked for. ``count`` runs only when ``totalCount``
+    is selected, and answers from Neo4j's counts (the count store, a node's degree), never by
+    reading the items."""
+
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(
+        description="How many items the whole list holds, not just this page. Counted only when "
+        "asked for, in constant time from the database's counts, never by reading the items."
+    )
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.type(description="Where a page of a list ends and whether another page follows.")
@@ -51,8 +69,17 @@ class Referrer:
 
 @strawberry.type(description="A person who signed up.")
 class User(Referrer):
-    name: str
-    email: str
+    full_name: strawberry.Private[str]
+    email_address: strawberry.Private[str]
+
+    @strawberry.field(description="The user's name; `[masked]` for every role but admin.")
+    def name(self) -> str:
+        return personal(self.full_name)
+
+    @strawberry.field(description="The user's e-mail address; `[masked]` for every role but admin.")
+    def email(self) -> str:
+        return personal(self.email_address)
+
     signed_up_at: datetime = strawberry.field(description="When the user signed up (UTC).")
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
     plan: str | None
@@ -126,7 +153,7 @@ class UserEdge:
 
 
 @strawberry.type(description="A page of users.")
-class UserConnection:
+class UserConnection(Counted):
     edges: list[UserEdge]
     page_info: PageInfo
 
@@ -142,7 +169,7 @@ class InfluencerEdge:
 
 
 @strawberry.type(description="A page of influencers.")
-class InfluencerConnection:
+class InfluencerConnection(Counted):
     edges: list[InfluencerEdge]
     page_info: PageInfo
 
@@ -154,7 +181,7 @@ class PartnerEdge:
 
 
 @strawberry.type(description="A page of partners.")
-class PartnerConnection:
+class PartnerConnection(Counted):
     edges: list[PartnerEdge]
     page_info: PageInfo
 
@@ -166,7 +193,7 @@ class CampaignEdge:
 
 
 @strawberry.type(description="A page of campaigns.")
-class CampaignConnection:
+class CampaignConnection(Counted):
     edges: list[CampaignEdge]
     page_info: PageInfo
 

@@ -1,0 +1,129 @@
+"""The benchmark's settings (environment variables, read once) and its terminal output."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+REPO = Path(__file__).resolve().parent.parent
+FULL_USERS = 1_000_000
+_STARTED = time.monotonic()
+
+
+class BenchError(Exception):
+    """A failure with a message meant for the person at the terminal."""
+
+
+def fail(message: str) -> NoReturn:
+    raise BenchError(message)
+
+
+def progress(message: str) -> None:
+    elapsed = time.monotonic() - _STARTED
+    print(f"[bench {elapsed:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        fail(f"{name} must be a whole number, got {raw!r}")
+    if value < minimum:
+        fail(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        fail(f"{name} must be a number of seconds, got {raw!r}")
+    if value <= 0:
+        fail(f"{name} must be positive, got {value}")
+    return value
+
+
+def _str(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    users: int
+    seed: int
+    duration_s: float  # one measured run
+    warmup_s: float  # before the runs of one operation on one target
+    concurrency: int
+    repeats: int
+    timeout_s: float  # one request
+    neo4j_uri: str | None  # given: use it; None: start the local instance
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_database: str
+    neo4j_instance: str
+    bolt_port: int
+    http_port: int
+    neo4j_heap: str
+    neo4j_pagecache: str
+    growthgraph_port: int
+    apollo_port: int
+    allow_wipe: bool  # may a database given by NEO4J_URI be emptied to load the data set?
+    data_dir: Path
+    results_dir: Path
+
+    @property
+    def quick(self) -> bool:
+        return self.users < FULL_USERS
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["neo4j_password"] = "***"  # noqa: S105  # masked, not a password
+        out["data_dir"] = os.path.relpath(self.data_dir, REPO)
+        out["results_dir"] = os.path.relpath(self.results_dir, REPO)
+        out["quick"] = self.quick
+        return out
+
+
+def load_settings() -> BenchSettings:
+    users = _int("BENCH_USERS", FULL_USERS)
+    uri = os.environ.get("NEO4J_URI", "").strip() or None
+    results = os.environ.get("BENCH_RESULTS_DIR", "").strip()
+    default_results = REPO / "bench" / "results" / ("quick" if users < FULL_USERS else "")
+    timeout = _float("BENCH_TIMEOUT", 600.0)
+    if timeout > 600:
+        fail("BENCH_TIMEOUT may be at most 600 seconds (growthgraph's transaction timeout cap)")
+    return BenchSettings(
+        users=users,
+        seed=_int("BENCH_SEED", 7, minimum=0),
+        duration_s=_float("BENCH_DURATION", 20.0),
+        warmup_s=_float("BENCH_WARMUP", 5.0),
+        concurrency=_int("BENCH_CONCURRENCY", 8),
+        repeats=_int("BENCH_REPEATS", 3),
+        timeout_s=timeout,
+        neo4j_uri=uri,
+        neo4j_user=_str("NEO4J_USER", "neo4j"),
+        neo4j_password=_str(
+            "NEO4J_PASSWORD", "growthgraph-bench"
+        ),  # the bench instance's own default
+        neo4j_database=_str("NEO4J_DATABASE", "neo4j"),
+        neo4j_instance=_str("BENCH_NEO4J_INSTANCE", "bench"),
+        bolt_port=_int("BENCH_BOLT_PORT", 17691),
+        http_port=_int("BENCH_HTTP_PORT", 17478),
+        neo4j_heap=_str("BENCH_NEO4J_HEAP", "4g"),
+        neo4j_pagecache=_str("BENCH_NEO4J_PAGECACHE", "4g"),
+        growthgraph_port=_int("BENCH_GROWTHGRAPH_PORT", 18080),
+        apollo_port=_int("BENCH_APOLLO_PORT", 18081),
+        allow_wipe=os.environ.get("BENCH_ALLOW_WIPE", "") in {"1", "true", "yes"},
+        data_dir=Path(_str("BENCH_DATA_DIR", str(REPO / "bench" / "data"))).resolve(),
+        results_dir=Path(results).resolve() if results else default_results,
+    )

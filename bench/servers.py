@@ -1,0 +1,110 @@
+"""How the benchmark starts growthgraph and the comparison server against the same database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import httpx
+
+from benchenv import REPO, BenchSettings
+from processes import APOLLO_DIR, Server, start_server
+
+GROWTHGRAPH = Path(sys.executable).parent / "growthgraph"
+PROBE = json.dumps({"query": "{ __typename }"}).encode()
+ROUND_TRIPS_METRIC = "growthgraph_neo4j_round_trips"
+COUNTERS_SETTING = "GROWTHGRAPH_REFERRAL_COUNTERS"
+
+
+class ApiKey:
+    """An admin key made for one run: growthgraph checks it like a production key."""
+
+    def __init__(self) -> None:
+        self.secret = secrets.token_urlsafe(24)
+        self.setting = "admin:" + hashlib.sha256(self.secret.encode()).hexdigest()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"x-api-key": self.secret}
+
+
+def growthgraph_env(
+    settings: BenchSettings, uri: str, key: ApiKey, *, counters: bool
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GROWTHGRAPH_")}
+    env.update(
+        NEO4J_URI=uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        NEO4J_DATABASE=settings.neo4j_database,
+        HOST="127.0.0.1",
+        PORT=str(settings.growthgraph_port),
+        GROWTHGRAPH_DEMO_DATA="false",
+        GROWTHGRAPH_RATE_LIMIT="0",  # 0 turns the per-client limit off
+        GROWTHGRAPH_API_KEYS=key.setting,
+        GROWTHGRAPH_LOG_LEVEL="warning",  # no access log line per request
+        GROWTHGRAPH_QUERY_TIMEOUT=str(int(settings.timeout_s)),
+        GROWTHGRAPH_REQUEST_TIMEOUT=str(int(settings.timeout_s)),
+        GROWTHGRAPH_NEO4J_ACQUIRE_TIMEOUT="60",
+        GROWTHGRAPH_PLAYGROUND="false",
+        **{COUNTERS_SETTING: "true" if counters else "false"},
+    )
+    return env
+
+
+def growthgraph_command() -> list[str]:
+    return [str(GROWTHGRAPH), "serve"]
+
+
+def start_growthgraph(
+    settings: BenchSettings, uri: str, key: ApiKey, *, counters: bool, log_dir: Path
+) -> Server:
+    return start_server(
+        f"growthgraph-counters-{'on' if counters else 'off'}",
+        growthgraph_command(),
+        env=growthgraph_env(settings, uri, key, counters=counters),
+        cwd=REPO,
+        url=f"http://127.0.0.1:{settings.growthgraph_port}/graphql",
+        probe=PROBE,
+        headers=key.headers,
+        log_dir=log_dir,
+    )
+
+
+def apollo_command() -> list[str]:
+    return ["node", "server.mjs"]
+
+
+def start_apollo(settings: BenchSettings, uri: str, *, log_dir: Path) -> Server:
+    env = dict(os.environ)
+    env.update(
+        NEO4J_URI=uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.neo4j_password,
+        NEO4J_DATABASE=settings.neo4j_database,
+        PORT=str(settings.apollo_port),
+        NODE_ENV="production",
+    )
+    return start_server(
+        "neo4j-graphql",
+        apollo_command(),
+        env=env,
+        cwd=APOLLO_DIR,
+        url=f"http://127.0.0.1:{settings.apollo_port}/",
+        probe=PROBE,
+        headers={},
+        log_dir=log_dir,
+    )
+
+
+def round_trips(settings: BenchSettings) -> int:
+    """growthgraph's count of Neo4j round trips so far (from /metrics)."""
+    url = f"http://127.0.0.1:{settings.growthgraph_port}/metrics"
+    for line in httpx.get(url, timeout=10).text.splitlines():
+        if line.startswith(ROUND_TRIPS_METRIC + " "):
+            return int(float(line.split()[1]))
+    return -1

@@ -1,0 +1,195 @@
+"""The stored leaderboard counters stay exact: under concurrent sign-ups (compared with a full
+recomputation from the edges and with networkx), when maintenance is off and a rebuild follows,
+and when edges are added behind their back and a refresh follows."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+from typing import LiteralString
+
+import networkx as nx
+
+from growthgraph.graph import counters, referrals, writes
+from growthgraph.graph.database import Database
+from growthgraph.graph.outcomes import Written
+from growthgraph.graph.records import Kind, ReferrerCount
+from growthgraph.graph.writes import SignUp
+from tests.support import oracle
+
+START = datetime(2025, 3, 1, tzinfo=UTC)
+ALL_KINDS = [Kind.USER, Kind.INFLUENCER, Kind.PARTNER]
+
+
+async def _tops(db: Database) -> None:
+    await writes.create_influencer(
+        db, id="inf-a", handle="a", platform="x", followers=10, engagement_rate=0.1
+    )
+    await writes.create_influencer(
+        db, id="inf-b", handle="b", platform="x", followers=10, engagement_rate=0.1
+    )
+    await writes.create_partner(db, id="ptn-a", name="Partner A", kind="affiliate")
+
+
+def _sign_up(n: int, referrer: tuple[Kind, str] | None) -> SignUp:
+    return SignUp(
+        id=f"u{n:04d}",
+        name=f"User {n}",
+        email=f"u{n}@example.com",
+        signed_up_at=START + timedelta(minutes=n),
+        referrer_kind=None if referrer is None else referrer[0],
+        referrer_id=None if referrer is None else referrer[1],
+    )
+
+
+def _graph(signups: list[SignUp]) -> nx.DiGraph[oracle.Node]:
+    graph: nx.DiGraph[oracle.Node] = nx.DiGraph()
+    for node in (("Influencer", "inf-a"), ("Influencer", "inf-b"), ("Partner", "ptn-a")):
+        graph.add_node(node)
+    for s in signups:
+        graph.add_node(("User", s.id), signed_up_at=s.signed_up_at)
+        if s.referrer_kind is not None and s.referrer_id is not None:
+            graph.add_edge((s.referrer_kind.value, s.referrer_id), ("User", s.id))
+    return graph
+
+
+def _as_nodes(rows: list[ReferrerCount]) -> list[tuple[oracle.Node, int]]:
+    return [((r.referrer.kind.value, r.referrer.id), r.sign_ups) for r in rows]
+
+
+async def _concurrent_waves(
+    db: Database, *, waves: int, per_wave: int, seed: int, maintain: bool = True
+) -> list[SignUp]:
+    """Waves of concurrent sign-ups, each under a referrer from earlier waves, so chains grow
+    deeper than five hops (most pick one of the previous wave); a third of them pile onto the
+    same three referrers, and every tenth
+    is sent twice at once (a client retry), which must count once."""
+    rng = random.Random(seed)
+    referrers: list[tuple[Kind, str]] = [
+        (Kind.INFLUENCER, "inf-a"),
+        (Kind.INFLUENCER, "inf-b"),
+        (Kind.PARTNER, "ptn-a"),
+    ]
+    done: list[SignUp] = []
+    n = 0
+    for _ in range(waves):
+        hot = referrers[-3:]
+        latest = referrers[-per_wave:]
+        batch: list[SignUp] = []
+        for _ in range(per_wave):
+            pick = rng.random()
+            pool = hot if pick < 0.33 else latest if pick < 0.8 else referrers
+            ref = rng.choice(pool)
+            organic = rng.random() < 0.05
+            batch.append(_sign_up(n, None if organic else ref))
+            n += 1
+        sent = batch + batch[::10]
+        rng.shuffle(sent)
+        outcomes = await asyncio.gather(
+            *(writes.record_sign_up(db, s, counters=maintain) for s in sent)
+        )
+        assert all(isinstance(o, Written) for o in outcomes), outcomes
+        created = [o for o in outcomes if isinstance(o, Written) and o.created]
+        assert len(created) == len(batch)
+        done += batch
+        referrers += [(Kind.USER, s.id) for s in batch]
+    return done
+
+
+async def _assert_tops_match(db: Database, graph: nx.DiGraph[oracle.Node]) -> None:
+    stamps: list[object] = [graph.nodes[n].get("signed_up_at") for n in graph.nodes]
+    times = sorted(at for at in stamps if isinstance(at, datetime))
+    since, until = times[len(times) // 3], times[-1]
+    for degree in range(1, 6):
+        got = await referrals.top_referrers(
+            db, degree=degree, limit=100, since=None, until=None, kinds=ALL_KINDS
+        )
+        assert _as_nodes(got) == oracle.top_referrers(graph, degree=degree, limit=100)
+        got = await referrals.top_referrers(
+            db, degree=degree, limit=100, since=since, until=until, kinds=ALL_KINDS
+        )
+        want = oracle.top_referrers(graph, degree=degree, limit=100, since=since, until=until)
+        assert _as_nodes(got) == want
+
+
+async def test_concurrent_sign_ups_keep_every_counter_exact(clean_db: Database) -> None:
+    await _tops(clean_db)
+    signups = await _concurrent_waves(clean_db, waves=8, per_wave=40, seed=5)
+    graph = _graph(signups)
+    assert nx.dag_longest_path_length(graph) > 5, "chains should reach below the counted depth"
+    # A full recomputation from the edges, and networkx from the intended sign-ups.
+    assert await counters.check(clean_db) == []
+    await _assert_tops_match(clean_db, graph)
+
+
+async def test_sign_ups_without_maintenance_are_caught_and_rebuilt(clean_db: Database) -> None:
+    await _tops(clean_db)
+    signups = await _concurrent_waves(clean_db, waves=4, per_wave=20, seed=8, maintain=False)
+    graph = _graph(signups)
+    problems = await counters.check(clean_db)
+    assert len(problems) >= len(signups) // 2
+    # The scan needs no counters and is right all along.
+    got = await referrals.top_referrers(
+        clean_db, degree=2, limit=50, since=None, until=None, kinds=ALL_KINDS, use_counters=False
+    )
+    assert _as_nodes(got) == oracle.top_referrers(graph, degree=2, limit=50)
+    await counters.rebuild(clean_db, batch=7)  # a small batch: several pages
+    assert await counters.check(clean_db) == []
+    await _assert_tops_match(clean_db, graph)
+
+
+async def test_a_wrong_counter_is_reported(clean_db: Database) -> None:
+    await _tops(clean_db)
+    await _concurrent_waves(clean_db, waves=3, per_wave=10, seed=3)
+    assert await counters.check(clean_db) == []
+    await clean_db.write("MATCH (n:Influencer {id: 'inf-a'}) SET n.below2 = 999")
+    await clean_db.write("MATCH (u:User {id: 'u0025'}) SET u.above1 = 'nobody User'")
+    problems = await counters.check(clean_db)
+    assert len(problems) == 2
+    assert problems[0].startswith("inf-a Influencer: below1..5 stored")
+    assert problems[1].startswith("u0025 User: above1..5 stored")
+    await counters.rebuild(clean_db)
+    assert await counters.check(clean_db) == []
+
+
+GRAFT: LiteralString = """
+MATCH (ref:Influencer {id: $ref}), (u:User {id: $id})
+CREATE (ref)-[:REFERRED {at: u.signedUpAt}]->(u)
+"""
+
+
+async def test_refresh_after_edges_added_behind_their_back(clean_db: Database) -> None:
+    """A loader adds an edge above a user that already has a deep downline: ancestors above the
+    graft and the above keys of the whole downline change; a refresh of that user fixes both."""
+    await _tops(clean_db)
+    chain = [_sign_up(0, None)] + [_sign_up(n, (Kind.USER, f"u{n - 1:04d}")) for n in range(1, 8)]
+    side = [_sign_up(20 + n, (Kind.USER, "u0002")) for n in range(3)]
+    under_a = [_sign_up(40 + n, (Kind.INFLUENCER, "inf-a")) for n in range(4)]
+    for s in [*chain, *side, *under_a]:
+        assert isinstance(await writes.record_sign_up(clean_db, s), Written)
+    assert await counters.check(clean_db) == []
+    await clean_db.write(GRAFT, {"ref": "inf-a", "id": "u0000"})
+    assert await counters.check(clean_db) != []
+    await counters.refresh(clean_db, ["u0000"])
+    assert await counters.check(clean_db) == []
+    graph = _graph([*chain, *side, *under_a])
+    graph.add_edge(("Influencer", "inf-a"), ("User", "u0000"))
+    for degree in range(1, 6):
+        got = await referrals.top_referrers(
+            clean_db, degree=degree, limit=20, since=None, until=None, kinds=ALL_KINDS
+        )
+        assert _as_nodes(got) == oracle.top_referrers(graph, degree=degree, limit=20)
+
+
+async def test_a_repeated_sign_up_counts_once(clean_db: Database) -> None:
+    await _tops(clean_db)
+    first = _sign_up(1, (Kind.INFLUENCER, "inf-b"))
+    second = _sign_up(2, (Kind.USER, first.id))
+    for s in (first, second, first, second, second):
+        assert isinstance(await writes.record_sign_up(clean_db, s), Written)
+    rows = await clean_db.read(
+        "MATCH (n:Influencer {id: 'inf-b'}) RETURN n.below1 AS b1, n.below2 AS b2"
+    )
+    assert rows == [{"b1": 1, "b2": 1}]
+    assert await counters.check(clean_db) == []
