@@ -12,10 +12,13 @@ another sender or user keeps its one stored owner.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any, Literal, LiteralString, TypeVar, cast
+
+from neo4j.exceptions import TransientError
 
 from growthgraph.dataset import ReferrerKindName
 from growthgraph.graph import counters
@@ -329,7 +332,7 @@ async def write_rows(
     written = 0
 
     async def one(chunk: list[dict[str, Any]]) -> None:
-        result = await db.write(query, {"rows": chunk})
+        result = await _write_batch(db, query, chunk)
         if collect is not None:
             collect(result)
         if progress is not None:
@@ -355,6 +358,25 @@ async def write_rows(
         if pending:
             await asyncio.wait(pending)
     return written
+
+
+# A batch that keeps failing with a transient error (two batches deadlocked on a popular
+# referrer, typically) is retried beyond the driver's own short retry budget: a failed
+# transaction wrote nothing, so running it again is safe in both modes.
+BATCH_ATTEMPTS = 12
+
+
+async def _write_batch(
+    db: Database, query: LiteralString, chunk: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            return await db.write(query, {"rows": chunk})
+        except TransientError:
+            if attempt == BATCH_ATTEMPTS:
+                raise
+            await asyncio.sleep(min(0.1 * 2**attempt, 5.0) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
 
 
 def collect_ids(into: dict[str, str]) -> Collect:
