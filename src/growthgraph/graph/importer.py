@@ -42,15 +42,18 @@ _NODE_LABELS: dict[NodeLabel, LiteralString] = {
     "User": "User",
 }
 
+# Each lookup returns one record per batch, a list of what it found: streaming a record per id
+# costs the driver far more than one long list, and a time travels as text (a driver DateTime is
+# several times slower to decode).
 LOOKUP_USERS: LiteralString = """
 UNWIND $ids AS uid
 MATCH (u:User {id: uid})
-RETURN u.id AS id, u.signedUpAt AS at
+RETURN collect([u.id, toString(u.signedUpAt)]) AS found
 """
 _LOOKUP_IDS_TEMPLATE: LiteralString = """
 UNWIND $ids AS nid
 MATCH (n:$LABEL {id: nid})
-RETURN n.id AS id
+RETURN collect(n.id) AS found
 """
 LOOKUP_IDS: dict[NodeLabel, LiteralString] = {
     name: _LOOKUP_IDS_TEMPLATE.replace("$LABEL", label) for name, label in _NODE_LABELS.items()
@@ -58,19 +61,19 @@ LOOKUP_IDS: dict[NodeLabel, LiteralString] = {
 LOOKUP_REFERRERS: LiteralString = """
 UNWIND $ids AS uid
 MATCH (src)-[:REFERRED]->(:User {id: uid})
-RETURN uid AS id, src.id AS referrerId,
-       CASE WHEN src:User THEN 'USER' WHEN src:Influencer THEN 'INFLUENCER' ELSE 'PARTNER' END
-         AS kind
+RETURN collect([uid, src.id,
+  CASE WHEN src:User THEN 'USER' WHEN src:Influencer THEN 'INFLUENCER' ELSE 'PARTNER' END])
+  AS found
 """
 LOOKUP_INVITE_OF_USER: LiteralString = """
 UNWIND $ids AS uid
 MATCH (i:Invite)-[:ACCEPTED]->(:User {id: uid})
-RETURN uid AS id, i.id AS inviteId
+RETURN collect([uid, i.id]) AS found
 """
 LOOKUP_USER_OF_INVITE: LiteralString = """
 UNWIND $ids AS iid
 MATCH (:Invite {id: iid})-[:ACCEPTED]->(u:User)
-RETURN iid AS id, u.id AS userId
+RETURN collect([iid, u.id]) AS found
 """
 
 # --- merge mode: every write MERGEs on ids ------------------------------------------------
@@ -273,29 +276,27 @@ async def is_empty(db: Database) -> bool:
     return bool(rows[0]["empty"])
 
 
-async def _lookup(
-    db: Database, query: LiteralString, ids: Sequence[str], batch: int
-) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+async def _lookup(db: Database, query: LiteralString, ids: Sequence[str], batch: int) -> list[Any]:
+    found: list[Any] = []
     for chunk in chunks(sorted(set(ids)), batch):
-        found += await db.read(query, {"ids": list(chunk)})
+        for row in await db.read(query, {"ids": list(chunk)}):
+            found += row["found"]
     return found
 
 
 async def existing_users(db: Database, ids: Sequence[str], batch: int) -> dict[str, datetime]:
-    rows = await _lookup(db, LOOKUP_USERS, ids, batch)
-    return {str(r["id"]): to_datetime(r["at"]) for r in rows}
+    return {str(uid): to_datetime(at) for uid, at in await _lookup(db, LOOKUP_USERS, ids, batch)}
 
 
 async def existing_ids(db: Database, label: NodeLabel, ids: Sequence[str], batch: int) -> set[str]:
-    return {str(r["id"]) for r in await _lookup(db, LOOKUP_IDS[label], ids, batch)}
+    return {str(nid) for nid in await _lookup(db, LOOKUP_IDS[label], ids, batch)}
 
 
 async def existing_referrers(
     db: Database, user_ids: Sequence[str], batch: int
 ) -> dict[str, tuple[ReferrerKindName, str]]:
     rows = await _lookup(db, LOOKUP_REFERRERS, user_ids, batch)
-    return {str(r["id"]): (cast("ReferrerKindName", r["kind"]), str(r["referrerId"])) for r in rows}
+    return {str(uid): (cast("ReferrerKindName", kind), str(rid)) for uid, rid, kind in rows}
 
 
 async def existing_acceptances(
@@ -305,8 +306,8 @@ async def existing_acceptances(
     by_user = await _lookup(db, LOOKUP_INVITE_OF_USER, user_ids, batch)
     by_invite = await _lookup(db, LOOKUP_USER_OF_INVITE, invite_ids, batch)
     return (
-        {str(r["id"]): str(r["inviteId"]) for r in by_user},
-        {str(r["id"]): str(r["userId"]) for r in by_invite},
+        {str(uid): str(iid) for uid, iid in by_user},
+        {str(iid): str(uid) for iid, uid in by_invite},
     )
 
 
