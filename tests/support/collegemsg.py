@@ -1,6 +1,6 @@
 """CollegeMsg (SNAP) as a time-ordered referral forest.
 
-The forest follows the rule in ``shared/datasets/college-msg/README.md`` exactly: a node's referrer
+The forest follows the rule in ``tests/data/college-msg/README.md`` exactly: a node's referrer
 is the sender of the earliest message it received strictly before it first sent one (a node that
 never sent counts as sending first at +infinity), and the referral happens at that message's time.
 A node that sent before receiving anything is a root.

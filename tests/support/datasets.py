@@ -1,8 +1,9 @@
-"""Where the shared SNAP data sets live, for tests that use real networks.
+"""Where the SNAP data sets live, for tests that use real networks.
 
-The data sit beside the repository (``<repo>/../shared/datasets``) rather than in it; the
-``GROWTHGRAPH_DATASETS_DIR`` environment variable points elsewhere, e.g. in CI.
-A missing file raises ``FileNotFoundError`` so the tests that need it fail loudly instead of
+The data are part of the repository, under ``tests/data`` (one folder per data set, each with a
+README giving its source, citation, licence and counts), so a clone needs nothing beside it. The
+``GROWTHGRAPH_DATASETS_DIR`` environment variable points the tests at another folder with the same
+layout. A missing file raises ``FileNotFoundError`` so the tests that need it fail loudly instead of
 skipping and hiding the gap.
 """
 
@@ -13,13 +14,14 @@ from pathlib import Path
 
 DATASETS_DIR_ENV = "GROWTHGRAPH_DATASETS_DIR"
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATASETS_DIR = REPO_ROOT / "tests" / "data"
 
 
 def datasets_dir() -> Path:
-    """``$GROWTHGRAPH_DATASETS_DIR`` if set, else ``<repo>/../shared/datasets``."""
+    """``$GROWTHGRAPH_DATASETS_DIR`` if set (and not empty), else ``<repo>/tests/data``."""
     override = os.environ.get(DATASETS_DIR_ENV)
-    return Path(override) if override else _REPO_ROOT.parent / "shared" / "datasets"
+    return Path(override) if override else DEFAULT_DATASETS_DIR
 
 
 def dataset_file(*parts: str) -> Path:

@@ -2,7 +2,7 @@
 
 For ``CONNECTED_TO`` and community detection: direction is dropped (an e-mail either way means the
 two know each other), duplicate pairs merge and the 642 self-loops are removed, as
-``shared/datasets/email-eu-core/README.md`` advises.
+``tests/data/email-eu-core/README.md`` describes.
 """
 
 from __future__ import annotations
