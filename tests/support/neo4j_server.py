@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -129,6 +130,20 @@ def provide() -> Neo4jServer:
     if _docker_answers():
         return _from_container()
     return _from_local()
+
+
+def local_wipe_command() -> str:
+    """The shell command that empties the local test instance (it stops it and deletes its data)."""
+    env = _local_env()
+    names = (
+        "GROWTHGRAPH_NEO4J_HOME",
+        "GROWTHGRAPH_NEO4J_DATA_DIR",
+        "GROWTHGRAPH_NEO4J_INSTANCE",
+        "GROWTHGRAPH_NEO4J_BOLT_PORT",
+        "GROWTHGRAPH_NEO4J_HTTP_PORT",
+    )
+    settings = " ".join(f"{name}={shlex.quote(env[name])}" for name in names if env.get(name))
+    return f"{settings} .venv/bin/python neo4j/local.py wipe"
 
 
 def control_local(cmd: str) -> subprocess.CompletedProcess[str]:
