@@ -11,7 +11,7 @@ import httpx
 from benchenv import BenchSettings
 from growthgraph.graph import entities, referrals
 from growthgraph.graph.database import Database
-from growthgraph.graph.records import Kind
+from growthgraph.graph.labels import Kind
 from servers import round_trips
 from workloads import (
     ALL_KINDS,
@@ -76,7 +76,7 @@ async def _direct_answer(op: str, db: Database, seq: Sequences, index: int) -> A
         below = await referrals.referrals_of(db, Kind.USER, children, first=NESTED, after=None)
         return [(c, [u.id for u in below[c].items] if c in below else []) for c in children]
     if op == "b":
-        page = await entities.list_users(db, PAGE, seq.page_start(index))
+        page = await entities.page(db, entities.USERS, PAGE, seq.page_start(index))
         found = await referrals.referred_by(db, [u.id for u in page.items])
         return [(u.id, found[u.id].referrer.id if u.id in found else None) for u in page.items]
     rows = await referrals.top_referrers(

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from growthgraph.api.pagination import encode_cursor
 from growthgraph.graph import entities, referrals
 from growthgraph.graph.database import Database
-from growthgraph.graph.records import Kind
-from growthgraph.resolvers.pagination import encode_cursor
+from growthgraph.graph.labels import Kind
 from loadgen import Call
 
 OPERATIONS = ("a", "b", "c")
@@ -148,7 +148,7 @@ def direct_call(op: str, db: Database, seq: Sequences) -> Call:
             # user -> entities.get_users; User.referrals -> one referrals_of for the user, then
             # one batched referrals_of (DataLoader) for all its referrals.
             uid = seq.referrer(index)
-            found = await entities.get_users(db, [uid])
+            found = await entities.get_many(db, entities.USERS, [uid])
             if uid not in found:
                 return False
             pages = await referrals.referrals_of(db, Kind.USER, [uid], first=NESTED, after=None)
@@ -163,7 +163,7 @@ def direct_call(op: str, db: Database, seq: Sequences) -> Call:
 
         async def page_with_referrers(index: int) -> bool:
             # users -> entities.list_users; User.referredBy -> one batched referred_by.
-            page = await entities.list_users(db, PAGE, seq.page_start(index))
+            page = await entities.page(db, entities.USERS, PAGE, seq.page_start(index))
             if page.items:
                 await referrals.referred_by(db, [u.id for u in page.items])
             return len(page.items) == PAGE

@@ -16,17 +16,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.websockets import WebSocket
 
-from growthgraph.access import AuthMiddleware, parse_keys
-from growthgraph.api import build_schema
-from growthgraph.config import Settings
+from growthgraph.api.context import Context
+from growthgraph.api.schema import build_schema
+from growthgraph.api.telemetry import Metrics
+from growthgraph.config import Settings, parse_keys
 from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
-from growthgraph.guards import GuardMiddleware
-from growthgraph.idempotency import IdempotencyMiddleware
-from growthgraph.observability import Metrics, RequestContextMiddleware
-from growthgraph.playground import PlaygroundGraphQL, playground_assets_dir, playground_routes
-from growthgraph.resolvers.context import Context
+from growthgraph.http.auth import AuthMiddleware
+from growthgraph.http.guards import GuardMiddleware
+from growthgraph.http.idempotency import IdempotencyMiddleware
+from growthgraph.http.observability import RequestContextMiddleware
+from growthgraph.http.playground import PlaygroundGraphQL, playground_assets_dir, playground_routes
 
 log = logging.getLogger("growthgraph")
 
@@ -61,11 +62,11 @@ async def connect(settings: Settings) -> Database:
         settings.neo4j_user,
         settings.neo4j_password.get_secret_value(),
         database=settings.neo4j_database,
-        timeout_s=settings.query_timeout_s,
+        timeout_s=settings.query_timeout,
         pool_size=settings.neo4j_pool_size,
-        connect_timeout_s=settings.neo4j_connect_timeout_s,
-        acquire_timeout_s=settings.neo4j_acquire_timeout_s,
-        retry_time_s=settings.neo4j_retry_time_s,
+        connect_timeout_s=settings.neo4j_connect_timeout,
+        acquire_timeout_s=settings.neo4j_acquire_timeout,
+        retry_time_s=settings.neo4j_retry_time,
     )
     for attempt in range(1, STARTUP_ATTEMPTS + 1):
         try:
@@ -141,11 +142,11 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         Middleware(
             GuardMiddleware,
             max_body_bytes=settings.max_body_bytes,
-            rate_limit_per_minute=settings.rate_limit_per_minute,
+            rate_limit_per_minute=settings.rate_limit,
         ),
         Middleware(
             AuthMiddleware, keys=parse_keys(settings.api_keys), required=settings.auth_required
         ),
-        Middleware(IdempotencyMiddleware, db_ref=db_ref, stale_s=settings.request_timeout_s * 2),
+        Middleware(IdempotencyMiddleware, db_ref=db_ref, stale_s=settings.request_timeout * 2),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

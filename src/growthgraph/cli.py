@@ -32,20 +32,20 @@ def _settings() -> Settings:
 
 
 async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: bool) -> None:
-    from growthgraph import seed as generator
     from growthgraph.app import connect
-    from growthgraph.graph import bulk
-    from growthgraph.seed_events import add_events
+    from growthgraph.loading import dataset
+    from growthgraph.loading import seed as generator
+    from growthgraph.loading.seed_events import add_events
 
     db = await connect(settings)
     try:
-        if only_if_empty and not await bulk.is_empty(db):
+        if only_if_empty and not await dataset.is_empty(db):
             print("growthgraph: the database already holds data; demo data not loaded")
             return
         started = time.perf_counter()
         data = add_events(generator.generate(users=users, seed=seed), seed=seed)
-        with tqdm(total=bulk.dataset_size(data), unit="row", desc="loading demo data") as bar:
-            await bulk.load_dataset(db, data, progress=bar.update)
+        with tqdm(total=dataset.dataset_size(data), unit="row", desc="loading demo data") as bar:
+            await dataset.load_dataset(db, data, progress=bar.update)
         print(
             f"growthgraph: loaded {len(data.users):,} users, {len(data.influencers)} influencers, "
             f"{len(data.partners)} partners, {len(data.campaigns)} campaigns, "
@@ -81,7 +81,7 @@ async def _analyze(settings: Settings, *, inactive_days: int) -> int:
                 bar.update(done - bar.n)
 
             job = await structure.run_job(
-                db, start.job, batch=settings.analysis_batch_size, progress=progress
+                db, start.job, batch=settings.analysis_batch, progress=progress
             )
         print(
             f"growthgraph: analysis {job.id}: {job.nodes:,} nodes, {job.communities:,} "
@@ -137,7 +137,8 @@ def cmd_analyze(args: argparse.Namespace) -> None:
 
 async def _import(settings: Settings, args: argparse.Namespace) -> None:
     from growthgraph.app import connect
-    from growthgraph.importer.run import Options, run_import, write_rejects
+    from growthgraph.loading.rows import Options
+    from growthgraph.loading.run import run_import, write_rejects
 
     directory: Path = args.directory
     rejects_path: Path = args.rejects or directory / "rejects.csv"
@@ -181,7 +182,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    from growthgraph.importer.generate import generate_files
+    from growthgraph.loading.generate import generate_files
 
     started = time.perf_counter()
     counts = generate_files(args.out, users=args.users, seed=args.seed)
@@ -193,7 +194,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from growthgraph.app import create_app
-    from growthgraph.observability import configure_logging
+    from growthgraph.http.observability import configure_logging
 
     settings = _settings()
     configure_logging(settings.log_level)
@@ -218,7 +219,7 @@ def cmd_seed(args: argparse.Namespace) -> None:
 
 
 def schema_sdl() -> str:
-    from growthgraph.api import build_schema
+    from growthgraph.api.schema import build_schema
 
     return build_schema(Settings()).as_str() + "\n"
 

@@ -13,15 +13,41 @@ PLACEHOLDER_PASSWORDS = frozenset({"growthgraph-dev", "password", "neo4j", "chan
 PLACEHOLDER_HASH_SECRETS = frozenset({"growthgraph-dev-hash-secret", "changeme", "secret"})
 
 
+class Role(StrEnum):
+    ANALYST = "analyst"
+    WRITER = "writer"
+    ADMIN = "admin"
+
+
+def parse_keys(spec: str) -> tuple[tuple[Role, str], ...]:
+    """``role:hash,role:hash`` (whitespace ignored) into pairs; raises ValueError when malformed."""
+    pairs: list[tuple[Role, str]] = []
+    for item in spec.replace("\n", ",").split(","):
+        entry = item.strip()
+        if not entry:
+            continue
+        role, sep, digest = entry.partition(":")
+        digest = digest.strip().lower()
+        if not sep or role.strip() not in Role.__members__.values():
+            raise ValueError(f"API key entry must be role:sha256-hex with a known role: {role!r}")
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError("API key hashes must be 64 hex characters (SHA-256)")
+        pairs.append((Role(role.strip()), digest))
+    return tuple(pairs)
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
 
 
 class Settings(BaseSettings):
-    """Every setting of the service. Each one is documented in ``.env.example`` and the README."""
+    """Every setting of the service, read from ``GROWTHGRAPH_<FIELD>`` (the Neo4j connection,
+    host and port from their conventional unprefixed names). Each one is documented in
+    ``.env.example`` and the README."""
 
     model_config = SettingsConfigDict(
+        env_prefix="GROWTHGRAPH_",
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
@@ -38,82 +64,45 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="PORT")
 
-    env: Environment = Field(default=Environment.DEVELOPMENT, validation_alias="GROWTHGRAPH_ENV")
-    log_level: str = Field(default="info", validation_alias="GROWTHGRAPH_LOG_LEVEL")
-    demo_data: bool = Field(default=True, validation_alias="GROWTHGRAPH_DEMO_DATA")
-    demo_users: int = Field(
-        default=10_000, ge=0, le=5_000_000, validation_alias="GROWTHGRAPH_DEMO_USERS"
-    )
-    demo_seed: int = Field(default=7, validation_alias="GROWTHGRAPH_DEMO_SEED")
+    env: Environment = Environment.DEVELOPMENT
+    log_level: str = "info"
+    demo_data: bool = True
+    demo_users: int = Field(default=10_000, ge=0, le=5_000_000)
+    demo_seed: int = 7
 
-    neo4j_pool_size: int = Field(
-        default=50, ge=1, le=1000, validation_alias="GROWTHGRAPH_NEO4J_POOL_SIZE"
-    )
-    query_timeout_s: float = Field(
-        default=15.0, gt=0, le=600, validation_alias="GROWTHGRAPH_QUERY_TIMEOUT"
-    )
-    default_page_size: int = Field(
-        default=20, ge=1, le=1000, validation_alias="GROWTHGRAPH_PAGE_SIZE"
-    )
-    max_page_size: int = Field(
-        default=100, ge=1, le=1000, validation_alias="GROWTHGRAPH_MAX_PAGE_SIZE"
-    )
-    max_query_depth: int = Field(
-        default=10, ge=2, le=100, validation_alias="GROWTHGRAPH_MAX_QUERY_DEPTH"
-    )
-    max_aliases: int = Field(default=30, ge=1, le=1000, validation_alias="GROWTHGRAPH_MAX_ALIASES")
-    max_tokens: int = Field(
-        default=2_000, ge=50, le=100_000, validation_alias="GROWTHGRAPH_MAX_TOKENS"
-    )
-    inactive_days: int = Field(
-        default=30, ge=1, le=3650, validation_alias="GROWTHGRAPH_INACTIVE_DAYS"
-    )
-    betweenness_cutoff: int = Field(
-        default=4, ge=0, le=50, validation_alias="GROWTHGRAPH_BETWEENNESS_CUTOFF"
-    )
-    analysis_batch_size: int = Field(
-        default=5_000, ge=100, le=100_000, validation_alias="GROWTHGRAPH_ANALYSIS_BATCH"
-    )
-    hash_secret: SecretStr = Field(
-        default=SecretStr("growthgraph-dev-hash-secret"),
-        validation_alias="GROWTHGRAPH_HASH_SECRET",
-    )
-    max_cost: int = Field(
-        default=20_000, ge=1, le=10_000_000, validation_alias="GROWTHGRAPH_MAX_COST"
-    )
-    max_body_bytes: int = Field(
-        default=65_536, ge=1_024, le=64 * 1024 * 1024, validation_alias="GROWTHGRAPH_MAX_BODY_BYTES"
-    )
-    request_timeout_s: float = Field(
-        default=30.0, gt=0, le=3_600, validation_alias="GROWTHGRAPH_REQUEST_TIMEOUT"
-    )
+    neo4j_pool_size: int = Field(default=50, ge=1, le=1000)
+    query_timeout: float = Field(default=15.0, gt=0, le=600)
+    page_size: int = Field(default=20, ge=1, le=1000)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    max_query_depth: int = Field(default=10, ge=2, le=100)
+    max_aliases: int = Field(default=30, ge=1, le=1000)
+    max_tokens: int = Field(default=2_000, ge=50, le=100_000)
+    inactive_days: int = Field(default=30, ge=1, le=3650)
+    betweenness_cutoff: int = Field(default=4, ge=0, le=50)
+    analysis_batch: int = Field(default=5_000, ge=100, le=100_000)
+    hash_secret: SecretStr = SecretStr("growthgraph-dev-hash-secret")
+    max_cost: int = Field(default=20_000, ge=1, le=10_000_000)
+    max_body_bytes: int = Field(default=65_536, ge=1_024, le=64 * 1024 * 1024)
+    request_timeout: float = Field(default=30.0, gt=0, le=3_600)
     # Per client (API key, else address) requests per minute; 0 turns the limit off.
-    rate_limit_per_minute: int = Field(
-        default=1_200, ge=0, le=1_000_000, validation_alias="GROWTHGRAPH_RATE_LIMIT"
-    )
+    rate_limit: int = Field(default=1_200, ge=0, le=1_000_000)
     # Unset: on in development, off in production.
-    introspection: bool | None = Field(default=None, validation_alias="GROWTHGRAPH_INTROSPECTION")
+    introspection: bool | None = None
     # Access: "role:sha256-hex" pairs, comma-separated (roles: analyst, writer, admin).
-    api_keys: str = Field(default="", validation_alias="GROWTHGRAPH_API_KEYS")
-    public_aggregates: bool = Field(default=False, validation_alias="GROWTHGRAPH_PUBLIC_AGGREGATES")
+    api_keys: str = ""
+    public_aggregates: bool = False
     # Browser origins allowed by CORS, comma-separated; empty: no cross-origin access.
-    cors_origins: str = Field(default="", validation_alias="GROWTHGRAPH_CORS_ORIGINS")
+    cors_origins: str = ""
     # Fail fast when Neo4j is down: connect, pool-acquisition and transient-retry budgets.
-    neo4j_connect_timeout_s: float = Field(
-        default=2.0, gt=0, le=60, validation_alias="GROWTHGRAPH_NEO4J_CONNECT_TIMEOUT"
-    )
-    neo4j_acquire_timeout_s: float = Field(
-        default=5.0, gt=0, le=120, validation_alias="GROWTHGRAPH_NEO4J_ACQUIRE_TIMEOUT"
-    )
-    neo4j_retry_time_s: float = Field(
-        default=1.0, ge=0, le=120, validation_alias="GROWTHGRAPH_NEO4J_RETRY_TIME"
-    )
+    neo4j_connect_timeout: float = Field(default=2.0, gt=0, le=60)
+    neo4j_acquire_timeout: float = Field(default=5.0, gt=0, le=120)
+    neo4j_retry_time: float = Field(default=1.0, ge=0, le=120)
     # Keep the leaderboard counters (graph.counters) on every sign-up. Off only to measure what
     # they cost: topReferrers then scans, and `growthgraph counters rebuild` must run before on.
-    referral_counters: bool = Field(default=True, validation_alias="GROWTHGRAPH_REFERRAL_COUNTERS")
-    metrics: bool = Field(default=True, validation_alias="GROWTHGRAPH_METRICS")
-    playground: bool = Field(default=True, validation_alias="GROWTHGRAPH_PLAYGROUND")
-    playground_dir: str | None = Field(default=None, validation_alias="GROWTHGRAPH_PLAYGROUND_DIR")
+    referral_counters: bool = True
+    metrics: bool = True
+    playground: bool = True
+    playground_dir: str | None = None
 
     @property
     def auth_required(self) -> bool:
@@ -132,10 +121,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        from growthgraph.access import parse_keys
-
         parse_keys(self.api_keys)  # refuse a malformed key list at start-up
-        if self.default_page_size > self.max_page_size:
+        if self.page_size > self.max_page_size:
             raise ValueError("GROWTHGRAPH_PAGE_SIZE must not exceed GROWTHGRAPH_MAX_PAGE_SIZE")
         if (
             self.env is Environment.PRODUCTION

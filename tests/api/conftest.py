@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from growthgraph.access import hash_key
 from growthgraph.app import create_app
 from growthgraph.config import Settings
 from growthgraph.graph.database import Database
+from growthgraph.http.auth import hash_key
 from tests.support.server import serve
 
 ADMIN_KEY = "test-admin-key"
@@ -63,7 +63,7 @@ class Api:
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> Iterator[Api]:
     # The whole suite shares one client address: the rate limit is tested on apps of its own.
-    app = create_app(settings.model_copy(update={"api_keys": API_KEYS, "rate_limit_per_minute": 0}))
+    app = create_app(settings.model_copy(update={"api_keys": API_KEYS, "rate_limit": 0}))
     headers = {"X-API-Key": ADMIN_KEY}  # raw requests act as admin unless they say otherwise
     with (
         serve(app, lifespan="on") as url,

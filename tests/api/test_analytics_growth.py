@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from growthgraph.dataset import InviteRow
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
+from growthgraph.loading.dataset import InviteRow, load_dataset
 from tests.api.conftest import Api
 from tests.support.handmade import at, handmade
 
@@ -64,7 +63,7 @@ async def hand(clean_db: Database) -> None:
     ]
     accepted = {"ux1": "inv-a", "c2": "inv-c", "c1": "inv-d"}
     data.users = [replace(u, invite_id=accepted.get(u.id)) for u in data.users]
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
 
 
 def group(key: str | None, members: int, sent: int, accepted: int, referees: int,

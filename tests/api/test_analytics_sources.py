@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from growthgraph.dataset import ConversionRow
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
+from growthgraph.loading.dataset import ConversionRow, load_dataset
 from tests.api.conftest import Api
 from tests.support.handmade import at, handmade
 
@@ -53,7 +52,7 @@ async def hand(clean_db: Database) -> None:
         ConversionRow("p3", "c3", at(4), 50),
         ConversionRow("p4", "b0", at(30) + timedelta(days=1), 70),
     ]
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
 
 
 @pytest.mark.usefixtures("hand")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from growthgraph import seed
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
-from growthgraph.seed_events import add_events
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import load_dataset
+from growthgraph.loading.seed_events import add_events
 from tests.api.conftest import Api
 
 VIRAL = """
@@ -22,7 +22,7 @@ query($from: DateTime!, $to: DateTime!) {
 
 async def test_viral_coefficient_of_the_demo_cohort(api: Api, clean_db: Database) -> None:
     data = add_events(seed.generate(users=1_500, seed=11), seed=11)
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
     start = min(u.signed_up_at for u in data.users)
     end = max(u.signed_up_at for u in data.users) + timedelta(seconds=1)
     got = api.data(VIRAL, {"from": start.isoformat(), "to": end.isoformat()})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from growthgraph.access import MASK
-from growthgraph.graph import bulk
+from growthgraph.api.permissions import MASK
 from growthgraph.graph.database import Database
+from growthgraph.loading.dataset import load_dataset
 from tests.api.conftest import ANALYST_KEY, WRITER_KEY, Api
 from tests.integration.test_fraud_signals import fraud_network
 
@@ -23,7 +23,7 @@ query($kind: ReferrerKind!, $id: ID!, $min: Int!) {
 
 
 async def test_fraud_signals_over_http(api: Api, clean_db: Database) -> None:
-    await bulk.load_dataset(clean_db, fraud_network())
+    await load_dataset(clean_db, fraud_network())
     before = api.round_trips
     got = api.data(QUERY, {"kind": "INFLUENCER", "id": "inf", "min": 3})["fraudSignals"]
     assert api.round_trips == before + 1
@@ -79,7 +79,7 @@ query($since: DateTime!, $until: DateTime!, $k: Int!) {
 
 
 async def test_velocity_bursts_over_http(api: Api, clean_db: Database) -> None:
-    await bulk.load_dataset(clean_db, fraud_network())
+    await load_dataset(clean_db, fraud_network())
     args = {"since": "2024-05-06T00:00:00Z", "until": "2024-05-07T00:00:00Z", "k": 3}
     got = api.data(BURSTS, args)["velocityBursts"]
     assert got == [
@@ -102,7 +102,7 @@ async def test_velocity_bursts_over_http(api: Api, clean_db: Database) -> None:
 
 
 async def test_identity_evidence_is_masked_below_admin(api: Api, clean_db: Database) -> None:
-    await bulk.load_dataset(clean_db, fraud_network())
+    await load_dataset(clean_db, fraud_network())
     variables = {"kind": "INFLUENCER", "id": "inf", "min": 3}
     body = api.gql(QUERY, variables, key=ANALYST_KEY)
     reasons = [g["reasons"] for g in body["data"]["fraudSignals"]["nearDuplicates"]]

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from growthgraph import seed
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
-from growthgraph.playground import DEFAULT_QUERY
+from growthgraph.http.playground import DEFAULT_QUERY
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import load_dataset
 from tests.api.conftest import Api
 from tests.support import oracle
 
@@ -183,7 +183,7 @@ async def test_mutations_and_every_error_code(api: Api, clean_db: Database) -> N
 
 async def test_multi_hop_queries_match_networkx(api: Api, clean_db: Database) -> None:
     data = seed.generate(users=600, seed=3)
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
     graph = oracle.referral_graph(data)
     got = api.data("""{ topReferrers(degree: 2, limit: 10) { signUps referrer { id kind } } }""")[
         "topReferrers"
@@ -269,7 +269,7 @@ def test_bad_arguments_give_a_coded_error(api: Api, query: str, fragment: str) -
 
 async def test_pagination_walks_every_user_once(api: Api, clean_db: Database) -> None:
     data = seed.generate(users=450, seed=5)
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
     seen: list[str] = []
     after: str | None = None
     while True:
@@ -301,7 +301,7 @@ NESTED = """
 
 async def test_nested_selections_are_batched(api: Api, clean_db: Database) -> None:
     data = seed.generate(users=800, seed=9)
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
     graph = oracle.referral_graph(data)
     before = api.round_trips
     result = api.data(NESTED)

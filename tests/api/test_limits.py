@@ -62,7 +62,7 @@ def test_body_size_limit(api: Api) -> None:
 
 
 def test_request_timeout(settings: Settings) -> None:
-    with app_with(settings, request_timeout_s=0.001) as (client, _):
+    with app_with(settings, request_timeout=0.001) as (client, _):
         body = client.post("/graphql", json={"query": "{ users(first: 5) { edges { cursor } } }"})
         assert codes(body.json()) == ["QUERY_TIMEOUT"]
         assert client.get("/readyz").status_code == 200  # the service is fine afterwards
@@ -70,7 +70,7 @@ def test_request_timeout(settings: Settings) -> None:
 
 def test_rate_limit_per_client(settings: Settings) -> None:
     query = {"query": "{ __typename }"}
-    with app_with(settings, rate_limit_per_minute=3) as (client, _):
+    with app_with(settings, rate_limit=3) as (client, _):
         assert [client.post("/graphql", json=query).status_code for _ in range(3)] == [200] * 3
         limited = client.post("/graphql", json=query)
         assert limited.status_code == 429

@@ -7,9 +7,9 @@ from collections import defaultdict
 
 import pytest
 
-from growthgraph import seed
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import load_dataset
 from tests.api.conftest import Api
 from tests.api.test_network_social_api import PYMK
 from tests.api.test_network_structure_api import JOB, RUN, wait_for_job
@@ -26,7 +26,7 @@ query($id: ID!) {
 
 async def test_network_questions_on_demo_data(api: Api, clean_db: Database) -> None:
     data = seed.generate(users=2_000, seed=7)
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
     graph = social.graph_of(data)
     hubs = sorted(graph.degree, key=lambda nd: (-nd[1], nd[0]))[:2]
     for uid, _ in hubs:

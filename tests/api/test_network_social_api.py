@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
+from growthgraph.loading.dataset import load_dataset
 from tests.api.conftest import Api
 from tests.support import social
 
@@ -43,7 +43,7 @@ def connect(api: Api, a: str, b: str, at: str | None = "2024-05-01T10:00:00Z") -
 
 
 async def test_connect_users_and_its_errors(api: Api, clean_db: Database) -> None:
-    await bulk.load_dataset(clean_db, social.social_dataset(["u1", "u2"], []))
+    await load_dataset(clean_db, social.social_dataset(["u1", "u2"], []))
     ok = connect(api, "u2", "u1", "2024-05-01T12:00:00+02:00")
     assert ok == {
         "__typename": "ConnectUsersSuccess",
@@ -74,7 +74,7 @@ async def test_connect_users_and_its_errors(api: Api, clean_db: Database) -> Non
 async def test_people_you_may_know_over_http(api: Api, clean_db: Database) -> None:
     edges = [("u", "a"), ("u", "b"), ("a", "x"), ("b", "x"), ("a", "y"), ("y", "z")]
     data = social.social_dataset(sorted({n for e in edges for n in e}), edges)
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
     expected = social.people_you_may_know(social.graph_of(data), "u")
     before = api.round_trips
     got = api.data(PYMK, {"id": "u", "limit": 10, "evidence": 1})["peopleYouMayKnow"]

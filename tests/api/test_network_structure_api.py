@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from growthgraph.config import Settings
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
+from growthgraph.loading.dataset import load_dataset
 from tests.api.conftest import Api
 from tests.support import structure_oracle
 from tests.support.handmade import handmade
@@ -53,7 +53,7 @@ def wait_for_job(api: Api, job_id: str) -> dict[str, Any]:
 
 async def test_run_network_analysis_over_http(api: Api, clean_db: Database) -> None:
     data = handmade()
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
     assert api.data(JOB, {"id": None})["networkAnalysis"] is None
     first = api.data(RUN, {"days": 30})["runNetworkAnalysis"]
     assert first["started"] is True
@@ -93,7 +93,7 @@ async def test_run_network_analysis_over_http(api: Api, clean_db: Database) -> N
 
 
 async def test_analyze_from_the_command_line(settings: Settings, clean_db: Database) -> None:
-    await bulk.load_dataset(clean_db, handmade())
+    await load_dataset(clean_db, handmade())
     env = {
         **os.environ,
         "NEO4J_URI": settings.neo4j_uri,

@@ -21,7 +21,7 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from growthgraph.playground import (
+from growthgraph.http.playground import (
     ASSET_VERSION,
     ASSETS_PATH,
     DEFAULT_QUERY,

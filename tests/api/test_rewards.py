@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from growthgraph.dataset import ConversionRow
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
+from growthgraph.loading.dataset import ConversionRow, load_dataset
 from tests.api.conftest import Api
 from tests.support.handmade import at, handmade
 
@@ -69,7 +68,7 @@ async def hand(clean_db: Database) -> None:
         ConversionRow("k2", "c4", at(41), 10_000),
         ConversionRow("k3", "b0", at(42), 2_000),
     ]
-    await bulk.load_dataset(clean_db, data)
+    await load_dataset(clean_db, data)
 
 
 def row(cid: str, level: int, kind: str, who: str, amount: int, capped: int = 0) -> dict[str, Any]:

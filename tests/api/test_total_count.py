@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
-from growthgraph import seed
-from growthgraph.dataset import Dataset
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import delete_everything
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import Dataset, load_dataset
 from tests.api.conftest import Api
 from tests.support import oracle
 
@@ -19,7 +18,7 @@ from tests.support import oracle
 async def data(db: Database) -> Dataset:
     dataset = seed.generate(users=600, seed=23)
     await delete_everything(db)
-    await bulk.load_dataset(db, dataset, batch_size=500)
+    await load_dataset(db, dataset, batch_size=500)
     return dataset
 
 

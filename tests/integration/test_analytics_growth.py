@@ -15,13 +15,13 @@ import networkx as nx
 import pytest
 import pytest_asyncio
 
-from growthgraph import seed
-from growthgraph.dataset import Dataset
-from growthgraph.graph import analytics_growth, analytics_viral, bulk
-from growthgraph.graph.analytics_viral import CohortGrouping
+from growthgraph.graph import cascades, growth
 from growthgraph.graph.database import Database
+from growthgraph.graph.growth import CohortGrouping
+from growthgraph.graph.labels import Kind
 from growthgraph.graph.maintenance import delete_everything
-from growthgraph.graph.records import Kind
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import Dataset, load_dataset
 from tests.support import growth_oracle, oracle
 from tests.support.collegemsg import collegemsg_dataset
 from tests.support.invites import with_invites
@@ -49,7 +49,7 @@ class Loaded:
 async def loaded(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Loaded]:
     data = DATASETS[request.param]()
     await delete_everything(db)
-    await bulk.load_dataset(db, data, batch_size=2_000)
+    await load_dataset(db, data, batch_size=2_000)
     yield Loaded(data, oracle.referral_graph(data), db)
 
 
@@ -70,13 +70,11 @@ async def test_viral_coefficient_matches_the_oracle(
     start, end = loaded.at_quantile(window[0]), loaded.at_quantile(window[1])
     if window == (0.0, 1.0):
         start, end = EARLY, LATE
-    got = await analytics_viral.viral_cohort(
-        loaded.db, start=start, end=end, group_by=group_by, limit=500
-    )
+    got = await growth.viral_cohort(loaded.db, start=start, end=end, group_by=group_by, limit=500)
     want = growth_oracle.viral(loaded.data, loaded.graph, start, end, group_by.value)
     if start == end:  # an empty cohort
         assert want == {}
-        expected = [analytics_viral.EMPTY] if group_by is CohortGrouping.NONE else []
+        expected = [growth.EMPTY] if group_by is CohortGrouping.NONE else []
         assert got == expected
         return
     assert len(got) == len(want)
@@ -97,7 +95,7 @@ async def test_viral_coefficient_matches_the_oracle(
 
 
 async def test_group_limit_keeps_the_largest_groups(loaded: Loaded) -> None:
-    got = await analytics_viral.viral_cohort(
+    got = await growth.viral_cohort(
         loaded.db, start=EARLY, end=LATE, group_by=CohortGrouping.SOURCE_KIND, limit=2
     )
     want = growth_oracle.viral(loaded.data, loaded.graph, EARLY, LATE, "SOURCE_KIND")
@@ -110,22 +108,20 @@ async def test_k_per_generation_matches_networkx(loaded: Loaded) -> None:
     biggest = sorted(roots, key=lambda n: (-len(nx.descendants(loaded.graph, n)), n))[:3]
     for root in biggest:
         kind = Kind(root[0])
-        got = await analytics_viral.generations(loaded.db, kind, root[1], max_generation=12)
+        got = await cascades.generations(loaded.db, kind, root[1], max_generation=12)
         assert got is not None
         sizes = growth_oracle.generation_sizes(loaded.graph, root, 13)
         assert [g.size for g in got] == sizes[:13]
         for g in got:
             want = sizes[g.generation + 1] / sizes[g.generation] if sizes[g.generation] else None
             assert _close(g.k, want)
-    assert (
-        await analytics_viral.generations(loaded.db, Kind.USER, "nobody", max_generation=3) is None
-    )
+    assert await cascades.generations(loaded.db, Kind.USER, "nobody", max_generation=3) is None
 
 
-@pytest.mark.parametrize("interval", list(analytics_growth.Interval))
+@pytest.mark.parametrize("interval", list(growth.Interval))
 @pytest.mark.parametrize("window", ["all", "middle", "one instant", "before any"])
 async def test_growth_matches_the_oracle(
-    loaded: Loaded, interval: analytics_growth.Interval, window: str
+    loaded: Loaded, interval: growth.Interval, window: str
 ) -> None:
     start, end = loaded.at_quantile(0.3), loaded.at_quantile(0.6)
     if window == "all":
@@ -136,7 +132,7 @@ async def test_growth_matches_the_oracle(
     elif window == "before any":
         start, end = EARLY, EARLY + timedelta(days=40)
     name = interval.name
-    got = await analytics_growth.growth(loaded.db, start=start, end=end, interval=interval)
+    got = await growth.growth(loaded.db, start=start, end=end, interval=interval)
     by_source, by_campaign = growth_oracle.growth(loaded.data, start, end, name)
     keys = [growth_oracle.calendar_key(b.start, name) for b in got.buckets]
     assert len(set(keys)) == len(keys)

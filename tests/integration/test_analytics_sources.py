@@ -15,13 +15,13 @@ import networkx as nx
 import pytest
 import pytest_asyncio
 
-from growthgraph import seed
-from growthgraph.dataset import Dataset
-from growthgraph.graph import analytics_cascades, analytics_sources, bulk
-from growthgraph.graph.analytics_sources import SourceSort
+from growthgraph.graph import cascades, sources
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import Kind
 from growthgraph.graph.maintenance import delete_everything
-from growthgraph.graph.records import Kind
+from growthgraph.graph.sources import SourceSort
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import Dataset, load_dataset
 from tests.support import oracle
 from tests.support.collegemsg import collegemsg_dataset
 from tests.support.handmade import handmade
@@ -68,7 +68,7 @@ class Loaded:
 async def loaded(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Loaded]:
     data = DATASETS[request.param]()
     await delete_everything(db)
-    await bulk.load_dataset(db, data, batch_size=2_000)
+    await load_dataset(db, data, batch_size=2_000)
     yield Loaded(request.param, data, oracle.referral_graph(data), db)
 
 
@@ -134,7 +134,7 @@ async def test_source_leaderboard_matches_networkx(
     start, end = EARLY, LATE
     if window != (0.0, 1.0):
         start, end = loaded.at_quantile(window[0]), loaded.at_quantile(window[1])
-    got = await analytics_sources.source_performance(
+    got = await sources.source_performance(
         loaded.db, kind, start=start, end=end, max_depth=max_depth, sort=sort, limit=100
     )
     want = _expected(loaded, kind, max_depth, start, end)
@@ -154,7 +154,7 @@ async def test_source_leaderboard_matches_networkx(
             assert row.cost_per_acquisition_cents == pytest.approx(exp.cost / row.direct_sign_ups)
     if loaded.name == "generated" and sort is SourceSort.REVENUE:
         assert any(r.revenue_network_cents > 0 for r in got)
-    top = await analytics_sources.source_performance(
+    top = await sources.source_performance(
         loaded.db, kind, start=start, end=end, max_depth=max_depth, sort=sort, limit=2
     )
     assert [r.source.id for r in top] == [e.id for e in want[:2]]
@@ -175,9 +175,7 @@ def _roots(loaded: Loaded, count: int) -> list[oracle.Node]:
 @pytest.mark.parametrize("max_depth", [50, 3])
 async def test_cascade_structure_matches_networkx(loaded: Loaded, max_depth: int) -> None:
     for root in _roots(loaded, 4):
-        got = await analytics_cascades.cascade_stats(
-            loaded.db, Kind(root[0]), root[1], max_depth=max_depth
-        )
+        got = await cascades.cascade_stats(loaded.db, Kind(root[0]), root[1], max_depth=max_depth)
         assert got is not None
         tree = _tree(loaded.graph, root, max_depth)
         assert nx.is_tree(tree)
@@ -192,9 +190,7 @@ async def test_cascade_structure_matches_networkx(loaded: Loaded, max_depth: int
             want = nx.average_shortest_path_length(tree)
             assert got.structural_virality is not None
             assert math.isclose(got.structural_virality, want, rel_tol=1e-9)
-    assert (
-        await analytics_cascades.cascade_stats(loaded.db, Kind.PARTNER, "none", max_depth=3) is None
-    )
+    assert await cascades.cascade_stats(loaded.db, Kind.PARTNER, "none", max_depth=3) is None
 
 
 async def test_largest_cascades_match_networkx(loaded: Loaded) -> None:
@@ -210,7 +206,7 @@ async def test_largest_cascades_match_networkx(loaded: Loaded) -> None:
                     node = preds[0]
                 counts[node] += 1
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))[:10]
-        got = await analytics_cascades.largest_cascades(loaded.db, start=start, end=end, limit=10)
+        got = await cascades.largest_cascades(loaded.db, start=start, end=end, limit=10)
         assert [((r.root.kind.value, r.root.id), r.sign_ups) for r in got] == ranked
         for r in got:
             tree = _tree(loaded.graph, (r.root.kind.value, r.root.id), 50)
@@ -220,9 +216,9 @@ async def test_largest_cascades_match_networkx(loaded: Loaded) -> None:
 def test_structural_virality_of_hand_worked_trees() -> None:
     # A star of 5 leaves: 5 pairs at distance 1, 10 at distance 2 -> 25 / 15.
     star = [(None, f"l{i}") for i in range(5)]
-    assert analytics_cascades.structural_virality(star) == pytest.approx(25 / 15)
+    assert cascades.structural_virality(star) == pytest.approx(25 / 15)
     # A path of 9 nodes: the mean distance of a path of n nodes is (n + 1) / 3.
     path = [(None, "c1")] + [(f"c{i}", f"c{i + 1}") for i in range(1, 8)]
-    assert analytics_cascades.structural_virality(path) == pytest.approx(10 / 3)
-    assert analytics_cascades.structural_virality([]) is None
-    assert analytics_cascades.structural_virality([(None, "a")]) == 1.0
+    assert cascades.structural_virality(path) == pytest.approx(10 / 3)
+    assert cascades.structural_virality([]) is None
+    assert cascades.structural_virality([(None, "a")]) == 1.0

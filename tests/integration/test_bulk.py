@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from growthgraph.dataset import ConnectionRow, ConversionRow, Dataset, InviteRow
-from growthgraph.graph import bulk
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
+from growthgraph.loading.dataset import (
+    ConnectionRow,
+    ConversionRow,
+    Dataset,
+    InviteRow,
+    load_dataset,
+)
 from tests.support.handmade import at, handmade
 
 
@@ -36,7 +41,7 @@ def _with_events() -> Dataset:
 
 async def test_loads_every_kind_and_reruns_change_nothing(clean_db: Database) -> None:
     data = _with_events()
-    await bulk.load_dataset(clean_db, data, batch_size=3)
+    await load_dataset(clean_db, data, batch_size=3)
     first = await snapshot(clean_db)
     rels = [r for r in first if "'type'" in r]
     assert sum("'SENT'" in r for r in rels) == 3
@@ -47,5 +52,5 @@ async def test_loads_every_kind_and_reruns_change_nothing(clean_db: Database) ->
     assert any("('fromId', 'ux1')" in r and "('toId', 'ux2')" in r for r in connected)
     assert sum("'REFERRED'" in r for r in rels) == sum(1 for u in data.users if u.referrer_id)
     assert any("'ipHash': 'h1'" in r for r in first)
-    await bulk.load_dataset(clean_db, data, batch_size=5)
+    await load_dataset(clean_db, data, batch_size=5)
     assert await snapshot(clean_db) == first

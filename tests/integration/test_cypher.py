@@ -42,7 +42,7 @@ def test_the_scan_finds_the_queries() -> None:
     assert "referrals.TOP_REFERRERS_SCAN[2]" in STATEMENTS
     assert "referrals.TOP_REFERRERS_IN_WINDOW[2]" in STATEMENTS
     assert "counters.ON_SIGN_UP[Influencer]" in STATEMENTS
-    assert "writes.SIGN_UP_STATE[User]" in STATEMENTS
+    assert "users.SIGN_UP_STATE[User]" in STATEMENTS
 
 
 @pytest.mark.parametrize("name", sorted(STATEMENTS))

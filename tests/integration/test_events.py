@@ -8,8 +8,10 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from growthgraph.graph import events, writes
+from growthgraph.graph import events, sources
+from growthgraph.graph import users as writes
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import Kind
 from growthgraph.graph.maintenance import snapshot
 from growthgraph.graph.outcomes import (
     IdConflict,
@@ -21,7 +23,6 @@ from growthgraph.graph.outcomes import (
     UnknownReferrer,
     Written,
 )
-from growthgraph.graph.records import Kind
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -51,17 +52,18 @@ async def invite(
 
 async def _base(db: Database) -> None:
     assert isinstance(
-        await writes.create_influencer(
+        await sources.create_influencer(
             db, id="inf", handle="@i", platform="tiktok", followers=9, engagement_rate=0.1,
             cost_cents=50_000,
         ),
         Written,
     )  # fmt: skip
     assert isinstance(
-        await writes.create_partner(db, id="ptn", name="P", kind="affiliate", cost_cents=0), Written
+        await sources.create_partner(db, id="ptn", name="P", kind="affiliate", cost_cents=0),
+        Written,
     )
     assert isinstance(
-        await writes.create_campaign(
+        await sources.create_campaign(
             db, id="cmp", name="C", utm_source=None, utm_medium=None, utm_campaign=None
         ),
         Written,
@@ -72,13 +74,13 @@ async def _base(db: Database) -> None:
 async def test_costs_are_stored_and_part_of_identity(clean_db: Database) -> None:
     db = clean_db
     await _base(db)
-    again = await writes.create_influencer(
+    again = await sources.create_influencer(
         db, id="inf", handle="@i", platform="tiktok", followers=9, engagement_rate=0.1,
         cost_cents=50_000,
     )  # fmt: skip
     assert isinstance(again, Written)
     assert (again.created, again.record.cost_cents) == (False, 50_000)
-    other = await writes.create_partner(db, id="ptn", name="P", kind="affiliate", cost_cents=1)
+    other = await sources.create_partner(db, id="ptn", name="P", kind="affiliate", cost_cents=1)
     assert other == IdConflict("Partner", "ptn")
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from growthgraph import seed
-from growthgraph.dataset import Dataset, InfluencerRow, UserRow
-from growthgraph.graph import bulk, fraud
+from growthgraph.graph import fraud
 from growthgraph.graph import fraud_compute as fc
 from growthgraph.graph.database import Database
-from growthgraph.graph.records import Kind
+from growthgraph.graph.labels import Kind
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import Dataset, InfluencerRow, UserRow, load_dataset
 
 T0 = datetime(2024, 5, 6, 9, tzinfo=UTC)
 
@@ -76,7 +76,7 @@ async def _report(db: Database, **overrides: object) -> fraud.FraudReport:
 
 async def test_every_signal_on_a_hand_worked_downline(clean_db: Database) -> None:
     db = clean_db
-    await bulk.load_dataset(db, fraud_network())
+    await load_dataset(db, fraud_network())
     report = await _report(db)
     assert (report.root.id, report.downline, report.truncated) == ("inf", 6, False)
     assert [(c.members, c.hashes) for c in report.clusters] == [
@@ -111,7 +111,7 @@ async def test_every_signal_on_a_hand_worked_downline(clean_db: Database) -> Non
 
 async def test_unknown_root_and_an_empty_downline(clean_db: Database) -> None:
     db = clean_db
-    await bulk.load_dataset(db, fraud_network())
+    await load_dataset(db, fraud_network())
     assert (
         await fraud.fraud_signals(
             db,
@@ -149,7 +149,7 @@ async def test_unknown_root_and_an_empty_downline(clean_db: Database) -> None:
 
 async def test_bursts_in_a_period_respect_its_edges(clean_db: Database) -> None:
     db = clean_db
-    await bulk.load_dataset(db, fraud_network())
+    await load_dataset(db, fraud_network())
     hour = timedelta(hours=1)
 
     async def bursts(since: datetime, until: datetime, k: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -174,7 +174,7 @@ async def test_bursts_in_a_period_respect_its_edges(clean_db: Database) -> None:
 async def test_bursts_in_a_period_match_brute_force_on_demo_data(clean_db: Database) -> None:
     db = clean_db
     data = seed.generate(users=2_000, seed=11)
-    await bulk.load_dataset(db, data)
+    await load_dataset(db, data)
     since = data.users[1_000].signed_up_at
     until = since + timedelta(days=31)
     window, k = timedelta(hours=6), 3

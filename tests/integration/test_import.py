@@ -10,11 +10,13 @@ from pathlib import Path
 
 import networkx as nx
 
-from growthgraph.graph import bulk, counters
+from growthgraph.graph import counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import delete_everything, snapshot
-from growthgraph.importer.generate import generate_files
-from growthgraph.importer.run import Options, run_import
+from growthgraph.loading.dataset import load_dataset
+from growthgraph.loading.generate import generate_files
+from growthgraph.loading.rows import Options
+from growthgraph.loading.run import run_import
 from tests.support.handmade import handmade
 
 EDGES = """
@@ -153,7 +155,7 @@ async def test_hand_worked_files(clean_db: Database, tmp_path: Path) -> None:
 async def test_rows_conflicting_with_the_database_change_nothing(
     clean_db: Database, tmp_path: Path
 ) -> None:
-    await bulk.load_dataset(clean_db, handmade())
+    await load_dataset(clean_db, handmade())
     before = await snapshot(clean_db)
     directory = tmp_path / "conflicts"
     directory.mkdir()

@@ -14,10 +14,11 @@ import pytest
 
 from growthgraph.graph import counters, referrals
 from growthgraph.graph.database import Database
-from growthgraph.graph.records import Kind, ReferrerCount
-from growthgraph.importer import run
-from growthgraph.importer.generate import generate_files
-from growthgraph.importer.run import REFRESH_AT_MOST, Options, run_import
+from growthgraph.graph.labels import Kind
+from growthgraph.graph.records import ReferrerCount
+from growthgraph.loading.generate import generate_files
+from growthgraph.loading.rows import Options
+from growthgraph.loading.run import run_import
 from tests.support import oracle
 
 ALL_KINDS = [Kind.USER, Kind.INFLUENCER, Kind.PARTNER]
@@ -94,13 +95,13 @@ def _depth(graph: nx.DiGraph[oracle.Node], node: oracle.Node) -> int:
     return depth
 
 
-@pytest.mark.parametrize("bound", [REFRESH_AT_MOST, 0], ids=["refresh", "rebuild"])
+@pytest.mark.parametrize("bound", [counters.REFRESH_AT_MOST, 0], ids=["refresh", "rebuild"])
 async def test_counters_after_merge_imports_under_stored_referrers(
     clean_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: int
 ) -> None:
     """New edges are few here: with the usual bound the counters are refreshed around them; with
     a bound of 0 every counter is recomputed instead (what a large merge does)."""
-    monkeypatch.setattr(run, "REFRESH_AT_MOST", bound)
+    monkeypatch.setattr(counters, "REFRESH_AT_MOST", bound)
     first = tmp_path / "first"
     generate_files(first, users=1_500, seed=9)
     graph: nx.DiGraph[oracle.Node] = nx.DiGraph()

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import networkx as nx
 import pytest
 
-from growthgraph.graph import bulk, network
+from growthgraph.graph import network
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
+from growthgraph.loading.dataset import load_dataset
 from tests.support import social
 from tests.support.email_eu import email_eu_user_id, load_email_eu
 
@@ -26,7 +27,7 @@ async def _edges(db: Database) -> int:
 
 async def test_connect_is_undirected_stored_once_and_idempotent(clean_db: Database) -> None:
     db = clean_db
-    await bulk.load_dataset(db, social.social_dataset(["u2", "u1", "u3"], []))
+    await load_dataset(db, social.social_dataset(["u2", "u1", "u3"], []))
     first = await network.connect_users(db, "u2", "u1", AT)
     assert isinstance(first, network.Connection)
     assert first.created
@@ -49,7 +50,7 @@ async def test_connect_is_undirected_stored_once_and_idempotent(clean_db: Databa
 
 async def test_connect_refusals_write_nothing(clean_db: Database) -> None:
     db = clean_db
-    await bulk.load_dataset(db, social.social_dataset(["u1", "u2"], []))
+    await load_dataset(db, social.social_dataset(["u1", "u2"], []))
     before = await snapshot(db)
     out = await network.connect_users(db, "u1", "ghost", AT)
     assert out == network.UnknownUsers(("ghost",))
@@ -62,7 +63,7 @@ async def test_connect_refusals_write_nothing(clean_db: Database) -> None:
 
 async def test_concurrent_connects_of_one_pair_store_one_edge(clean_db: Database) -> None:
     db = clean_db
-    await bulk.load_dataset(db, social.social_dataset(["p", "q"], []))
+    await load_dataset(db, social.social_dataset(["p", "q"], []))
     outs = await asyncio.gather(
         *(network.connect_users(db, *(("p", "q") if i % 2 else ("q", "p")), AT) for i in range(8))
     )
@@ -94,7 +95,7 @@ async def test_people_you_may_know_hand_worked_ties(clean_db: Database) -> None:
         ("a", "b"),  # a friend of a friend who is already a friend is never suggested
     ]
     users = sorted({n for e in edges for n in e} | {"lonely"})
-    await bulk.load_dataset(db, social.social_dataset(users, edges))
+    await load_dataset(db, social.social_dataset(users, edges))
     found = await network.people_you_may_know(db, "u", limit=10, evidence=5)
     assert found is not None
     # Degrees: a = 4 (u, x, y, b), b = 4, h = 5.
@@ -127,7 +128,7 @@ async def test_adamic_adar_breaks_equal_common_counts(clean_db: Database) -> Non
     # p, q, r and s each share exactly one connection with u. p's is f (degree 2), the others'
     # is the hub g (degree 4): p ranks first on Adamic-Adar; q, r, s tie exactly and go by id.
     edges = [("u", "f"), ("f", "p"), ("u", "g"), ("g", "q"), ("g", "r"), ("g", "s")]
-    await bulk.load_dataset(db, social.social_dataset(sorted({n for e in edges for n in e}), edges))
+    await load_dataset(db, social.social_dataset(sorted({n for e in edges for n in e}), edges))
     found = await network.people_you_may_know(db, "u", limit=10, evidence=5)
     assert found is not None
     graph = social.graph_of(social.social_dataset([], edges))
@@ -140,7 +141,7 @@ async def test_adamic_adar_breaks_equal_common_counts(clean_db: Database) -> Non
 async def test_people_you_may_know_matches_networkx_on_email_eu(clean_db: Database) -> None:
     db = clean_db
     data = social.email_eu_dataset()
-    await bulk.load_dataset(db, data)
+    await load_dataset(db, data)
     graph = social.graph_of(data)
     eu = load_email_eu()
     assert graph.number_of_edges() == len(eu.edges) == await _edges(db)

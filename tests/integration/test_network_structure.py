@@ -13,9 +13,15 @@ import networkx as nx
 import pytest
 from networkx.algorithms import community as nx_community
 
-from growthgraph.dataset import ConnectionRow, ConversionRow, Dataset, InviteRow
-from growthgraph.graph import bulk, structure, structure_reads
+from growthgraph.graph import structure, structure_reads
 from growthgraph.graph.database import Database
+from growthgraph.loading.dataset import (
+    ConnectionRow,
+    ConversionRow,
+    Dataset,
+    InviteRow,
+    load_dataset,
+)
 from tests.support import social, structure_oracle
 from tests.support.collegemsg import collegemsg_dataset
 from tests.support.email_eu import email_eu_user_id, load_email_eu
@@ -54,7 +60,7 @@ async def test_influence_is_pagerank_of_the_referral_graph(clean_db: Database) -
     data = handmade()
     cm = collegemsg_dataset()
     data.users.extend(cm.users)
-    await bulk.load_dataset(db, data)
+    await load_dataset(db, data)
     job = await _analyze(db, batch=700)
     assert job.status == "SUCCEEDED"
     expected = structure_oracle.pagerank(data)
@@ -74,7 +80,7 @@ async def test_influence_is_pagerank_of_the_referral_graph(clean_db: Database) -
 async def test_communities_on_email_eu_match_departments(clean_db: Database) -> None:
     db = clean_db
     data = social.email_eu_dataset()
-    await bulk.load_dataset(db, data)
+    await load_dataset(db, data)
     job = await _analyze(db, batch=400)
     eu = load_email_eu()
     stored = await _scores(db)
@@ -147,7 +153,7 @@ def _weak_fixture() -> Dataset:
 async def test_weak_nodes_are_inactive_users_ranked_by_betweenness(clean_db: Database) -> None:
     db = clean_db
     data = _weak_fixture()
-    await bulk.load_dataset(db, data)
+    await load_dataset(db, data)
     job = await _analyze(db, inactive_days=30)
     graph = structure_oracle.structure_graph(data)
     between = nx.betweenness_centrality(graph, normalized=False)
@@ -232,7 +238,7 @@ def _bounded_betweenness(graph: nx.Graph[Any], cutoff: int) -> dict[Any, float]:
 async def test_betweenness_with_a_cutoff(clean_db: Database) -> None:
     db = clean_db
     data = _weak_fixture()
-    await bulk.load_dataset(db, data)
+    await load_dataset(db, data)
     start = await structure.start_job(db, inactive_days=30, now=NOW, betweenness_cutoff=2)
     job = await structure.run_job(db, start.job, batch=100)
     assert job.betweenness_cutoff == 2

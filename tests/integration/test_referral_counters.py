@@ -11,11 +11,13 @@ from typing import LiteralString
 
 import networkx as nx
 
-from growthgraph.graph import counters, referrals, writes
+from growthgraph.graph import counters, referrals, sources
+from growthgraph.graph import users as writes
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import Kind
 from growthgraph.graph.outcomes import Written
-from growthgraph.graph.records import Kind, ReferrerCount
-from growthgraph.graph.writes import SignUp
+from growthgraph.graph.records import ReferrerCount
+from growthgraph.graph.users import SignUp
 from tests.support import oracle
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -23,13 +25,13 @@ ALL_KINDS = [Kind.USER, Kind.INFLUENCER, Kind.PARTNER]
 
 
 async def _tops(db: Database) -> None:
-    await writes.create_influencer(
+    await sources.create_influencer(
         db, id="inf-a", handle="a", platform="x", followers=10, engagement_rate=0.1
     )
-    await writes.create_influencer(
+    await sources.create_influencer(
         db, id="inf-b", handle="b", platform="x", followers=10, engagement_rate=0.1
     )
-    await writes.create_partner(db, id="ptn-a", name="Partner A", kind="affiliate")
+    await sources.create_partner(db, id="ptn-a", name="Partner A", kind="affiliate")
 
 
 def _sign_up(n: int, referrer: tuple[Kind, str] | None) -> SignUp:

@@ -11,12 +11,13 @@ import networkx as nx
 import pytest
 import pytest_asyncio
 
-from growthgraph import seed
-from growthgraph.dataset import Dataset
-from growthgraph.graph import bulk, counters, referrals
+from growthgraph.graph import counters, referrals
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import Kind
 from growthgraph.graph.maintenance import delete_everything
-from growthgraph.graph.records import Kind, ReferrerCount
+from growthgraph.graph.records import ReferrerCount
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import Dataset, load_dataset
 from tests.support import oracle
 from tests.support.collegemsg import collegemsg_dataset
 from tests.support.handmade import handmade
@@ -46,7 +47,7 @@ class Loaded:
 async def loaded(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Loaded]:
     data = DATASETS[request.param]()
     await delete_everything(db)
-    await bulk.load_dataset(db, data, batch_size=1_000)
+    await load_dataset(db, data, batch_size=1_000)
     yield Loaded(request.param, data, oracle.referral_graph(data), db)
 
 

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from growthgraph import seed
-from growthgraph.dataset import ConversionRow, Dataset
-from growthgraph.graph import bulk, rewards
+from growthgraph.graph import rewards
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import snapshot
 from growthgraph.graph.outcomes import IdConflict, Written
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import ConversionRow, Dataset, load_dataset
 from tests.support import oracle
 from tests.support.invites import with_invites
 
@@ -104,7 +104,7 @@ async def test_a_period_too_large_is_refused_and_writes_nothing(
     clean_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = clean_db
-    await bulk.load_dataset(db, _data(), batch_size=2_000)
+    await load_dataset(db, _data(), batch_size=2_000)
     assert isinstance(
         await rewards.create_rule(db, id="r", name="r", levels=LEVELS, referee_cents=0,
                                   cap_cents=None),
@@ -121,7 +121,7 @@ async def test_a_period_too_large_is_refused_and_writes_nothing(
 async def test_ledger_matches_the_oracle_and_runs_once(clean_db: Database) -> None:
     db = clean_db
     data = _data()
-    await bulk.load_dataset(db, data, batch_size=2_000)
+    await load_dataset(db, data, batch_size=2_000)
     referred = [u.id for u in data.users if u.referrer_kind == "USER"]
     flagged_users, flagged_edges = set(referred[5:40:3]), set(referred[60:120:4])
     await db.write(
@@ -180,7 +180,7 @@ async def test_ledger_matches_the_oracle_and_runs_once(clean_db: Database) -> No
 async def test_transitions_are_recorded_idempotent_and_checked(clean_db: Database) -> None:
     db = clean_db
     data = _data()
-    await bulk.load_dataset(db, data, batch_size=2_000)
+    await load_dataset(db, data, batch_size=2_000)
     referred = [u.id for u in data.users if u.referrer_kind == "USER"]
     await db.write(
         "UNWIND $ids AS id MATCH (u:User {id: id}) SET u.flaggedAt = $at",
@@ -241,7 +241,7 @@ def test_amounts_round_down_to_a_cent(revenue: int) -> None:
 
 async def test_concurrent_approvals_and_payments_pay_once(clean_db: Database) -> None:
     db = clean_db
-    await bulk.load_dataset(db, _data(), batch_size=2_000)
+    await load_dataset(db, _data(), batch_size=2_000)
     assert isinstance(
         await rewards.create_rule(
             db, id="r", name="r", levels=LEVELS, referee_cents=0, cap_cents=None

@@ -7,8 +7,10 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from growthgraph.graph import writes
+from growthgraph.graph import sources
+from growthgraph.graph import users as writes
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import Kind
 from growthgraph.graph.maintenance import snapshot
 from growthgraph.graph.outcomes import (
     AlreadyReferred,
@@ -18,7 +20,6 @@ from growthgraph.graph.outcomes import (
     UnknownReferrer,
     Written,
 )
-from growthgraph.graph.records import Kind
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
 
@@ -30,16 +31,16 @@ def signup(uid: str, **changes: object) -> writes.SignUp:
 
 async def _base(db: Database) -> None:
     assert isinstance(
-        await writes.create_influencer(
+        await sources.create_influencer(
             db, id="inf", handle="@inf", platform="tiktok", followers=10, engagement_rate=0.1
         ),
         Written,
     )
     assert isinstance(
-        await writes.create_partner(db, id="ptn", name="P", kind="affiliate"), Written
+        await sources.create_partner(db, id="ptn", name="P", kind="affiliate"), Written
     )
     assert isinstance(
-        await writes.create_campaign(
+        await sources.create_campaign(
             db, id="cmp", name="C", utm_source="s", utm_medium=None, utm_campaign=None
         ),
         Written,
@@ -49,35 +50,35 @@ async def _base(db: Database) -> None:
 
 async def test_create_entities_idempotent_and_conflicting(clean_db: Database) -> None:
     db = clean_db
-    first = await writes.create_influencer(
+    first = await sources.create_influencer(
         db, id="i1", handle="@a", platform="instagram", followers=5, engagement_rate=0.5
     )
     assert isinstance(first, Written)
     assert first.created
-    again = await writes.create_influencer(
+    again = await sources.create_influencer(
         db, id="i1", handle="@a", platform="instagram", followers=5, engagement_rate=0.5
     )
     assert isinstance(again, Written)
     assert not again.created
     assert again.record == first.record
     before = await snapshot(db)
-    clash = await writes.create_influencer(
+    clash = await sources.create_influencer(
         db, id="i1", handle="@b", platform="instagram", followers=5, engagement_rate=0.5
     )
     assert clash == IdConflict(entity="Influencer", id="i1")
     assert await snapshot(db) == before
 
-    c1 = await writes.create_campaign(
+    c1 = await sources.create_campaign(
         db, id="c1", name="C", utm_source=None, utm_medium=None, utm_campaign=None
     )
-    c2 = await writes.create_campaign(
+    c2 = await sources.create_campaign(
         db, id="c1", name="C", utm_source=None, utm_medium=None, utm_campaign=None
     )
     assert isinstance(c1, Written)
     assert isinstance(c2, Written)
     assert (c1.created, c2.created) == (True, False)
-    p1 = await writes.create_partner(db, id="p1", name="P", kind="reseller")
-    p2 = await writes.create_partner(db, id="p1", name="P", kind="alliance")
+    p1 = await sources.create_partner(db, id="p1", name="P", kind="reseller")
+    p2 = await sources.create_partner(db, id="p1", name="P", kind="alliance")
     assert isinstance(p1, Written)
     assert p2 == IdConflict(entity="Partner", id="p1")
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
-from growthgraph.dataset import Dataset, UserRow
+from growthgraph.loading.dataset import Dataset, UserRow
 from tests.support.datasets import dataset_file
 
 if TYPE_CHECKING:

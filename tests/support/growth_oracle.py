@@ -10,7 +10,7 @@ from datetime import datetime
 
 import networkx as nx
 
-from growthgraph.dataset import Dataset, UserRow
+from growthgraph.loading.dataset import Dataset, UserRow
 from tests.support.oracle import Node
 
 SOURCE = {None: "ORGANIC", "USER": "USER", "INFLUENCER": "INFLUENCER", "PARTNER": "PARTNER"}

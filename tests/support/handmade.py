@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from growthgraph.dataset import CampaignRow, Dataset, InfluencerRow, PartnerRow, UserRow
+from growthgraph.loading.dataset import CampaignRow, Dataset, InfluencerRow, PartnerRow, UserRow
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

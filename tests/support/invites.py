@@ -12,7 +12,7 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
-from growthgraph.dataset import ConversionRow, Dataset, InviteRow, UserRow
+from growthgraph.loading.dataset import ConversionRow, Dataset, InviteRow, UserRow
 
 CHANNELS = ("email", "sms", "link")
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import networkx as nx
 
-from growthgraph.dataset import Dataset
+from growthgraph.loading.dataset import Dataset
 
 Node = tuple[str, str]
 LABEL_OF_KIND = {"USER": "User", "INFLUENCER": "Influencer", "PARTNER": "Partner"}

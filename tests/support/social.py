@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import networkx as nx
 
-from growthgraph.dataset import ConnectionRow, Dataset, UserRow
+from growthgraph.loading.dataset import ConnectionRow, Dataset, UserRow
 from tests.support.email_eu import email_eu_user_id, load_email_eu
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

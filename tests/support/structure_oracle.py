@@ -8,7 +8,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import networkx as nx
 
-from growthgraph.dataset import Dataset
+from growthgraph.loading.dataset import Dataset
 from tests.support.oracle import LABEL_OF_KIND
 
 Node = tuple[str, str]

@@ -12,7 +12,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from growthgraph.dataset import Dataset
+from growthgraph.loading.dataset import Dataset
 from tests.support.collegemsg import (
     CollegeMsgForest,
     collegemsg_dataset,

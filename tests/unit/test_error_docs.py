@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from growthgraph import errors, extensions, guards, idempotency
-from growthgraph.schema.enums import ErrorCode
+from growthgraph import errors
+from growthgraph.api import extensions
+from growthgraph.api.enums import ErrorCode
+from growthgraph.http import guards, idempotency
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from growthgraph.importer import files
-from growthgraph.importer.files import KindName, Reject
-from growthgraph.importer.parse import fast_parser, parse
-from growthgraph.importer.run import read_file
+from growthgraph.loading import files
+from growthgraph.loading.fast import fast_parser
+from growthgraph.loading.files import KindName, Reject
+from growthgraph.loading.parse import parse
+from growthgraph.loading.rows import read_file
 
 USERS = ("id", "name", "email", "signedUpAt", "country", "plan", "channel", "campaignId",
          "ipHash", "deviceHash")  # fmt: skip

@@ -8,17 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from growthgraph.importer import files
-from growthgraph.importer.files import Reject
-from growthgraph.importer.parse import (
-    ImportConnection,
-    ImportInvite,
-    ImportUser,
-    ReferralRow,
-    parse,
-)
-from growthgraph.importer.plan import Existing, Located, Parsed, plan
-from growthgraph.importer.run import read_directory, write_rejects
+from growthgraph.loading import files
+from growthgraph.loading.files import Reject
+from growthgraph.loading.parse import ImportConnection, ImportInvite, ImportUser, ReferralRow, parse
+from growthgraph.loading.plan import Existing, Located, Parsed, plan
+from growthgraph.loading.rows import read_directory
+from growthgraph.loading.run import write_rejects
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

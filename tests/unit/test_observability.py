@@ -15,16 +15,11 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from growthgraph.api import GrowthGraphSchema
+from growthgraph.api.extensions import OperationMetrics
+from growthgraph.api.schema import GrowthGraphSchema
+from growthgraph.api.telemetry import Metrics, current_request_id
 from growthgraph.errors import BadUserInputError
-from growthgraph.extensions import OperationMetrics
-from growthgraph.observability import (
-    JsonFormatter,
-    Metrics,
-    RequestContextMiddleware,
-    current_request_id,
-    request_id_from,
-)
+from growthgraph.http.observability import JsonFormatter, RequestContextMiddleware, request_id_from
 
 SECRET = "MATCH (u:User) RETURN u.password"
 

@@ -11,8 +11,8 @@ from itertools import pairwise
 import networkx as nx
 import pytest
 
-from growthgraph.dataset import PARTNER_KINDS, Dataset
-from growthgraph.seed import DEFAULT_START, generate
+from growthgraph.loading.dataset import PARTNER_KINDS, Dataset
+from growthgraph.loading.seed import DEFAULT_START, generate
 
 USERS = 10_000
 DAYS = 365

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from growthgraph import seed
-from growthgraph.seed_events import add_events
+from growthgraph.loading import seed
+from growthgraph.loading.seed_events import add_events
 
 
 def test_events_are_deterministic_and_obey_the_write_rules() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from growthgraph import seed
-from growthgraph.dataset import UserRow
 from growthgraph.graph import fraud_compute as fc
+from growthgraph.loading import seed
+from growthgraph.loading.dataset import UserRow
 
 
 def test_connections_are_stored_once_between_existing_users() -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from growthgraph.api.pagination import decode_cursor, encode_cursor, page_size
 from growthgraph.errors import BadUserInputError
-from growthgraph.resolvers.pagination import decode_cursor, encode_cursor, page_size
 from growthgraph.validation import check_id, check_influencer, check_sign_up
 
 AWARE = datetime(2024, 1, 1, tzinfo=UTC)

@@ -19,11 +19,12 @@ ancestors nearest first, so two chains that share ancestors lock them in the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import LiteralString
 
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import label_of
 
 DEPTH = 5
 ABOVE: tuple[LiteralString, ...] = ("above1", "above2", "above3", "above4", "above5")
@@ -57,10 +58,7 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
 
 # --- one sign-up ------------------------------------------------------------------------------
 
-_KEY_OF_A: LiteralString = (
-    "a.id + ' ' + CASE WHEN a:User THEN 'User' WHEN a:Influencer THEN 'Influencer' "
-    "ELSE 'Partner' END"
-)
+_KEY_OF_A: LiteralString = "a.id + ' ' + " + label_of("a")
 # Run first in a sign-up's transaction, before the new user and its edge are created: the
 # referrer and its four nearest ancestors are the new user's five nearest ancestors. Each is
 # write-locked (set and remove a property) nearest first before its count is read and raised, so
@@ -171,15 +169,19 @@ class Stored:
     above: dict[str, tuple[str | None, ...]]
 
 
-_READ_BELOW: LiteralString = """
+_READ_BELOW: LiteralString = (
+    """
 MATCH (n) WHERE (n:User OR n:Influencer OR n:Partner)
   AND (n.below1 IS NOT NULL OR n.below2 IS NOT NULL OR n.below3 IS NOT NULL
        OR n.below4 IS NOT NULL OR n.below5 IS NOT NULL)
 RETURN n.id AS id,
-       CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label,
+       """
+    + label_of("n")
+    + """ AS label,
        [coalesce(n.below1, 0), coalesce(n.below2, 0), coalesce(n.below3, 0),
         coalesce(n.below4, 0), coalesce(n.below5, 0)] AS below
 """
+)
 _READ_ABOVE: LiteralString = """
 MATCH (u:User)
 RETURN u.id AS id, [u.above1, u.above2, u.above3, u.above4, u.above5] AS above
@@ -196,12 +198,16 @@ async def read_stored(db: Database) -> Stored:
     return Stored(below=below, above=above)
 
 
-_READ_EDGES: LiteralString = """
+_READ_EDGES: LiteralString = (
+    """
 MATCH (n)-[:REFERRED]->(u:User)
 RETURN n.id AS id,
-       CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label,
+       """
+    + label_of("n")
+    + """ AS label,
        u.id AS child
 """
+)
 
 
 async def expected(db: Database) -> Stored:
@@ -312,3 +318,19 @@ async def refresh(db: Database, user_ids: Iterable[str], *, batch: int = 1_000) 
         for label, node_ids in by_label.items():
             if node_ids:
                 await db.write(_RECOUNT_BELOW[label], {"ids": sorted(node_ids)})
+
+
+# Up to this many new referral edges, the counters are refreshed around them (``refresh``: cost
+# grows with the edges and the downlines above them); beyond it, every counter is recomputed in
+# memory and only those that changed are written (``rebuild``: cost grows with the whole graph).
+# Measured on the 100k-user set, 69,877 new edges into 100k stored users: refresh 87 s, rebuild
+# 32 s.
+REFRESH_AT_MOST = 20_000
+
+
+async def keep_exact(db: Database, new_edges_into: Sequence[str]) -> None:
+    """Make the counters exact again after a bulk load added REFERRED edges into these users."""
+    if len(new_edges_into) > REFRESH_AT_MOST:
+        await rebuild(db)
+    elif new_edges_into:
+        await refresh(db, new_edges_into)

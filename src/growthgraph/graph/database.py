@@ -75,19 +75,7 @@ class Database:
 
     async def write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
         """Run ``work`` in one managed write transaction (retried on transient errors)."""
-        self.round_trips += 1
-        self.in_flight += 1
-        try:
-            return await _shielded(self._execute_write(work))
-        except (ServiceUnavailable, SessionExpired) as exc:
-            self.unavailable += 1
-            raise ServiceUnavailableError("Neo4j cannot be reached") from exc
-        except Neo4jError as exc:
-            if _timed_out(exc):
-                raise QueryTimeoutError("The query ran past the transaction timeout") from exc
-            raise
-        finally:
-            self.in_flight -= 1
+        return await self._round_trip(self._execute_write(work))
 
     async def _execute_write(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
         async with self._driver.session(database=self._database) as session:
@@ -100,17 +88,20 @@ class Database:
     async def _run(
         self, text: LiteralString, params: Params | None, routing: RoutingControl
     ) -> list[Row]:
+        records, _, _ = await self._round_trip(
+            self._driver.execute_query(
+                self.query(text), dict(params or {}), database_=self._database, routing_=routing
+            )
+        )
+        return [record.data() for record in records]
+
+    async def _round_trip(self, work: Coroutine[Any, Any, T]) -> T:
+        """Every round trip goes through here: counted, shielded from cancellation, and the
+        driver's failures translated into the service's errors, once."""
         self.round_trips += 1
         self.in_flight += 1
         try:
-            records, _, _ = await _shielded(
-                self._driver.execute_query(
-                    self.query(text),
-                    dict(params or {}),
-                    database_=self._database,
-                    routing_=routing,
-                )
-            )
+            return await _shielded(work)
         except (ServiceUnavailable, SessionExpired) as exc:
             self.unavailable += 1
             raise ServiceUnavailableError("Neo4j cannot be reached") from exc
@@ -120,7 +111,6 @@ class Database:
             raise
         finally:
             self.in_flight -= 1
-        return [record.data() for record in records]
 
 
 async def _shielded(work: Coroutine[Any, Any, T]) -> T:

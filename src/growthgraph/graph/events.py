@@ -14,9 +14,10 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from growthgraph.graph.database import Database
+from growthgraph.graph.entities import same_values, write_retrying
+from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_or_null
 from growthgraph.graph.outcomes import IdConflict, UnknownCampaign, UnknownReferrer, Written
-from growthgraph.graph.records import Kind, ReferrerRecord, referrer_from, to_datetime
-from growthgraph.graph.writes import _same, _with_constraint_retry  # pyright: ignore[reportPrivateUsage]
+from growthgraph.graph.records import ReferrerRecord, referrer_from, to_datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,24 +62,22 @@ InviteOutcome = (
 )
 ConversionOutcome = Written[ConversionRecord] | IdConflict | UnknownUser | ConversionBeforeSignUp
 
-_SENDER_LABEL: dict[Kind, LiteralString] = {
-    Kind.USER: "User",
-    Kind.INFLUENCER: "Influencer",
-    Kind.PARTNER: "Partner",
-}
 INVITE_STATE: dict[Kind, LiteralString] = {
-    kind: """
+    kind: (
+        """
 OPTIONAL MATCH (existing:Invite {id: $id})
 OPTIONAL MATCH (sentBy)-[:SENT]->(existing)
 WITH existing, sentBy
 OPTIONAL MATCH (sender:$LABEL {id: $senderId})
 OPTIONAL MATCH (c:Campaign {id: $campaignId})
 RETURN existing {.*} AS existing, sentBy.id AS sentById,
-       CASE WHEN sentBy:User THEN 'User' WHEN sentBy:Influencer THEN 'Influencer'
-            WHEN sentBy:Partner THEN 'Partner' END AS sentByLabel,
+       """
+        + label_or_null("sentBy")
+        + """ AS sentByLabel,
        sender {.*} AS sender, c IS NOT NULL AS campaignExists
-""".replace("$LABEL", label)
-    for kind, label in _SENDER_LABEL.items()
+"""
+    ).replace("$LABEL", label)
+    for kind, label in REFERRER_LABELS.items()
 }
 CREATE_INVITE: dict[Kind, LiteralString] = {
     kind: """
@@ -86,7 +85,7 @@ MATCH (sender:$LABEL {id: $senderId})
 CREATE (sender)-[:SENT]->(i:Invite)
 SET i = $props
 """.replace("$LABEL", label)
-    for kind, label in _SENDER_LABEL.items()
+    for kind, label in REFERRER_LABELS.items()
 }
 CONVERSION_STATE: LiteralString = """
 OPTIONAL MATCH (existing:Conversion {id: $id})
@@ -148,7 +147,7 @@ async def record_invite(
                 sender_kind.value,
                 sender_id,
             )
-            if same_sender and sender is not None and _same(existing, props):
+            if same_sender and sender is not None and same_values(existing, props):
                 return Written(_invite(existing, referrer_from(sender_kind.value, sender)), False)
             return IdConflict(entity="Invite", id=id)
         if sender is None:
@@ -160,7 +159,7 @@ async def record_invite(
         await (await tx.run(CREATE_INVITE[sender_kind], params, props=_drop_nulls(props))).consume()
         return Written(_invite(props, referrer_from(sender_kind.value, sender)), True)
 
-    return await _with_constraint_retry(db, work)
+    return await write_retrying(db, work)
 
 
 async def record_conversion(
@@ -173,7 +172,7 @@ async def record_conversion(
         state = (await result.single(strict=True)).data()
         existing: dict[str, Any] | None = state["existing"]
         if existing is not None:
-            if state["ownerId"] == user_id and _same(existing, props):
+            if state["ownerId"] == user_id and same_values(existing, props):
                 return Written(_conversion(existing, user_id), created=False)
             return IdConflict(entity="Conversion", id=id)
         if state["signedUpAt"] is None:
@@ -184,4 +183,4 @@ async def record_conversion(
         await (await tx.run(CREATE_CONVERSION, userId=user_id, props=_drop_nulls(props))).consume()
         return Written(_conversion(props, user_id), created=True)
 
-    return await _with_constraint_retry(db, work)
+    return await write_retrying(db, work)

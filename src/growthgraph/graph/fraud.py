@@ -1,6 +1,7 @@
 """Fraud signals for one referrer's downline: one anchored, bounded read of the downline (users up
 to ``max_depth`` REFERRED hops below the referrer, at most ``max_users`` of them, earliest
-sign-ups first), then the signals of ``fraud_compute`` on those rows."""
+sign-ups first), then the signals of ``fraud_compute`` on those rows; and the fraud flags an
+analyst sets after reviewing them."""
 
 from __future__ import annotations
 
@@ -10,18 +11,21 @@ from typing import Any, LiteralString
 
 from growthgraph.graph import fraud_compute as fc
 from growthgraph.graph.database import Database
-from growthgraph.graph.records import Kind, ReferrerRecord, UserRecord, referrer_from, user_from
+from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of, label_or_null
+from growthgraph.graph.records import (
+    ReferrerRecord,
+    UserRecord,
+    referrer_from,
+    to_datetime,
+    user_from,
+)
 
 MAX_DEPTH = 50
 MAX_USERS = 20_000
 
-_LABEL: dict[Kind, LiteralString] = {
-    Kind.USER: "User",
-    Kind.INFLUENCER: "Influencer",
-    Kind.PARTNER: "Partner",
-}
 DOWNLINE: dict[Kind, LiteralString] = {
-    kind: """
+    kind: (
+        """
 MATCH (r:$LABEL {id: $id})
 CALL (r) {
   MATCH p = (r)-[:REFERRED*1..50]->(u:User)
@@ -30,13 +34,15 @@ CALL (r) {
   WITH u, length(p) AS depth, nodes(p)[-2] AS parent
   RETURN collect({
     u: u {.*}, depth: depth, parentId: parent.id,
-    parentLabel: CASE WHEN parent:User THEN 'User'
-                      WHEN parent:Influencer THEN 'Influencer' ELSE 'Partner' END
+    parentLabel: """
+        + label_of("parent")
+        + """
   }) AS rows
 }
 RETURN r {.*} AS root, rows
-""".replace("$LABEL", label)
-    for kind, label in _LABEL.items()
+"""
+    ).replace("$LABEL", label)
+    for kind, label in REFERRER_LABELS.items()
 }
 
 
@@ -76,7 +82,7 @@ async def fraud_signals(
     )
     if not found:
         return None
-    root = referrer_from(_LABEL[kind], found[0]["root"])
+    root = referrer_from(kind, found[0]["root"])
     rows: list[dict[str, Any]] = found[0]["rows"]
     truncated = len(rows) > max_users
     rows = rows[:max_users]
@@ -112,14 +118,17 @@ async def fraud_signals(
 MAX_PERIOD = timedelta(days=31)
 MAX_PERIOD_SIGN_UPS = 50_000
 
-SIGN_UPS_IN_PERIOD: LiteralString = """
+SIGN_UPS_IN_PERIOD: LiteralString = (
+    """
 MATCH (u:User) WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
 WITH u ORDER BY u.signedUpAt ASC, u.id ASC LIMIT $maxRows
 OPTIONAL MATCH (r)-[:REFERRED]->(u)
 RETURN u {.*} AS u, r {.*} AS r,
-       CASE WHEN r IS NULL THEN null WHEN r:User THEN 'User'
-            WHEN r:Influencer THEN 'Influencer' ELSE 'Partner' END AS label
+       """
+    + label_or_null("r")
+    + """ AS label
 """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +178,48 @@ async def bursts_in_period(
         )
     found = fc.bursts(members, window=window, min_sign_ups=min_sign_ups)
     return PeriodBursts(bursts=found, users=users, referrers=referrers)
+
+
+# --- fraud flags: set by an analyst after reviewing the signals. A flagged user (or the
+# REFERRED edge into it) holds every reward that flows through it: see ``graph.rewards``.
+# The first flag wins: a repeat keeps the original time and reason, so the call is idempotent.
+FLAG_USER: LiteralString = """
+MATCH (u:User {id: $id})
+WITH u, u.flaggedAt IS NOT NULL AS already
+SET u.flaggedAt = coalesce(u.flaggedAt, $at), u.flagReason = coalesce(u.flagReason, $reason)
+RETURN u.id AS id, u.flaggedAt AS flaggedAt, u.flagReason AS reason, already
+"""
+UNFLAG_USER: LiteralString = """
+MATCH (u:User {id: $id})
+WITH u, u.flaggedAt IS NOT NULL AS was
+REMOVE u.flaggedAt, u.flagReason
+RETURN u.id AS id, was
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    user_id: str
+    flagged_at: datetime
+    reason: str
+    already: bool
+
+
+async def flag_user(db: Database, user_id: str, *, reason: str, at: datetime) -> Flag | None:
+    """``None`` when the user does not exist."""
+    rows = await db.write(FLAG_USER, {"id": user_id, "reason": reason, "at": at})
+    if not rows:
+        return None
+    row = rows[0]
+    return Flag(
+        user_id=str(row["id"]),
+        flagged_at=to_datetime(row["flaggedAt"]),
+        reason=str(row["reason"]),
+        already=bool(row["already"]),
+    )
+
+
+async def unflag_user(db: Database, user_id: str) -> bool | None:
+    """Whether a flag was removed; ``None`` when the user does not exist."""
+    rows = await db.write(UNFLAG_USER, {"id": user_id})
+    return None if not rows else bool(rows[0]["was"])

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from growthgraph.graph.records import Kind, ReferrerRecord, UserRecord
+from growthgraph.graph.labels import Kind
+from growthgraph.graph.records import ReferrerRecord, UserRecord
 
 T = TypeVar("T")
 

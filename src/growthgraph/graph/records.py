@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import neo4j.time
 
-
-class Kind(StrEnum):
-    """What can refer a user. The value is the node label."""
-
-    USER = "User"
-    INFLUENCER = "Influencer"
-    PARTNER = "Partner"
+from growthgraph.graph.labels import Kind
 
 
 @dataclass(frozen=True, slots=True)

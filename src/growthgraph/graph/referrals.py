@@ -14,10 +14,10 @@ from typing import Any, LiteralString
 
 from growthgraph.graph import counters
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of, labels_in, per_label
 from growthgraph.graph.records import (
     Cascade,
     CascadeLevel,
-    Kind,
     Page,
     ReferralRecord,
     ReferrerCount,
@@ -35,27 +35,24 @@ MAX_ATTRIBUTION_HOPS = 1000
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
-_LABEL: dict[Kind, LiteralString] = {
-    Kind.USER: "User",
-    Kind.INFLUENCER: "Influencer",
-    Kind.PARTNER: "Partner",
-}
 _HOPS: dict[int, LiteralString] = {1: "*1..1", 2: "*2..2", 3: "*3..3", 4: "*4..4", 5: "*5..5"}
 
 
-def _per_label(template: LiteralString) -> dict[Kind, LiteralString]:
-    return {kind: template.replace("$LABEL", label) for kind, label in _LABEL.items()}
-
-
-REFERRED_BY: LiteralString = """
+REFERRED_BY: LiteralString = (
+    """
 UNWIND $ids AS uid
 MATCH (n)-[r:REFERRED]->(:User {id: uid})
 RETURN uid, n {.*, signedUpAt: toString(n.signedUpAt)} AS n,
-       CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label,
+       """
+    + label_of("n")
+    + """ AS label,
        toString(r.at) AS at, r.channel AS channel, r.campaignId AS campaignId
 """
+)
 
-REFERRALS_OF: dict[Kind, LiteralString] = _per_label("""
+REFERRALS_OF: dict[Kind, LiteralString] = per_label(
+    REFERRER_LABELS,
+    """
 UNWIND $ids AS pid
 MATCH (p:$LABEL {id: pid})
 CALL (p) {
@@ -63,17 +60,22 @@ CALL (p) {
   RETURN u ORDER BY u.id LIMIT $limit
 }
 RETURN pid, collect(u {.*, signedUpAt: toString(u.signedUpAt)}) AS users
-""")
+""",
+)
 
 # The baseline: expand up from every user in the window. Exact without any stored counter.
 # The node's degree: read from its relationship counts, no referral is visited.
-REFERRAL_COUNTS: dict[Kind, LiteralString] = _per_label("""
+REFERRAL_COUNTS: dict[Kind, LiteralString] = per_label(
+    REFERRER_LABELS,
+    """
 UNWIND $ids AS pid
 MATCH (p:$LABEL {id: pid})
 RETURN pid, COUNT { (p)-[:REFERRED]->() } AS n
-""")
+""",
+)
 
-TOP_REFERRERS_SCAN_TEMPLATE: LiteralString = """
+TOP_REFERRERS_SCAN_TEMPLATE: LiteralString = (
+    """
 MATCH (u:User)
 WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
 MATCH (n)-[:REFERRED$HOPS]->(u)
@@ -82,11 +84,14 @@ WHERE (n:User AND 'User' IN $labels)
    OR (n:Influencer AND 'Influencer' IN $labels)
    OR (n:Partner AND 'Partner' IN $labels)
 WITH n, signUps,
-     CASE WHEN n:User THEN 'User' WHEN n:Influencer THEN 'Influencer' ELSE 'Partner' END AS label
+     """
+    + label_of("n")
+    + """ AS label
 ORDER BY signUps DESC, n.id ASC, label ASC
 LIMIT $limit
 RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n, label, signUps
 """
+)
 TOP_REFERRERS_SCAN: dict[int, LiteralString] = {
     degree: TOP_REFERRERS_SCAN_TEMPLATE.replace("$HOPS", hops) for degree, hops in _HOPS.items()
 }
@@ -143,24 +148,31 @@ TOP_REFERRERS_IN_WINDOW: dict[int, LiteralString] = {
     for degree, above in zip(_HOPS, counters.ABOVE, strict=True)
 }
 
-CASCADE: dict[Kind, LiteralString] = _per_label("""
+CASCADE: dict[Kind, LiteralString] = per_label(
+    REFERRER_LABELS,
+    """
 MATCH (n:$LABEL {id: $id})
 OPTIONAL MATCH p = (n)-[:REFERRED*1..50]->(:User)
 WHERE length(p) <= $maxDepth
 WITH n, length(p) AS depth, count(p) AS signUps
 RETURN n {.*} AS n, depth, signUps
 ORDER BY depth
-""")
+""",
+)
 
-ATTRIBUTION_PATH: LiteralString = """
+ATTRIBUTION_PATH: LiteralString = (
+    """
 MATCH (u:User {id: $id})
 OPTIONAL MATCH p = (top)-[:REFERRED*1..1000]->(u)
 WHERE NOT EXISTS { ()-[:REFERRED]->(top) }
 RETURN [x IN reverse(nodes(p))[1..] | {
   n: x {.*},
-  label: CASE WHEN x:User THEN 'User' WHEN x:Influencer THEN 'Influencer' ELSE 'Partner' END
+  label: """
+    + label_of("x")
+    + """
 }] AS chain
 """
+)
 
 
 async def referred_by(db: Database, user_ids: Sequence[str]) -> dict[str, ReferralRecord]:
@@ -226,7 +238,7 @@ async def top_referrers(
         {
             "since": since or EARLIEST,
             "until": until or LATEST,
-            "labels": [_LABEL[k] for k in kinds],
+            "labels": labels_in(kinds),
             "limit": limit,
         },
     )
@@ -249,7 +261,7 @@ async def cascade(db: Database, kind: Kind, root_id: str, *, max_depth: int) -> 
         if row["depth"] is not None
     )
     return Cascade(
-        root=referrer_from(_LABEL[kind], rows[0]["n"]),
+        root=referrer_from(kind, rows[0]["n"]),
         total=sum(level.sign_ups for level in levels),
         depth=max((level.depth for level in levels), default=0),
         levels=levels,

@@ -21,9 +21,10 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from growthgraph.graph.database import Database
+from growthgraph.graph.entities import same_values, write_retrying
+from growthgraph.graph.labels import label_of
 from growthgraph.graph.outcomes import IdConflict, Written
 from growthgraph.graph.records import to_datetime
-from growthgraph.graph.writes import _same, _with_constraint_retry  # pyright: ignore[reportPrivateUsage]
 
 MAX_LEVELS = 5
 MAX_LEDGER_PAGE = 500
@@ -120,7 +121,8 @@ RETURN rule {.*} AS rule, collect(run {.*}) AS runs
 """
 # One row per (conversion, beneficiary): the paying user itself at level 0 and each referrer up
 # to $levels hops above it, with whether anything on the way is fraud-flagged.
-CONVERSIONS_IN_PERIOD: LiteralString = """
+CONVERSIONS_IN_PERIOD: LiteralString = (
+    """
 MATCH (c:Conversion)
 WHERE c.at >= $start AND c.at < $end
 MATCH (u:User)-[:CONVERTED]->(c)
@@ -134,7 +136,9 @@ RETURN c.id AS conversionId, c.at AS at, c.revenueCents AS revenue, first, u.id 
        u.flaggedAt IS NOT NULL OR ref.flaggedAt IS NOT NULL AS userFlagged,
        CASE WHEN p IS NULL THEN null ELSE length(p) END AS level,
        a.id AS beneficiaryId,
-       CASE WHEN a:User THEN 'User' WHEN a:Influencer THEN 'Influencer' ELSE 'Partner' END
+       """
+    + label_of("a")
+    + """
          AS beneficiaryLabel,
        CASE WHEN p IS NULL THEN false ELSE
          any(n IN nodes(p) WHERE n.flaggedAt IS NOT NULL)
@@ -142,6 +146,7 @@ RETURN c.id AS conversionId, c.at AS at, c.revenueCents AS revenue, first, u.id 
 ORDER BY at, conversionId, level
 LIMIT $maxRows
 """
+)
 CREATE_RUN: LiteralString = """
 MATCH (rule:RewardRule {id: $ruleId})
 CREATE (run:RewardRun)-[:UNDER]->(rule)
@@ -237,14 +242,14 @@ async def create_rule(
     async def work(tx: AsyncManagedTransaction) -> Written[RuleRecord] | IdConflict:
         found = await (await tx.run(FIND_RULE, id=id)).single()
         if found is not None:
-            if _same(found["r"], props):
+            if same_values(found["r"], props):
                 return Written(rule_from(found["r"]), created=False)
             return IdConflict("RewardRule", id)
         clean = {k: v for k, v in props.items() if v is not None}
         row = await (await tx.run(CREATE_RULE, props=clean)).single(strict=True)
         return Written(rule_from(row["r"]), created=True)
 
-    return await _with_constraint_retry(db, work)
+    return await write_retrying(db, work)
 
 
 def run_id(rule_id: str, start: datetime, end: datetime) -> str:
@@ -344,7 +349,7 @@ async def run_rewards(
         await (await tx.run(CREATE_RUN, ruleId=rule_id, run=run, rewards=rewards)).consume()
         return Written(run_from(run), created=True)
 
-    return await _with_constraint_retry(db, work)
+    return await write_retrying(db, work)
 
 
 async def ledger(
@@ -375,4 +380,4 @@ async def set_status(db: Database, *, id: str, status: str, at: datetime) -> Tra
         row = await (await tx.run(SET_STATUS, id=id, status=status, at=at)).single(strict=True)
         return Written(reward_from(row["w"]), created=True)
 
-    return await _with_constraint_retry(db, work)
+    return await write_retrying(db, work)

@@ -21,6 +21,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from growthgraph.graph.database import Database
+from growthgraph.graph.labels import label_or_null
 from growthgraph.graph.records import to_datetime
 from growthgraph.graph.structure_compute import NodeKey, Projection, Scores, compute
 
@@ -29,7 +30,8 @@ STALE_AFTER = timedelta(minutes=60)  # a RUNNING job silent this long was abando
 
 _SOURCE_LABELS: tuple[LiteralString, ...] = ("Influencer", "Partner")
 
-EXPORT_USERS: LiteralString = """
+EXPORT_USERS: LiteralString = (
+    """
 MATCH (u:User) WHERE u.id > $after
 WITH u ORDER BY u.id LIMIT $batch
 OPTIONAL MATCH (s)-[:REFERRED]->(u)
@@ -42,13 +44,15 @@ WITH u, s,
                                   WHEN 'CONVERTED' THEN o.at WHEN 'SENT' THEN o.at END]
      + [(u)<-[c:CONNECTED_TO]-(:User) | c.at] AS times
 RETURN u.id AS id,
-       CASE WHEN s IS NULL THEN null WHEN s:User THEN 'User'
-            WHEN s:Influencer THEN 'Influencer' ELSE 'Partner' END AS srcLabel,
+       """
+    + label_or_null("s")
+    + """ AS srcLabel,
        s.id AS srcId,
        [(u)-[:CONNECTED_TO]->(v:User) | v.id] AS connected,
        reduce(m = u.signedUpAt, t IN times | CASE WHEN t > m THEN t ELSE m END) AS lastActiveAt
 ORDER BY id
 """
+)
 _EXPORT_SOURCES_TEMPLATE: LiteralString = (
     "MATCH (n:$LABEL) WHERE n.id > $after RETURN n.id AS id ORDER BY n.id LIMIT $batch"
 )

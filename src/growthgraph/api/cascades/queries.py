@@ -1,0 +1,89 @@
+"""Root fields of the cascade questions: K per generation, the structure of one cascade, and
+the cascades that grew most in a period."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from growthgraph.api.arguments import GENERATIONS, LARGEST_LIMIT, STRUCTURE_DEPTH
+from growthgraph.api.cascades.types import CascadeGeneration, CascadeStructure, GrowingCascade
+from growthgraph.api.context import Info
+from growthgraph.api.enums import TO_KIND
+from growthgraph.api.types import ReferrerRef, referrer
+from growthgraph.api.window import From, To, window
+from growthgraph.graph import cascades
+
+
+async def cascade_generations(
+    info: Info,
+    top: Annotated[
+        ReferrerRef, strawberry.argument(name="root", description="The referrer at the top.")
+    ],
+    max_generation: Annotated[int, GENERATIONS.argument()] = 10,
+) -> list[CascadeGeneration] | None:
+    GENERATIONS.check(max_generation)
+    found = await cascades.generations(
+        info.context.db, TO_KIND[top.kind], str(top.id), max_generation=max_generation
+    )
+    if found is None:
+        return None
+    return [CascadeGeneration(generation=g.generation, size=g.size, k=g.k) for g in found]
+
+
+async def cascade_structure(
+    info: Info,
+    top: Annotated[
+        ReferrerRef, strawberry.argument(name="root", description="The referrer at the top.")
+    ],
+    max_depth: Annotated[int, STRUCTURE_DEPTH.argument()] = 50,
+) -> CascadeStructure | None:
+    STRUCTURE_DEPTH.check(max_depth)
+    found = await cascades.cascade_stats(
+        info.context.db, TO_KIND[top.kind], str(top.id), max_depth=max_depth
+    )
+    if found is None:
+        return None
+    return CascadeStructure(
+        root=referrer(found.root),
+        size=found.size,
+        depth=found.depth,
+        breadth=list(found.breadth),
+        structural_virality=found.structural_virality,
+        truncated=found.truncated,
+    )
+
+
+async def largest_cascades(
+    info: Info,
+    start: From,
+    end: To,
+    limit: Annotated[int, LARGEST_LIMIT.argument()] = 10,
+) -> list[GrowingCascade]:
+    lo, hi = window(start, end)
+    LARGEST_LIMIT.check(limit)
+    rows = await cascades.largest_cascades(info.context.db, start=lo, end=hi, limit=limit)
+    return [GrowingCascade(root=referrer(r.root), sign_ups=r.sign_ups, size=r.size) for r in rows]
+
+
+@strawberry.type
+class CascadesQuery:
+    cascade_generations: list[CascadeGeneration] | None = strawberry.field(
+        resolver=cascade_generations,
+        description="K per generation of the cascade under a root referrer: for generation g "
+        "(users exactly g REFERRED hops below the root; 0 is the root), its size and "
+        "K_g = size(g+1) / size(g). Generations 0 to `maxGeneration`, empty ones included. "
+        "Null if the root does not exist.",
+    )
+    cascade_structure: CascadeStructure | None = strawberry.field(
+        resolver=cascade_structure,
+        description="Size, depth, breadth per level and structural virality of the referral "
+        "tree under a root. Null if the root does not exist.",
+    )
+    largest_cascades: list[GrowingCascade] = strawberry.field(
+        resolver=largest_cascades,
+        description="The cascades (trees under a root that has no referrer) with the most "
+        "members who signed up in [from, to), most first; ties by root id, then kind. At most "
+        "`limit` (1 to 100).",
+    )

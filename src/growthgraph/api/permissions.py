@@ -1,0 +1,121 @@
+"""Who may do what, decided before execution, and the masking of personal data.
+
+The request's role is set by the HTTP layer (``http.auth``) from the API key it presents (see
+``config.Role`` for the roles). Without a key a request is anonymous: it may read the public
+aggregates when ``GROWTHGRAPH_PUBLIC_AGGREGATES`` is on, and nothing else; never a mutation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextvars import ContextVar, Token
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationType,
+    SelectionSetNode,
+)
+from strawberry.extensions import SchemaExtension
+
+from growthgraph.api.documents import validated_operations
+from growthgraph.config import Role
+from growthgraph.errors import ForbiddenError, UnauthenticatedError
+
+# Root fields an anonymous caller may read when public aggregates are on: counts, no rows.
+PUBLIC_FIELDS = frozenset({"topReferrers", "referralCascade", "__typename"})
+# Mutations only an admin may run: erasure, jobs, and the reward ledger's money movements.
+ADMIN_FIELDS = frozenset(
+    {
+        "eraseUser",
+        "runNetworkAnalysis",
+        "createRewardRule",
+        "runRewards",
+        "setRewardStatus",
+        "flagUser",
+        "unflagUser",
+    }
+)
+# Personal data (User.name, User.email, NearDuplicateGroup.reasons) is masked for every role
+# but admin by those fields' own resolvers: see personal() and personal_keys().
+MASK = "[masked]"
+
+_role: ContextVar[Role | None] = ContextVar("growthgraph_role", default=None)
+
+
+def set_role(role: Role | None) -> Token[Role | None]:
+    """Set the role of the request being served (reset it with ``reset_role``)."""
+    return _role.set(role)
+
+
+def reset_role(token: Token[Role | None]) -> None:
+    _role.reset(token)
+
+
+def current_role() -> Role | None:
+    """The role of the request being served; None when it is anonymous."""
+    return _role.get()
+
+
+def personal(value: str) -> str:
+    """A personal value as the caller may see it: itself for admin, masked for every other role.
+    Called by the personal fields' own resolvers, so no other field pays for the check."""
+    return value if _role.get() is Role.ADMIN else MASK
+
+
+def personal_keys(values: list[str]) -> list[str]:
+    """Evidence keys derived from personal data (``email:<key>``): the kind stays visible."""
+    if _role.get() is Role.ADMIN:
+        return values
+    return [item.split(":", 1)[0] + ":" + MASK for item in values]
+
+
+def _root_fields(
+    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> Iterator[str]:
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode):
+            yield node.name.value
+        elif isinstance(node, InlineFragmentNode):
+            yield from _root_fields(node.selection_set, fragments, seen)
+        elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
+            seen.add(node.name.value)
+            fragment = fragments.get(node.name.value)
+            if fragment is not None:
+                yield from _root_fields(fragment.selection_set, fragments, seen)
+
+
+class AccessControl(SchemaExtension):
+    """Checks the operation against the caller's role after validation, before execution.
+    Personal fields mask themselves (:func:`personal`)."""
+
+    def __init__(self, public_aggregates: bool) -> None:
+        self.public_aggregates = public_aggregates
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        chosen = validated_operations(self.execution_context)
+        if chosen is None:
+            return
+        for op in chosen.operations:
+            fields = set(_root_fields(op.selection_set, chosen.fragments, set()))
+            self._check(op.operation, fields)
+
+    def _check(self, operation: OperationType, fields: set[str]) -> None:
+        role = current_role()
+        if operation is OperationType.MUTATION:
+            if role is None:
+                raise UnauthenticatedError("Mutations need an API key with the writer role.")
+            if role is Role.ANALYST:
+                raise ForbiddenError("The analyst role may only read.")
+            if role is not Role.ADMIN and fields & ADMIN_FIELDS:
+                raise ForbiddenError(
+                    "Only the admin role may run " + ", ".join(sorted(fields & ADMIN_FIELDS)) + "."
+                )
+            return
+        if role is None and not (self.public_aggregates and fields <= PUBLIC_FIELDS):
+            raise UnauthenticatedError(
+                "Send an API key (X-API-Key or Authorization: Bearer) to read this."
+            )

@@ -1,0 +1,63 @@
+"""Root fields of privacy: consent flags, and GDPR erasure of a user (admin only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from growthgraph.api.context import Info
+from growthgraph.api.errors import unknown_users
+from growthgraph.api.privacy.types import (
+    EraseUserResult,
+    EraseUserSuccess,
+    SetConsentResult,
+    consent,
+)
+from growthgraph.graph import privacy
+
+
+async def erase_user(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The user's id.")],
+) -> EraseUserResult:
+    done = await privacy.erase_user(info.context.db, str(id))
+    if done is None:
+        return unknown_users([str(id)], "no user has this id")
+    return EraseUserSuccess(
+        user_id=strawberry.ID(done.id), erased_at=done.erased_at, already_erased=done.already
+    )
+
+
+async def set_consent(
+    info: Info,
+    user_id: Annotated[strawberry.ID, strawberry.argument(description="The user's id.")],
+    marketing: Annotated[
+        bool | None, strawberry.argument(description="New marketing flag; omit to keep it.")
+    ] = None,
+    analytics: Annotated[
+        bool | None, strawberry.argument(description="New analytics flag; omit to keep it.")
+    ] = None,
+) -> SetConsentResult:
+    found = await privacy.set_consent(
+        info.context.db, str(user_id), marketing=marketing, analytics=analytics
+    )
+    if found is None:
+        return unknown_users([str(user_id)], "no user has this id")
+    return consent(found)
+
+
+@strawberry.type
+class PrivacyMutation:
+    set_consent: SetConsentResult = strawberry.field(
+        resolver=set_consent,
+        description="Record a user's consent flags. Omitted flags keep their value; repeating "
+        "a call changes nothing (not even `updatedAt`).",
+    )
+    erase_user: EraseUserResult = strawberry.field(
+        resolver=erase_user,
+        description="GDPR erasure (admin only). Replaces the user's name and email with "
+        "`[erased]` and removes the country, but keeps the user node, its id, sign-up time and "
+        "every referral edge, so counts, cascades and attributions still add up. The erasure is "
+        "recorded. Repeating the call is safe.",
+    )

@@ -1,0 +1,157 @@
+"""Types of multi-tier rewards: rules, runs, the ledger and the moves of a reward."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from growthgraph.api.enums import ReferrerKind
+
+
+@strawberry.enum(description="Where a reward stands.")
+class RewardStatus(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Computed, awaiting approval.")
+    HELD = strawberry.enum_value(
+        "HELD",
+        description="Earned through a fraud-flagged user or referral: not payable; it can only "
+        "be rejected.",
+    )
+    APPROVED = strawberry.enum_value("APPROVED", description="Approved, awaiting payment.")
+    PAID = strawberry.enum_value("PAID", description="Paid out. Final.")
+    REJECTED = strawberry.enum_value("REJECTED", description="Will not be paid. Final.")
+
+
+@strawberry.input(description="What one level of a reward rule pays.")
+class RewardLevelInput:
+    share_bps: int = strawberry.field(
+        default=0,
+        description="Share of each conversion's revenue, in basis points (1000 = 10%), "
+        "rounded down to a cent; 0 to 10000.",
+    )
+    fixed_cents: int = strawberry.field(
+        default=0,
+        description="A fixed amount paid on the paying user's first conversion ever; 0 or more.",
+    )
+
+
+@strawberry.input(
+    description="A multi-tier reward rule. Level n pays the referrer n REFERRED hops above the "
+    "paying user (level 1: its direct referrer). E.g. levels [10%, 2%, 1%] as shareBps "
+    "[1000, 200, 100]."
+)
+class CreateRewardRuleInput:
+    id: strawberry.ID = strawberry.field(description="Your stable id for the rule.")
+    name: str
+    levels: list[RewardLevelInput] = strawberry.field(description="1 to 5 levels, level 1 first.")
+    referee_cents: int = strawberry.field(
+        default=0,
+        description="Two-sided rewards: what a referred user itself earns on its first "
+        "conversion; 0 for one-sided.",
+    )
+    cap_cents_per_referrer: int | None = strawberry.field(
+        default=None,
+        description="The most one beneficiary can earn from one run of the rule (one period); "
+        "rewards past the cap are cut (see `cappedCents`). Null: no cap.",
+    )
+
+
+@strawberry.input(description="Produce the reward ledger of a rule for the period [from, to).")
+class RunRewardsInput:
+    rule_id: strawberry.ID
+    start: datetime = strawberry.field(name="from", description="Period start (inclusive).")
+    end: datetime = strawberry.field(name="to", description="Period end (exclusive).")
+
+
+@strawberry.enum(description="The statuses a reward can be moved to.")
+class RewardTransition(Enum):
+    APPROVED = "APPROVED"
+    PAID = "PAID"
+    REJECTED = "REJECTED"
+
+
+@strawberry.input(
+    description="Move a reward: PENDING to APPROVED or REJECTED, APPROVED to PAID or REJECTED, "
+    "HELD to REJECTED. Asking for a status the reward already had is a harmless repeat."
+)
+class SetRewardStatusInput:
+    reward_id: strawberry.ID
+    status: RewardTransition
+
+
+@strawberry.type(description="A level of a reward rule.")
+class RewardLevel:
+    level: int
+    share_bps: int
+    fixed_cents: int
+
+
+@strawberry.type(description="A multi-tier reward rule.")
+class RewardRule:
+    id: strawberry.ID
+    name: str
+    levels: list[RewardLevel]
+    referee_cents: int
+    cap_cents_per_referrer: int | None
+
+
+@strawberry.type(description="One run of a rule: the ledger of one period.")
+class RewardRun:
+    id: strawberry.ID = strawberry.field(description="`<ruleId>@<from>/<to>`, UTC.")
+    rule_id: strawberry.ID
+    start: datetime = strawberry.field(name="from")
+    end: datetime = strawberry.field(name="to")
+    rewards: int = strawberry.field(description="Ledger entries.")
+    total_cents: int = strawberry.field(description="Their amounts added up, held ones included.")
+
+
+@strawberry.type(description="A status a reward took, and when.")
+class RewardStatusChange:
+    status: RewardStatus
+    at: datetime
+
+
+@strawberry.type(description="One entry of a reward ledger.")
+class Reward:
+    id: strawberry.ID = strawberry.field(description="`<runId>#<conversionId>#<level>`.")
+    run_id: strawberry.ID
+    conversion_id: strawberry.ID = strawberry.field(description="The conversion that earned it.")
+    level: int = strawberry.field(
+        description="0: the paying user itself (two-sided reward); n: its n-th referrer up."
+    )
+    beneficiary_kind: ReferrerKind
+    beneficiary_id: strawberry.ID
+    amount_cents: int = strawberry.field(description="What is owed, after the cap.")
+    capped_cents: int = strawberry.field(description="What the cap cut off.")
+    status: RewardStatus
+    history: list[RewardStatusChange] = strawberry.field(description="Every status, oldest first.")
+
+
+@strawberry.type(description="A page of a run's ledger, by reward id.")
+class RewardLedger:
+    run: RewardRun
+    rewards: list[Reward]
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page; null when this page is the last."
+    )
+
+
+@strawberry.type(description="The rule as stored.")
+class CreateRewardRuleSuccess:
+    rule: RewardRule
+    created: bool = strawberry.field(description="False when an identical call had stored it.")
+
+
+@strawberry.type(description="The run as stored.")
+class RunRewardsSuccess:
+    run: RewardRun
+    created: bool = strawberry.field(
+        description="False when this rule and period had already run: the stored ledger stands."
+    )
+
+
+@strawberry.type(description="The reward after the move.")
+class SetRewardStatusSuccess:
+    reward: Reward
+    changed: bool = strawberry.field(description="False when the reward already had the status.")

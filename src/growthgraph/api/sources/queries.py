@@ -1,0 +1,160 @@
+"""Root fields that read sources: influencers, partners and campaigns by id and as lists, and
+the performance leaderboard of influencers or partners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from growthgraph.api.arguments import SOURCE_DEPTH, SOURCE_LIMIT, check
+from growthgraph.api.context import Info
+from growthgraph.api.pagination import After, First
+from growthgraph.api.sources import types as s
+from growthgraph.api.types import (
+    Campaign,
+    CampaignConnection,
+    CampaignEdge,
+    Influencer,
+    InfluencerConnection,
+    InfluencerEdge,
+    Partner,
+    PartnerConnection,
+    PartnerEdge,
+    campaign,
+    entity_list,
+    influencer,
+    partner,
+    referrer,
+)
+from growthgraph.api.window import window
+from growthgraph.graph import entities, sources
+from growthgraph.graph.labels import Kind
+from growthgraph.graph.records import InfluencerRecord
+from growthgraph.graph.referrals import EARLIEST, LATEST
+
+SORTS = {sort: sources.SourceSort[sort.name] for sort in s.SourceSort}
+
+
+async def find_influencer(info: Info, id: strawberry.ID) -> Influencer | None:
+    found = await entities.get_one(info.context.db, entities.INFLUENCERS, str(id))
+    return None if found is None else influencer(found)
+
+
+async def find_partner(info: Info, id: strawberry.ID) -> Partner | None:
+    found = await entities.get_one(info.context.db, entities.PARTNERS, str(id))
+    return None if found is None else partner(found)
+
+
+async def find_campaign(info: Info, id: strawberry.ID) -> Campaign | None:
+    found = await entities.get_one(info.context.db, entities.CAMPAIGNS, str(id))
+    return None if found is None else campaign(found)
+
+
+async def list_influencers(
+    info: Info, first: First = None, after: After = None
+) -> InfluencerConnection:
+    return await entity_list(
+        info, entities.INFLUENCERS, influencer, InfluencerEdge, InfluencerConnection, first, after
+    )
+
+
+async def list_partners(info: Info, first: First = None, after: After = None) -> PartnerConnection:
+    return await entity_list(
+        info, entities.PARTNERS, partner, PartnerEdge, PartnerConnection, first, after
+    )
+
+
+async def list_campaigns(
+    info: Info, first: First = None, after: After = None
+) -> CampaignConnection:
+    return await entity_list(
+        info, entities.CAMPAIGNS, campaign, CampaignEdge, CampaignConnection, first, after
+    )
+
+
+def _performance(r: sources.SourcePerformance) -> s.SourcePerformance:
+    influencer = r.source if isinstance(r.source, InfluencerRecord) else None
+    return s.SourcePerformance(
+        source=referrer(r.source),
+        direct_sign_ups=r.direct_sign_ups,
+        downline_sign_ups=r.downline_sign_ups,
+        by_depth=[
+            s.DepthPerformance(
+                depth=d.depth,
+                sign_ups=d.sign_ups,
+                converted=d.converted,
+                revenue_cents=d.revenue_cents,
+            )
+            for d in r.by_depth
+        ],
+        converted=r.converted,
+        conversion_rate=r.conversion_rate,
+        revenue_direct_cents=r.revenue_direct_cents,
+        revenue_network_cents=r.revenue_network_cents,
+        cost_cents=r.cost_cents,
+        cost_per_acquisition_cents=r.cost_per_acquisition_cents,
+        reach=None if influencer is None else influencer.followers,
+        engagement_rate=None if influencer is None else influencer.engagement_rate,
+    )
+
+
+async def source_performance(
+    info: Info,
+    kind: Annotated[s.SourceKind, strawberry.argument(description="Influencers or partners.")],
+    sort_by: Annotated[
+        s.SourceSort, strawberry.argument(description="The ranking.")
+    ] = s.SourceSort.DOWNLINE_SIGN_UPS,
+    limit: Annotated[int, SOURCE_LIMIT.argument()] = 10,
+    max_depth: Annotated[int, SOURCE_DEPTH.argument()] = 10,
+    start: Annotated[
+        datetime | None,
+        strawberry.argument(name="from", description="Count sign-ups at or after this instant."),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        strawberry.argument(name="to", description="Count sign-ups before this instant."),
+    ] = None,
+) -> list[s.SourcePerformance]:
+    lo, hi = window(start or EARLIEST, end or LATEST)
+    check((SOURCE_LIMIT, limit), (SOURCE_DEPTH, max_depth))
+    rows = await sources.source_performance(
+        info.context.db,
+        Kind.INFLUENCER if kind is s.SourceKind.INFLUENCER else Kind.PARTNER,
+        start=lo,
+        end=hi,
+        max_depth=max_depth,
+        sort=SORTS[sort_by],
+        limit=limit,
+    )
+    return [_performance(r) for r in rows]
+
+
+@strawberry.type
+class SourcesQuery:
+    influencer: Influencer | None = strawberry.field(
+        resolver=find_influencer, description="An influencer by id; null if there is none."
+    )
+    partner: Partner | None = strawberry.field(
+        resolver=find_partner, description="A partner by id; null if there is none."
+    )
+    campaign: Campaign | None = strawberry.field(
+        resolver=find_campaign, description="A campaign by id; null if there is none."
+    )
+    influencers: InfluencerConnection = strawberry.field(
+        resolver=list_influencers, description="All influencers by id."
+    )
+    partners: PartnerConnection = strawberry.field(
+        resolver=list_partners, description="All partners by id."
+    )
+    campaigns: CampaignConnection = strawberry.field(
+        resolver=list_campaigns, description="All campaigns by id."
+    )
+    source_performance: list[s.SourcePerformance] = strawberry.field(
+        resolver=source_performance,
+        description="Leaderboard of influencers or partners: direct sign-ups, the whole "
+        "downline and sign-ups by depth, conversion rate, revenue directly and through the "
+        "network, cost per acquisition when the cost is known, and reach next to engagement "
+        "rate. Sorted by `sortBy`, ties by id; at most `limit` (1 to 100) sources.",
+    )

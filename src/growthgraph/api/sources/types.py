@@ -1,0 +1,153 @@
+"""Types of the sources (influencers, partners, campaigns): their registration inputs and
+results, and their performance leaderboards."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from growthgraph.api.enums import PartnerKind
+from growthgraph.api.errors import IdConflictError, InvalidInputError
+from growthgraph.api.types import Campaign, Influencer, Partner, Referrer
+
+
+@strawberry.input
+class CreateInfluencerInput:
+    id: strawberry.ID = strawberry.field(description="Your stable id for the influencer.")
+    handle: str
+    platform: str = strawberry.field(description="instagram, tiktok, youtube, ...")
+    followers: int = strawberry.field(description="Audience size; zero or more.")
+    engagement_rate: float = strawberry.field(description="From 0 to 1.")
+    cost_cents: int | None = strawberry.field(
+        default=None,
+        description="What the deal cost, in cents; enables cost per acquisition. Zero or more.",
+    )
+
+
+@strawberry.input
+class CreatePartnerInput:
+    id: strawberry.ID = strawberry.field(description="Your stable id for the partner.")
+    name: str
+    kind: PartnerKind
+    cost_cents: int | None = strawberry.field(
+        default=None,
+        description="What the deal cost, in cents; enables cost per acquisition. Zero or more.",
+    )
+
+
+@strawberry.input
+class CreateCampaignInput:
+    id: strawberry.ID = strawberry.field(description="Your stable id for the campaign.")
+    name: str
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+
+
+@strawberry.enum(description="The kinds of source that have a performance leaderboard.")
+class SourceKind(Enum):
+    INFLUENCER = "INFLUENCER"
+    PARTNER = "PARTNER"
+
+
+@strawberry.enum(description="How to rank a source leaderboard; ties are broken by id.")
+class SourceSort(Enum):
+    DIRECT_SIGN_UPS = strawberry.enum_value("DIRECT_SIGN_UPS", description="Most first.")
+    DOWNLINE_SIGN_UPS = strawberry.enum_value("DOWNLINE_SIGN_UPS", description="Most first.")
+    CONVERSION_RATE = strawberry.enum_value(
+        "CONVERSION_RATE", description="Highest first; sources without sign-ups last."
+    )
+    REVENUE = strawberry.enum_value(
+        "REVENUE", description="Most revenue (direct plus network) first."
+    )
+    COST_PER_ACQUISITION = strawberry.enum_value(
+        "COST_PER_ACQUISITION",
+        description="Cheapest first; sources without a cost or without direct sign-ups last.",
+    )
+
+
+@strawberry.type(description="A source's sign-ups exactly `depth` REFERRED hops below it.")
+class DepthPerformance:
+    depth: int
+    sign_ups: int
+    converted: int = strawberry.field(description="Of those users, how many paid at least once.")
+    revenue_cents: int = strawberry.field(description="Revenue of all their conversions.")
+
+
+@strawberry.type(
+    description="How an influencer or partner performed. Sign-ups count users whose "
+    "`signedUpAt` lies in the window, at most `maxDepth` hops below the source; revenue counts "
+    "every conversion of those users."
+)
+class SourcePerformance:
+    source: Referrer
+    direct_sign_ups: int = strawberry.field(description="Users the source referred directly.")
+    downline_sign_ups: int = strawberry.field(
+        description="Users anywhere below the source (its whole downline), direct ones included."
+    )
+    by_depth: list[DepthPerformance] = strawberry.field(
+        description="Downline sign-ups per depth, depths with sign-ups only, shallowest first."
+    )
+    converted: int = strawberry.field(
+        description="Downline users who paid at least once (a Conversion at any time)."
+    )
+    conversion_rate: float | None = strawberry.field(
+        description="converted / downlineSignUps; null without sign-ups."
+    )
+    revenue_direct_cents: int = strawberry.field(
+        description="Revenue of the users the source referred directly."
+    )
+    revenue_network_cents: int = strawberry.field(
+        description="Revenue of the users below the direct ones (depth 2 and deeper): what the "
+        "source brought in through the network."
+    )
+    cost_cents: int | None = strawberry.field(description="What the deal cost; null if unknown.")
+    cost_per_acquisition_cents: float | None = strawberry.field(
+        description="CPA: costCents / directSignUps. Null when the cost is unknown or there "
+        "are no direct sign-ups."
+    )
+    reach: int | None = strawberry.field(
+        description="Audience size (an influencer's followers); null for partners."
+    )
+    engagement_rate: float | None = strawberry.field(
+        description="An influencer's engagement rate (0 to 1), next to its reach; null for "
+        "partners."
+    )
+
+
+@strawberry.type(description="The influencer as stored.")
+class CreateInfluencerSuccess:
+    influencer: Influencer
+    created: bool = strawberry.field(description="False when an identical call had stored it.")
+
+
+@strawberry.type(description="The partner as stored.")
+class CreatePartnerSuccess:
+    partner: Partner
+    created: bool = strawberry.field(description="False when an identical call had stored it.")
+
+
+@strawberry.type(description="The campaign as stored.")
+class CreateCampaignSuccess:
+    campaign: Campaign
+    created: bool = strawberry.field(description="False when an identical call had stored it.")
+
+
+CreateInfluencerResult = Annotated[
+    CreateInfluencerSuccess | InvalidInputError | IdConflictError,
+    strawberry.union("CreateInfluencerResult"),
+]
+
+
+CreatePartnerResult = Annotated[
+    CreatePartnerSuccess | InvalidInputError | IdConflictError,
+    strawberry.union("CreatePartnerResult"),
+]
+
+
+CreateCampaignResult = Annotated[
+    CreateCampaignSuccess | InvalidInputError | IdConflictError,
+    strawberry.union("CreateCampaignResult"),
+]

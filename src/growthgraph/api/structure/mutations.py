@@ -1,0 +1,64 @@
+"""Root field that starts the network analysis (admin): a background job, one at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+import strawberry
+
+from growthgraph.api.arguments import INACTIVE_DAYS
+from growthgraph.api.context import Info
+from growthgraph.api.structure.mapping import job
+from growthgraph.api.structure.types import RunNetworkAnalysisResult
+from growthgraph.graph import structure
+from growthgraph.graph.database import Database
+
+log = logging.getLogger("growthgraph.analysis")
+# Running jobs, held so they are not garbage-collected mid-run.
+_RUNNING: set[asyncio.Task[structure.JobRecord]] = set()
+
+
+async def _run(db: Database, record: structure.JobRecord, batch: int) -> structure.JobRecord:
+    try:
+        return await structure.run_job(db, record, batch=batch)
+    except Exception:
+        log.exception("network analysis %s failed", record.id)
+        raise
+
+
+def _forget(task: asyncio.Task[structure.JobRecord]) -> None:
+    _RUNNING.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved (and already logged) so asyncio does not warn
+
+
+async def run_network_analysis(
+    info: Info,
+    inactive_days: Annotated[int | None, INACTIVE_DAYS.argument()] = None,
+) -> RunNetworkAnalysisResult:
+    ctx = info.context
+    days = ctx.settings.inactive_days if inactive_days is None else inactive_days
+    INACTIVE_DAYS.check(days)
+    cutoff = ctx.settings.betweenness_cutoff or None
+    start = await structure.start_job(
+        ctx.db, inactive_days=days, now=datetime.now(UTC), betweenness_cutoff=cutoff
+    )
+    if start.started:
+        task = asyncio.create_task(_run(ctx.db, start.job, ctx.settings.analysis_batch))
+        _RUNNING.add(task)
+        task.add_done_callback(_forget)
+    return RunNetworkAnalysisResult(job=job(start.job), started=start.started)
+
+
+@strawberry.type
+class StructureMutation:
+    run_network_analysis: RunNetworkAnalysisResult = strawberry.field(
+        resolver=run_network_analysis,
+        description="Admin: start the network analysis in the background and return its job "
+        "at once; follow it with `networkAnalysis(id:)`. Only one job runs at a time: while "
+        "one runs, this returns it with `started: false`. The same job runs from the command "
+        "line with `growthgraph analyze`.",
+    )

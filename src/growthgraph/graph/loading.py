@@ -1,0 +1,399 @@
+"""Cypher for ``growthgraph import``: look up what the files point at, then write planned rows in
+batched ``UNWIND`` transactions.
+
+Two modes. On a target verified empty at the start, nodes are written with ``CREATE`` and edges
+find their ends by the element ids their creation returned (no lookup before each write).
+Otherwise every statement ``MERGE``s, and the referral and
+acceptance edges re-check their one-per-user rule inside the write, so a re-run or a concurrent
+sign-up never duplicates or breaks the forest; an invite or conversion id already stored under
+another sender or user keeps its one stored owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import islice
+from typing import Any, Literal, LiteralString, TypeVar, cast
+
+from neo4j.exceptions import TransientError
+
+from growthgraph.graph import counters
+from growthgraph.graph.database import Database
+from growthgraph.graph.labels import (
+    ENTITY_LABELS,
+    NAME_LABELS,
+    EntityLabel,
+    ReferrerKindName,
+    kind_name_of,
+)
+from growthgraph.graph.records import to_datetime
+
+T = TypeVar("T")
+Mode = Literal["create", "merge"]
+Progress = Callable[[int], object]
+NodeLabel = EntityLabel
+
+
+# Each lookup returns one record per batch, a list of what it found: streaming a record per id
+# costs the driver far more than one long list, and a time travels as text (a driver DateTime is
+# several times slower to decode).
+LOOKUP_USERS: LiteralString = """
+UNWIND $ids AS uid
+MATCH (u:User {id: uid})
+RETURN collect([u.id, toString(u.signedUpAt)]) AS found
+"""
+_LOOKUP_IDS_TEMPLATE: LiteralString = """
+UNWIND $ids AS nid
+MATCH (n:$LABEL {id: nid})
+RETURN collect(n.id) AS found
+"""
+LOOKUP_IDS: dict[NodeLabel, LiteralString] = {
+    name: _LOOKUP_IDS_TEMPLATE.replace("$LABEL", label) for name, label in ENTITY_LABELS.items()
+}
+LOOKUP_REFERRERS: LiteralString = (
+    """
+UNWIND $ids AS uid
+MATCH (src)-[:REFERRED]->(:User {id: uid})
+RETURN collect([uid, src.id,
+  """
+    + kind_name_of("src")
+    + """])
+  AS found
+"""
+)
+LOOKUP_INVITE_OF_USER: LiteralString = """
+UNWIND $ids AS uid
+MATCH (i:Invite)-[:ACCEPTED]->(:User {id: uid})
+RETURN collect([uid, i.id]) AS found
+"""
+LOOKUP_USER_OF_INVITE: LiteralString = """
+UNWIND $ids AS iid
+MATCH (:Invite {id: iid})-[:ACCEPTED]->(u:User)
+RETURN collect([iid, u.id]) AS found
+"""
+
+# --- merge mode: every write MERGEs on ids ------------------------------------------------
+# Times travel as ISO 8601 text and become DateTime values in the server: the driver's
+# conversion of Python datetimes costs about 0.1 ms each.
+_MERGE_NODES_TEMPLATE: LiteralString = (
+    "UNWIND $rows AS row MERGE (n:$LABEL {id: row.id}) ON CREATE SET n = row"
+)
+MERGE_NODES: dict[NodeLabel, LiteralString] = {
+    "Influencer": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Influencer"),
+    "Partner": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Partner"),
+    "Campaign": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Campaign"),
+    "User": _MERGE_NODES_TEMPLATE.replace("$LABEL", "User")
+    + ", n.signedUpAt = datetime(row.signedUpAt)",
+}
+# The NOT EXISTS guard keeps "one referrer per user" even against a concurrent sign-up.
+_MERGE_REFERRALS_TEMPLATE: LiteralString = """
+UNWIND $rows AS row
+MATCH (ref:$LABEL {id: row.referrerId})
+MATCH (u:User {id: row.userId})
+WHERE NOT EXISTS { MATCH (other)-[:REFERRED]->(u) WHERE other <> ref }
+MERGE (ref)-[r:REFERRED]->(u)
+  ON CREATE SET r.at = u.signedUpAt, r.channel = row.channel, r.campaignId = row.campaignId
+"""
+MERGE_REFERRALS: dict[ReferrerKindName, LiteralString] = {
+    k: _MERGE_REFERRALS_TEMPLATE.replace("$LABEL", lb) for k, lb in NAME_LABELS.items()
+}
+_MERGE_INVITES_TEMPLATE: LiteralString = """
+UNWIND $rows AS row
+MATCH (ref:$LABEL {id: row.referrerId})
+MERGE (i:Invite {id: row.props.id}) ON CREATE SET i = row.props, i.at = datetime(row.props.at)
+WITH ref, i
+WHERE NOT EXISTS { MATCH (other)-[:SENT]->(i) WHERE other <> ref }
+MERGE (ref)-[:SENT]->(i)
+"""
+MERGE_INVITES: dict[ReferrerKindName, LiteralString] = {
+    k: _MERGE_INVITES_TEMPLATE.replace("$LABEL", lb) for k, lb in NAME_LABELS.items()
+}
+MERGE_ACCEPTED: LiteralString = """
+UNWIND $rows AS row
+MATCH (i:Invite {id: row.inviteId})
+MATCH (u:User {id: row.userId})
+WHERE NOT EXISTS { MATCH (i)-[:ACCEPTED]->(other) WHERE other <> u }
+  AND NOT EXISTS { MATCH (other:Invite)-[:ACCEPTED]->(u) WHERE other <> i }
+MERGE (i)-[:ACCEPTED]->(u)
+"""
+MERGE_CONVERSIONS: LiteralString = """
+UNWIND $rows AS row
+MATCH (u:User {id: row.userId})
+MERGE (c:Conversion {id: row.props.id}) ON CREATE SET c = row.props, c.at = datetime(row.props.at)
+WITH u, c
+WHERE NOT EXISTS { MATCH (other:User)-[:CONVERTED]->(c) WHERE other <> u }
+MERGE (u)-[:CONVERTED]->(c)
+"""
+MERGE_CONNECTIONS: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:User {id: row.a})
+MATCH (b:User {id: row.b})
+MERGE (a)-[r:CONNECTED_TO]->(b) ON CREATE SET r.at = datetime(row.at)
+"""
+
+# --- create mode on an empty target, by element id -----------------------------------------
+# Nodes are created with every property in one map (a null value sets nothing), and each
+# statement returns the element ids of what it created; edges then find their ends by element
+# id, a direct record lookup instead of a seek in an id index. Matches name the label where a
+# node created by the same statement could otherwise match, which would make Cypher buffer the
+# whole batch (Eager) first. Times arrive as [epoch seconds, nanoseconds]. The leaderboard
+# counters (graph.counters) arrive with their node, computed from the files' forest: ``above``
+# the five keys (null when none), ``below`` the five counts (zero when none, stored as absent).
+
+
+def _from_row(names: tuple[LiteralString, ...]) -> LiteralString:
+    return ", ".join(f"{name}: row.{name}" for name in names)
+
+
+def _time(value: LiteralString) -> LiteralString:
+    return f"datetime.fromepoch({value}[0], {value}[1])"
+
+
+_INDEXES: tuple[LiteralString, ...] = ("0", "1", "2", "3", "4")
+_ABOVE: LiteralString = ", ".join(
+    f"{name}: row.above[{k}]" for name, k in zip(counters.ABOVE, _INDEXES, strict=True)
+)
+_BELOW: LiteralString = ", ".join(
+    f"{name}: nullIf(row.below[{k}], 0)" for name, k in zip(counters.BELOW, _INDEXES, strict=True)
+)
+_CREATED_IDS: LiteralString = " RETURN collect(row.id) AS keys, collect(elementId(n)) AS ids"
+INFLUENCER_PROPS: tuple[LiteralString, ...] = (
+    "id",
+    "handle",
+    "platform",
+    "followers",
+    "engagementRate",
+    "costCents",
+)
+PARTNER_PROPS: tuple[LiteralString, ...] = ("id", "name", "kind", "costCents")
+CAMPAIGN_PROPS: tuple[LiteralString, ...] = (
+    "id",
+    "name",
+    "utmSource",
+    "utmMedium",
+    "utmCampaign",
+)
+USER_PROPS: tuple[LiteralString, ...] = (
+    "id",
+    "name",
+    "email",
+    "country",
+    "plan",
+    "channel",
+    "campaignId",
+    "ipHash",
+    "deviceHash",
+)
+CREATE_INFLUENCERS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:Influencer {"
+    + _from_row(INFLUENCER_PROPS)
+    + ", "
+    + _BELOW
+    + "})"
+    + _CREATED_IDS
+)
+CREATE_PARTNERS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:Partner {"
+    + _from_row(PARTNER_PROPS)
+    + ", "
+    + _BELOW
+    + "})"
+    + _CREATED_IDS
+)
+CREATE_CAMPAIGNS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:Campaign {" + _from_row(CAMPAIGN_PROPS) + "})"
+)
+CREATE_USERS: LiteralString = (
+    "UNWIND $rows AS row CREATE (n:User {"
+    + _from_row(USER_PROPS)
+    + ", signedUpAt: "
+    + _time("row.signedUpAt")
+    + ", "
+    + _ABOVE
+    + ", "
+    + _BELOW
+    + "})"
+    + _CREATED_IDS
+)
+CREATE_REFERRALS_BY_ID: LiteralString = """
+UNWIND $rows AS row
+MATCH (ref) WHERE elementId(ref) = row.ref
+MATCH (u) WHERE elementId(u) = row.user
+CREATE (ref)-[:REFERRED {at: u.signedUpAt, channel: row.channel, campaignId: row.campaignId}]->(u)
+"""
+_CREATE_INVITES_BY_ID_TEMPLATE: LiteralString = (
+    """
+UNWIND $rows AS row
+MATCH (ref:$LABEL) WHERE elementId(ref) = row.ref
+CREATE (ref)-[:SENT]->(i:Invite {id: row.id, at: """
+    + _time("row.at")
+    + """, channel: row.channel,
+                                 campaignId: row.campaignId})
+WITH i, row WHERE row.acceptedBy IS NOT NULL
+MATCH (u:User) WHERE elementId(u) = row.acceptedBy
+CREATE (i)-[:ACCEPTED]->(u)
+"""
+)
+CREATE_INVITES_BY_ID: dict[ReferrerKindName, LiteralString] = {
+    k: _CREATE_INVITES_BY_ID_TEMPLATE.replace("$LABEL", lb) for k, lb in NAME_LABELS.items()
+}
+CREATE_CONVERSIONS_BY_ID: LiteralString = (
+    """
+UNWIND $rows AS row
+MATCH (u:User) WHERE elementId(u) = row.user
+CREATE (u)-[:CONVERTED]->(:Conversion {id: row.id, at: """
+    + _time("row.at")
+    + """,
+                                       revenueCents: row.revenueCents, plan: row.plan})
+"""
+)
+CREATE_CONNECTIONS_BY_ID: LiteralString = (
+    """
+UNWIND $rows AS row
+MATCH (a) WHERE elementId(a) = row.a
+MATCH (b) WHERE elementId(b) = row.b
+CREATE (a)-[:CONNECTED_TO {at: CASE WHEN row.at IS NOT NULL THEN """
+    + _time("row.at")
+    + """ END}]->(b)
+"""
+)
+
+IS_EMPTY: LiteralString = "MATCH (n) RETURN count(n) = 0 AS empty"
+
+
+def chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for begin in range(0, len(rows), size):
+        yield rows[begin : begin + size]
+
+
+async def is_empty(db: Database) -> bool:
+    """No node of any label: the import may then use CREATE instead of MERGE."""
+    rows = await db.read(IS_EMPTY)
+    return bool(rows[0]["empty"])
+
+
+HAS_NO_ENTITIES: LiteralString = (
+    "MATCH (n) WHERE n:User OR n:Influencer OR n:Partner RETURN count(n) = 0 AS empty LIMIT 1"
+)
+
+
+async def has_no_entities(db: Database) -> bool:
+    rows = await db.read(HAS_NO_ENTITIES)
+    return bool(rows[0]["empty"])
+
+
+async def _lookup(db: Database, query: LiteralString, ids: Sequence[str], batch: int) -> list[Any]:
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(ids)), batch):
+        for row in await db.read(query, {"ids": list(chunk)}):
+            found += row["found"]
+    return found
+
+
+async def existing_users(db: Database, ids: Sequence[str], batch: int) -> dict[str, datetime]:
+    return {str(uid): to_datetime(at) for uid, at in await _lookup(db, LOOKUP_USERS, ids, batch)}
+
+
+async def existing_ids(db: Database, label: NodeLabel, ids: Sequence[str], batch: int) -> set[str]:
+    return {str(nid) for nid in await _lookup(db, LOOKUP_IDS[label], ids, batch)}
+
+
+async def existing_referrers(
+    db: Database, user_ids: Sequence[str], batch: int
+) -> dict[str, tuple[ReferrerKindName, str]]:
+    rows = await _lookup(db, LOOKUP_REFERRERS, user_ids, batch)
+    return {str(uid): (cast("ReferrerKindName", kind), str(rid)) for uid, rid, kind in rows}
+
+
+async def existing_acceptances(
+    db: Database, user_ids: Sequence[str], invite_ids: Sequence[str], batch: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(user id -> accepted invite id, invite id -> accepting user id)."""
+    by_user = await _lookup(db, LOOKUP_INVITE_OF_USER, user_ids, batch)
+    by_invite = await _lookup(db, LOOKUP_USER_OF_INVITE, invite_ids, batch)
+    return (
+        {str(uid): str(iid) for uid, iid in by_user},
+        {str(iid): str(uid) for iid, uid in by_invite},
+    )
+
+
+Collect = Callable[[list[dict[str, Any]]], None]
+
+
+async def write_rows(
+    db: Database,
+    query: LiteralString,
+    rows: Iterable[dict[str, Any]],
+    *,
+    batch: int,
+    parallel: int,
+    progress: Progress | None,
+    collect: Collect | None = None,
+) -> int:
+    """Write ``rows`` in batches of ``batch``, one transaction each, up to ``parallel`` at a time.
+    The rows are drawn lazily, so the next batch is built while earlier ones run. ``collect``
+    receives each batch's result; returns the number of rows written. Each statement is
+    idempotent in merge mode, and the driver retries transient errors (such as a deadlock
+    between batches)."""
+    pending: set[asyncio.Task[None]] = set()
+    written = 0
+
+    async def one(chunk: list[dict[str, Any]]) -> None:
+        result = await _write_batch(db, query, chunk)
+        if collect is not None:
+            collect(result)
+        if progress is not None:
+            progress(len(chunk))
+
+    async def settle(until: int) -> None:
+        nonlocal pending
+        while len(pending) > until:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+
+    try:
+        rows_left = iter(rows)
+        while chunk := list(islice(rows_left, batch)):
+            await settle(parallel - 1)
+            pending.add(asyncio.create_task(one(chunk)))
+            written += len(chunk)
+        await settle(0)
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+    return written
+
+
+# A batch that keeps failing with a transient error (two batches deadlocked on a popular
+# referrer, typically) is retried beyond the driver's own short retry budget: a failed
+# transaction wrote nothing, so running it again is safe in both modes.
+BATCH_ATTEMPTS = 12
+
+
+async def _write_batch(
+    db: Database, query: LiteralString, chunk: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            return await db.write(query, {"rows": chunk})
+        except TransientError:
+            if attempt == BATCH_ATTEMPTS:
+                raise
+            await asyncio.sleep(min(0.1 * 2**attempt, 5.0) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
+
+
+def collect_ids(into: dict[str, str]) -> Collect:
+    """Gathers the ``keys`` and element ``ids`` a create statement returns into ``into``."""
+
+    def collect(result: list[dict[str, Any]]) -> None:
+        for row in result:
+            into.update(zip(row["keys"], row["ids"], strict=True))
+
+    return collect

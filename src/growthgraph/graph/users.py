@@ -1,0 +1,225 @@
+"""Users: the sign-up that creates a user and the REFERRED edge that brought it in, in one
+managed transaction that reads the current state, decides, and writes. A concurrent writer of the
+same id trips the uniqueness constraint, and the retry then sees its result and answers as a
+repeat or a conflict. Nothing is written on any refusal. Users are read through
+``graph.entities`` (``USERS``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from growthgraph.graph import counters as referral_counters
+from growthgraph.graph.database import Database
+from growthgraph.graph.entities import same_values, write_retrying
+from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of
+from growthgraph.graph.outcomes import (
+    AlreadyReferred,
+    IdConflict,
+    InviteAlreadyAccepted,
+    InviteReferrerMismatch,
+    SignUpBeforeInvite,
+    SignUpBeforeReferrer,
+    SignUpOutcome,
+    UnknownCampaign,
+    UnknownInvite,
+    UnknownReferrer,
+    Written,
+)
+from growthgraph.graph.records import referrer_from, to_datetime, user_from
+
+SIGN_UP_STATE: dict[Kind, LiteralString] = {
+    kind: (
+        """
+OPTIONAL MATCH (existing:User {id: $id})
+OPTIONAL MATCH (existing)<-[edge:REFERRED]-(src)
+OPTIONAL MATCH (existing)<-[:ACCEPTED]-(accepted:Invite)
+WITH existing, edge, src, accepted
+OPTIONAL MATCH (ref:$LABEL {id: $referrerId})
+OPTIONAL MATCH (c:Campaign {id: $campaignId})
+RETURN existing {.*} AS existing, edge {.*} AS edge, src {.*} AS src,
+       accepted.id AS acceptedInvite,
+       """
+        + label_of("src")
+        + """
+         AS srcLabel,
+       ref {.*} AS ref, c IS NOT NULL AS campaignExists
+"""
+    ).replace("$LABEL", label)
+    for kind, label in REFERRER_LABELS.items()
+}
+CREATE_USER: dict[Kind, LiteralString] = {
+    kind: """
+CREATE (u:User) SET u = $props
+WITH u
+OPTIONAL MATCH (ref:$LABEL {id: $referrerId})
+FOREACH (_ IN CASE WHEN ref IS NULL THEN [] ELSE [1] END |
+  CREATE (ref)-[:REFERRED {at: u.signedUpAt, channel: $channel, campaignId: $campaignId}]->(u)
+)
+RETURN u {.*} AS u
+""".replace("$LABEL", label)
+    for kind, label in REFERRER_LABELS.items()
+}
+# Setting and removing a property write-locks the invite, so two sign-ups racing to accept it
+# run one after the other and the second sees the first's ACCEPTED edge.
+INVITE_STATE: LiteralString = (
+    """
+MATCH (i:Invite {id: $inviteId})
+SET i._lock = true
+REMOVE i._lock
+WITH i
+MATCH (sender)-[:SENT]->(i)
+OPTIONAL MATCH (i)-[:ACCEPTED]->(taker:User)
+RETURN i {.*} AS invite, sender.id AS senderId,
+       """
+    + label_of("sender")
+    + """
+         AS senderLabel,
+       taker.id AS acceptedBy
+"""
+)
+ACCEPT_INVITE: LiteralString = """
+MATCH (i:Invite {id: $inviteId})
+MATCH (u:User {id: $id})
+MERGE (i)-[:ACCEPTED]->(u)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    id: str
+    name: str
+    email: str
+    signed_up_at: datetime
+    country: str | None = None
+    plan: str | None = None
+    referrer_kind: Kind | None = None
+    referrer_id: str | None = None
+    channel: str | None = None
+    campaign_id: str | None = None
+    invite_id: str | None = None
+    ip_hash: str | None = None  # keyed hashes (growthgraph.identity); never the raw values
+    device_hash: str | None = None
+
+    def props(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "signedUpAt": self.signed_up_at,
+            "country": self.country,
+            "plan": self.plan,
+            "channel": self.channel,
+            "campaignId": self.campaign_id,
+            "ipHash": self.ip_hash,
+            "deviceHash": self.device_hash,
+        }
+
+
+def _decide(state: Mapping[str, Any], signup: SignUp) -> SignUpOutcome | None:
+    """The refusal, or the repeat, that the current state implies; ``None`` means create."""
+    existing: dict[str, Any] | None = state["existing"]
+    if existing is not None:
+        src: dict[str, Any] | None = state["src"]
+        same_referrer = (src is None and signup.referrer_id is None) or (
+            src is not None
+            and signup.referrer_kind is not None
+            and state["srcLabel"] == signup.referrer_kind.value
+            and src["id"] == signup.referrer_id
+        )
+        same_invite = state["acceptedInvite"] == signup.invite_id
+        if same_referrer and same_invite and same_values(existing, signup.props()):
+            return Written(user_from(existing), created=False)
+        if src is not None and signup.referrer_id is not None and not same_referrer:
+            return AlreadyReferred(signup.id, referrer_from(state["srcLabel"], src))
+        return IdConflict(entity="User", id=signup.id)
+    if signup.referrer_kind is not None and signup.referrer_id is not None:
+        ref: dict[str, Any] | None = state["ref"]
+        if ref is None:
+            return UnknownReferrer(signup.referrer_kind, signup.referrer_id)
+        if signup.referrer_kind is Kind.USER:
+            ref_at = to_datetime(ref["signedUpAt"])
+            if signup.signed_up_at < ref_at:
+                return SignUpBeforeReferrer(signup.referrer_id, ref_at)
+    if signup.campaign_id is not None and not state["campaignExists"]:
+        return UnknownCampaign(signup.campaign_id)
+    return None
+
+
+def _through_invite(state: Mapping[str, Any] | None, signup: SignUp) -> SignUp | SignUpOutcome:
+    """Check a sign-up against the invite it names. The invite's sender is the referrer (implied
+    when none is named), and its channel and campaign apply unless the sign-up names its own."""
+    if state is None or signup.invite_id is None:
+        return UnknownInvite(str(signup.invite_id))
+    invite: dict[str, Any] = state["invite"]
+    sender = (Kind(state["senderLabel"]), str(state["senderId"]))
+    if signup.referrer_id is not None and (signup.referrer_kind, signup.referrer_id) != sender:
+        return InviteReferrerMismatch(signup.invite_id, sender[0], sender[1])
+    taker = state["acceptedBy"]
+    if taker is not None and taker != signup.id:
+        return InviteAlreadyAccepted(signup.invite_id, str(taker))
+    sent_at = to_datetime(invite["at"])
+    if signup.signed_up_at < sent_at:
+        return SignUpBeforeInvite(signup.invite_id, sent_at)
+    return replace(
+        signup,
+        referrer_kind=sender[0],
+        referrer_id=sender[1],
+        channel=signup.channel if signup.channel is not None else invite.get("channel"),
+        campaign_id=signup.campaign_id
+        if signup.campaign_id is not None
+        else invite.get("campaignId"),
+    )
+
+
+def _lookup_kind(signup: SignUp) -> Kind:
+    """The label the referrer lookup uses; for an organic sign-up any label does, since the
+    referrer id it matches is null."""
+    return signup.referrer_kind or Kind.USER
+
+
+async def record_sign_up(db: Database, signup: SignUp, *, counters: bool = True) -> SignUpOutcome:
+    """Create the user and its REFERRED edge; with ``counters``, also keep the leaderboard
+    counters (``graph.counters``) exact, in the same transaction."""
+
+    async def work(tx: AsyncManagedTransaction) -> SignUpOutcome:
+        return await _record_sign_up(tx, signup, counters=counters)
+
+    return await write_retrying(db, work)
+
+
+async def _record_sign_up(
+    tx: AsyncManagedTransaction, signup: SignUp, *, counters: bool
+) -> SignUpOutcome:
+    if signup.invite_id is not None:
+        invite_state = await (await tx.run(INVITE_STATE, inviteId=signup.invite_id)).single()
+        checked = _through_invite(None if invite_state is None else invite_state.data(), signup)
+        if not isinstance(checked, SignUp):
+            return checked
+        signup = checked
+    params = {
+        "id": signup.id,
+        "referrerId": signup.referrer_id,
+        "campaignId": signup.campaign_id,
+        "channel": signup.channel,
+    }
+    state = await (await tx.run(SIGN_UP_STATE[_lookup_kind(signup)], params)).single(strict=True)
+    refusal = _decide(state.data(), signup)
+    if refusal is not None:
+        return refusal
+    props = {k: v for k, v in signup.props().items() if v is not None}
+    if counters and signup.referrer_kind is not None and signup.referrer_id is not None:
+        ancestors = await tx.run(
+            referral_counters.ON_SIGN_UP[signup.referrer_kind.value], referrerId=signup.referrer_id
+        )
+        props |= referral_counters.above_props([r["key"] async for r in ancestors])
+    row = await (await tx.run(CREATE_USER[_lookup_kind(signup)], params, props=props)).single(
+        strict=True
+    )
+    if signup.invite_id is not None:
+        await (await tx.run(ACCEPT_INVITE, inviteId=signup.invite_id, id=signup.id)).consume()
+    return Written(user_from(row["u"]), created=True)

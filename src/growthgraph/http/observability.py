@@ -1,0 +1,116 @@
+"""Request ids, structured JSON logs and Prometheus metrics.
+
+Every HTTP request gets an id: the caller's ``X-Request-ID`` when it is sane, otherwise a fresh one.
+It is echoed in the ``X-Request-ID`` response header, attached to every log line written while the
+request runs, and put in ``extensions.requestId`` of masked errors, so a client can quote it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from growthgraph.api.telemetry import (
+    Metrics,
+    bind_request_id,
+    current_request_id,
+    unbind_request_id,
+)
+
+REQUEST_ID_HEADER = "x-request-id"
+# Ids from callers are echoed into headers and logs: printable, short, no separators to inject.
+_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_from(header: str | None) -> str:
+    """The caller's id when it is sane, else a new random one."""
+    if header is not None and _SANE_ID.fullmatch(header):
+        return header
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = current_request_id()
+        if request_id is not None:
+            entry["requestId"] = request_id
+        for key in ("operation", "code", "path"):
+            value = record.__dict__.get(key)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    """Send every log line (ours, uvicorn's, the driver's) to stderr as JSON."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+
+
+class RequestContextMiddleware:
+    """Assigns the request id, echoes it, and counts and times every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics | None) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                header = value.decode("latin-1")
+        request_id = request_id_from(header)
+        token = bind_request_id(request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            unbind_request_id(token)
+            if self.metrics is not None:
+                route = _route(scope["path"])
+                self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+                self.metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
+
+
+_KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
+
+
+def _route(path: str) -> str:
+    """A bounded label: known routes by name, everything else as one bucket."""
+    return path if path in _KNOWN_ROUTES else "other"

@@ -1,0 +1,257 @@
+"""Plain, validated-by-construction rows for bulk loading (demo data, data sets, tests), and
+``load_dataset``, which writes them through the importer's merge statements (``graph.loading``)
+in batched ``UNWIND`` transactions: every statement MERGEs on ids, so a re-run after a failure
+duplicates nothing.
+Users must be ordered so that every referrer appears before the users it referred. The graph
+these rows make is described in docs/model.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, LiteralString
+
+from growthgraph.graph import counters
+from growthgraph.graph import loading as cypher
+from growthgraph.graph.database import Database
+from growthgraph.graph.labels import NAME_LABELS, ReferrerKindName
+
+PartnerKindName = Literal["app-marketplace", "affiliate", "co-marketing", "alliance", "reseller"]
+
+PARTNER_KINDS: tuple[PartnerKindName, ...] = (
+    "app-marketplace",
+    "affiliate",
+    "co-marketing",
+    "alliance",
+    "reseller",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InfluencerRow:
+    id: str
+    handle: str
+    platform: str
+    followers: int
+    engagement_rate: float
+    cost_cents: int | None = None  # what the deal cost, for cost per acquisition
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRow:
+    id: str
+    name: str
+    kind: PartnerKindName
+    cost_cents: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRow:
+    id: str
+    name: str
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    id: str
+    name: str
+    email: str
+    signed_up_at: datetime  # timezone-aware
+    country: str | None = None
+    plan: str | None = None
+    referrer_kind: ReferrerKindName | None = None
+    referrer_id: str | None = None
+    channel: str | None = None
+    campaign_id: str | None = None
+    ip_hash: str | None = None  # already keyed-hashed; raw values are never stored
+    device_hash: str | None = None
+    invite_id: str | None = None  # the invite this sign-up accepted, if any
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRow:
+    """An invitation sent by a referrer (``referrer_kind``/``referrer_id``) at ``at``."""
+
+    id: str
+    referrer_kind: ReferrerKindName
+    referrer_id: str
+    at: datetime  # timezone-aware
+    channel: str | None = None
+    campaign_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionRow:
+    """A paying event of a user."""
+
+    id: str
+    user_id: str
+    at: datetime  # timezone-aware
+    revenue_cents: int
+    plan: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRow:
+    """A social tie between two users; undirected, stored once (smaller id first)."""
+
+    a: str
+    b: str
+    at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Dataset:
+    influencers: list[InfluencerRow] = field(default_factory=list[InfluencerRow])
+    partners: list[PartnerRow] = field(default_factory=list[PartnerRow])
+    campaigns: list[CampaignRow] = field(default_factory=list[CampaignRow])
+    users: list[UserRow] = field(default_factory=list[UserRow])
+    invites: list[InviteRow] = field(default_factory=list[InviteRow])
+    conversions: list[ConversionRow] = field(default_factory=list[ConversionRow])
+    connections: list[ConnectionRow] = field(default_factory=list[ConnectionRow])
+
+
+Progress = Callable[[int], object]
+
+
+def dataset_size(data: Dataset) -> int:
+    """Rows a load writes: nodes plus referral edges (the unit of the progress bar)."""
+    referred = sum(1 for u in data.users if u.referrer_id is not None)
+    nodes = len(data.influencers) + len(data.partners) + len(data.campaigns) + len(data.users)
+    return nodes + referred
+
+
+def _props(**values: object) -> dict[str, Any]:
+    """A node's properties; a null value is no property."""
+    return {
+        k: v.isoformat() if isinstance(v, datetime) else v
+        for k, v in values.items()
+        if v is not None
+    }
+
+
+async def _write(
+    db: Database,
+    query: LiteralString,
+    rows: Iterable[dict[str, Any]],
+    batch: int,
+    progress: Progress | None,
+) -> None:
+    await cypher.write_rows(db, query, rows, batch=batch, parallel=1, progress=progress)
+
+
+async def load_dataset(
+    db: Database, data: Dataset, *, batch_size: int = 5_000, progress: Progress | None = None
+) -> None:
+    """Write every row of ``data``; keeps the leaderboard counters exact."""
+    nodes: list[tuple[cypher.NodeLabel, list[dict[str, Any]]]] = [
+        (
+            "Influencer",
+            [
+                _props(
+                    id=r.id,
+                    handle=r.handle,
+                    platform=r.platform,
+                    followers=r.followers,
+                    engagementRate=r.engagement_rate,
+                    costCents=r.cost_cents,
+                )
+                for r in data.influencers
+            ],
+        ),
+        (
+            "Partner",
+            [
+                _props(id=r.id, name=r.name, kind=r.kind, costCents=r.cost_cents)
+                for r in data.partners
+            ],
+        ),
+        (
+            "Campaign",
+            [
+                _props(
+                    id=r.id,
+                    name=r.name,
+                    utmSource=r.utm_source,
+                    utmMedium=r.utm_medium,
+                    utmCampaign=r.utm_campaign,
+                )
+                for r in data.campaigns
+            ],
+        ),
+        (
+            "User",
+            [
+                _props(
+                    id=u.id,
+                    name=u.name,
+                    email=u.email,
+                    signedUpAt=u.signed_up_at,
+                    country=u.country,
+                    plan=u.plan,
+                    channel=u.channel,
+                    campaignId=u.campaign_id,
+                    ipHash=u.ip_hash,
+                    deviceHash=u.device_hash,
+                )
+                for u in data.users
+            ],
+        ),
+    ]
+    for label, rows in nodes:
+        await _write(db, cypher.MERGE_NODES[label], rows, batch_size, progress)
+    for kind in NAME_LABELS:
+        edges = (
+            {
+                "userId": u.id,
+                "referrerId": u.referrer_id,
+                "channel": u.channel,
+                "campaignId": u.campaign_id,
+            }
+            for u in data.users
+            if u.referrer_kind == kind and u.referrer_id is not None
+        )
+        await _write(db, cypher.MERGE_REFERRALS[kind], edges, batch_size, progress)
+    referred = [u.id for u in data.users if u.referrer_id is not None]
+    await counters.keep_exact(db, referred)
+    await _load_events(db, data, batch_size, progress)
+
+
+async def _load_events(db: Database, data: Dataset, batch: int, progress: Progress | None) -> None:
+    for kind in NAME_LABELS:
+        invites = (
+            {
+                "referrerId": i.referrer_id,
+                "props": _props(id=i.id, at=i.at, channel=i.channel, campaignId=i.campaign_id),
+            }
+            for i in data.invites
+            if i.referrer_kind == kind
+        )
+        await _write(db, cypher.MERGE_INVITES[kind], invites, batch, progress)
+    accepted = ({"userId": u.id, "inviteId": u.invite_id} for u in data.users if u.invite_id)
+    await _write(db, cypher.MERGE_ACCEPTED, accepted, batch, progress)
+    conversions = (
+        {
+            "userId": c.user_id,
+            "props": _props(id=c.id, at=c.at, revenueCents=c.revenue_cents, plan=c.plan),
+        }
+        for c in data.conversions
+    )
+    await _write(db, cypher.MERGE_CONVERSIONS, conversions, batch, progress)
+    connections = (
+        {"a": min(c.a, c.b), "b": max(c.a, c.b), "at": None if c.at is None else c.at.isoformat()}
+        for c in data.connections
+        if c.a != c.b
+    )
+    await _write(db, cypher.MERGE_CONNECTIONS, connections, batch, progress)
+
+
+async def is_empty(db: Database) -> bool:
+    """No user, influencer or partner is stored (other nodes, such as idempotency records, do
+    not count): the demo data may be loaded."""
+    return await cypher.has_no_entities(db)

@@ -1,1 +1,0 @@
-"""Groups of root fields, one module per domain; ``api`` merges them into Query and Mutation."""

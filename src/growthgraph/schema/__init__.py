@@ -1,1 +1,0 @@
-"""Strawberry types, inputs, enums and error types. No I/O: nested fields ask the context."""
