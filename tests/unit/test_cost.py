@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from growthgraph.api import build_schema
+from growthgraph.api.cost import operation_cost
+from growthgraph.api.schema import build_schema
 from growthgraph.config import Settings
-from growthgraph.cost import operation_cost
-from growthgraph.guards import RateLimiter
+from growthgraph.http.guards import RateLimiter
 
 PAGE = 20  # the default page size, used when a connection gets no `first`
 NESTED = "query($n: Int, $m: Int) { users(first: $n) { edges { node { referrals(first: $m) { edges { cursor } } } } } }"
