@@ -23,6 +23,11 @@ def error_for(table: OutcomeErrors[E], outcome: object) -> E:
     return table[type(outcome)](outcome)
 
 
+def created_flag() -> Any:
+    """The ``created`` field every idempotent write's success type carries."""
+    return strawberry.field(description="False when an identical call had stored it.")
+
+
 @strawberry.interface(description="An expected failure of a mutation. Nothing was written.")
 class Error:
     code: ErrorCode
@@ -78,6 +83,10 @@ def id_conflict(found: IdConflict) -> IdConflictError:
         message=f"{found.entity} {found.id!r} already exists with different values",
         id=strawberry.ID(found.id),
     )
+
+
+# The one refusal of creating an entity by id.
+ENTITY_ERRORS: OutcomeErrors[IdConflictError] = {IdConflict: id_conflict}
 
 
 def unknown_referrer(out: UnknownReferrer) -> UnknownReferrerError:

@@ -17,6 +17,7 @@ from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import NAME_LABELS, ReferrerKindName
+from growthgraph.loading.dataset import node_props
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.plan import (
     Existing,
@@ -34,7 +35,6 @@ from growthgraph.loading.rows import (
     FileProgress,
     Options,
     Outcome,
-    campaign_rows,
     epoch,
     forest_counters,
     read_kinds,
@@ -109,15 +109,7 @@ async def _create_nodes(
         "influencers",
         cypher.CREATE_INFLUENCERS,
         (
-            {
-                "id": i.id,
-                "handle": i.handle,
-                "platform": i.platform,
-                "followers": i.followers,
-                "engagementRate": i.engagement_rate,
-                "costCents": i.cost_cents,
-                "below": below(counters.node_key("Influencer", i.id)),
-            }
+            {**node_props(i), "below": below(counters.node_key("Influencer", i.id))}
             for i in todo.influencers
         ),
         "Influencer",
@@ -126,18 +118,12 @@ async def _create_nodes(
         "partners",
         cypher.CREATE_PARTNERS,
         (
-            {
-                "id": p.id,
-                "name": p.name,
-                "kind": p.kind,
-                "costCents": p.cost_cents,
-                "below": below(counters.node_key("Partner", p.id)),
-            }
+            {**node_props(p), "below": below(counters.node_key("Partner", p.id))}
             for p in todo.partners
         ),
         "Partner",
     )
-    await write("campaigns", cypher.CREATE_CAMPAIGNS, campaign_rows(todo))
+    await write("campaigns", cypher.CREATE_CAMPAIGNS, map(node_props, todo.campaigns))
     await write(
         "users",
         cypher.CREATE_USERS,

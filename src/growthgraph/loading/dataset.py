@@ -9,7 +9,7 @@ these rows make is described in docs/model.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, LiteralString
 
@@ -117,6 +117,27 @@ class Dataset:
 
 
 Progress = Callable[[int], object]
+# Row fields that are not properties of the row's node (they become edges).
+_SKIPPED = frozenset({"referrer_kind", "referrer_id", "invite_id"})
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+NodeRow = InfluencerRow | PartnerRow | CampaignRow | UserRow
+_PROPERTY_NAMES: dict[type[NodeRow], tuple[tuple[str, str], ...]] = {
+    row_type: tuple((f.name, _camel(f.name)) for f in fields(row_type) if f.name not in _SKIPPED)
+    for row_type in (InfluencerRow, PartnerRow, CampaignRow, UserRow)
+}
+
+
+def node_props(row: NodeRow) -> dict[str, Any]:
+    """The properties of a row's node, named as stored (``engagement_rate`` is
+    ``engagementRate``); a null value is no property."""
+    values = ((prop, getattr(row, name)) for name, prop in _PROPERTY_NAMES[type(row)])
+    return {prop: value for prop, value in values if value is not None}
 
 
 def dataset_size(data: Dataset) -> int:
@@ -149,59 +170,11 @@ async def load_dataset(
     db: Database, data: Dataset, *, batch_size: int = 5_000, progress: Progress | None = None
 ) -> None:
     """Write every row of ``data``; keeps the leaderboard counters exact."""
-    nodes: list[tuple[cypher.NodeLabel, list[dict[str, Any]]]] = [
-        (
-            "Influencer",
-            [
-                _props(
-                    id=r.id,
-                    handle=r.handle,
-                    platform=r.platform,
-                    followers=r.followers,
-                    engagementRate=r.engagement_rate,
-                    costCents=r.cost_cents,
-                )
-                for r in data.influencers
-            ],
-        ),
-        (
-            "Partner",
-            [
-                _props(id=r.id, name=r.name, kind=r.kind, costCents=r.cost_cents)
-                for r in data.partners
-            ],
-        ),
-        (
-            "Campaign",
-            [
-                _props(
-                    id=r.id,
-                    name=r.name,
-                    utmSource=r.utm_source,
-                    utmMedium=r.utm_medium,
-                    utmCampaign=r.utm_campaign,
-                )
-                for r in data.campaigns
-            ],
-        ),
-        (
-            "User",
-            [
-                _props(
-                    id=u.id,
-                    name=u.name,
-                    email=u.email,
-                    signedUpAt=u.signed_up_at,
-                    country=u.country,
-                    plan=u.plan,
-                    channel=u.channel,
-                    campaignId=u.campaign_id,
-                    ipHash=u.ip_hash,
-                    deviceHash=u.device_hash,
-                )
-                for u in data.users
-            ],
-        ),
+    nodes: list[tuple[cypher.NodeLabel, Iterable[dict[str, Any]]]] = [
+        ("Influencer", map(node_props, data.influencers)),
+        ("Partner", map(node_props, data.partners)),
+        ("Campaign", map(node_props, data.campaigns)),
+        ("User", ({**node_props(u), "signedUpAt": u.signed_up_at.isoformat()} for u in data.users)),
     ]
     for label, rows in nodes:
         await _write(db, cypher.MERGE_NODES[label], rows, batch_size, progress)

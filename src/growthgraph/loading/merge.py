@@ -12,6 +12,7 @@ from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.database import Database
 from growthgraph.loading import files
+from growthgraph.loading.dataset import node_props
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.parse import ImportInvite, ImportUser
 from growthgraph.loading.plan import (
@@ -28,7 +29,6 @@ from growthgraph.loading.rows import (
     Options,
     Outcome,
     Progress,
-    campaign_rows,
     read_kinds,
     without_nulls,
 )
@@ -116,26 +116,9 @@ async def load_merge(
         loaded[kind] = loaded.get(kind, 0) + written
 
     nodes = cypher.MERGE_NODES
-    influencers = (
-        without_nulls(
-            {
-                "id": i.id,
-                "handle": i.handle,
-                "platform": i.platform,
-                "followers": i.followers,
-                "engagementRate": i.engagement_rate,
-                "costCents": i.cost_cents,
-            }
-        )
-        for i in todo.influencers
-    )
-    await write("influencers", nodes["Influencer"], influencers)
-    partners = (
-        without_nulls({"id": p.id, "name": p.name, "kind": p.kind, "costCents": p.cost_cents})
-        for p in todo.partners
-    )
-    await write("partners", nodes["Partner"], partners)
-    await write("campaigns", nodes["Campaign"], campaign_rows(todo))
+    await write("influencers", nodes["Influencer"], map(node_props, todo.influencers))
+    await write("partners", nodes["Partner"], map(node_props, todo.partners))
+    await write("campaigns", nodes["Campaign"], map(node_props, todo.campaigns))
     await write("users", nodes["User"], (_user(u) for u in todo.users))
     for kind, query in cypher.MERGE_REFERRALS.items():
         rows = (

@@ -4,7 +4,7 @@ and the rows shaped as query parameters."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +19,7 @@ from growthgraph.loading import files
 from growthgraph.loading.fast import fast_parser
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.parse import ReferralRow, parse
-from growthgraph.loading.plan import Located, Parsed, Plan
+from growthgraph.loading.plan import Located, Parsed
 
 Progress = Callable[[int], object]
 LOOKUP_BATCH = 10_000
@@ -154,19 +154,6 @@ def without_nulls(values: dict[str, Any]) -> dict[str, Any]:
 # concurrent batches then rarely lock the same popular referrer, which is what deadlocks them.
 BY_REFERRER = attrgetter("referrer_kind", "referrer_id")
 BY_USER = attrgetter("user_id")
-
-
-def campaign_rows(todo: Plan) -> Iterator[dict[str, Any]]:
-    for c in todo.campaigns:
-        yield without_nulls(
-            {
-                "id": c.id,
-                "name": c.name,
-                "utmSource": c.utm_source,
-                "utmMedium": c.utm_medium,
-                "utmCampaign": c.utm_campaign,
-            }
-        )
 
 
 @contextmanager

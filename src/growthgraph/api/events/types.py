@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from growthgraph.api.errors import created_flag
 from growthgraph.api.types import Referrer, ReferrerRef
 
 
@@ -61,10 +62,10 @@ class Conversion:
 @strawberry.type(description="The invite as stored.")
 class RecordInviteSuccess:
     invite: Invite
-    created: bool = strawberry.field(description="False when an identical call had stored it.")
+    created: bool = created_flag()
 
 
 @strawberry.type(description="The conversion as stored.")
 class RecordConversionSuccess:
     conversion: Conversion
-    created: bool = strawberry.field(description="False when an identical call had stored it.")
+    created: bool = created_flag()

@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from growthgraph.api.enums import ReferrerKind
+from growthgraph.api.errors import created_flag
 
 
 @strawberry.enum(description="Where a reward stands.")
@@ -140,7 +141,7 @@ class RewardLedger:
 @strawberry.type(description="The rule as stored.")
 class CreateRewardRuleSuccess:
     rule: RewardRule
-    created: bool = strawberry.field(description="False when an identical call had stored it.")
+    created: bool = created_flag()
 
 
 @strawberry.type(description="The run as stored.")

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from growthgraph.api.enums import PartnerKind
-from growthgraph.api.errors import IdConflictError, InvalidInputError
+from growthgraph.api.errors import IdConflictError, InvalidInputError, created_flag
 from growthgraph.api.types import Campaign, Influencer, Partner, Referrer
 
 
@@ -120,19 +120,19 @@ class SourcePerformance:
 @strawberry.type(description="The influencer as stored.")
 class CreateInfluencerSuccess:
     influencer: Influencer
-    created: bool = strawberry.field(description="False when an identical call had stored it.")
+    created: bool = created_flag()
 
 
 @strawberry.type(description="The partner as stored.")
 class CreatePartnerSuccess:
     partner: Partner
-    created: bool = strawberry.field(description="False when an identical call had stored it.")
+    created: bool = created_flag()
 
 
 @strawberry.type(description="The campaign as stored.")
 class CreateCampaignSuccess:
     campaign: Campaign
-    created: bool = strawberry.field(description="False when an identical call had stored it.")
+    created: bool = created_flag()
 
 
 CreateInfluencerResult = Annotated[

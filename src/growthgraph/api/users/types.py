@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from growthgraph.api.errors import created_flag
 from growthgraph.api.types import ReferrerRef, User
 
 
@@ -55,4 +56,4 @@ class RecordSignUpInput:
 @strawberry.type(description="The user as stored.")
 class RecordSignUpSuccess:
     user: User
-    created: bool = strawberry.field(description="False when an identical call had stored it.")
+    created: bool = created_flag()
