@@ -197,6 +197,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from growthgraph.http.observability import configure_logging
 
     settings = _settings()
+    refusal = settings.open_bind_refusal()
+    if refusal is not None:
+        print(f"growthgraph: not serving: {refusal}", file=sys.stderr)
+        raise SystemExit(2)
     configure_logging(settings.log_level)
     if settings.demo_data and settings.demo_users > 0:
         asyncio.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from typing import Self
 
@@ -34,6 +35,16 @@ def parse_keys(spec: str) -> tuple[tuple[Role, str], ...]:
             raise ValueError("API key hashes must be 64 hex characters (SHA-256)")
         pairs.append((Role(role.strip()), digest))
     return tuple(pairs)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or an address in 127.0.0.0/8 or ::1."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Environment(StrEnum):
@@ -108,6 +119,17 @@ class Settings(BaseSettings):
     def auth_required(self) -> bool:
         """Keys are checked when any is configured, and always in production."""
         return bool(self.api_keys.strip()) or self.env is Environment.PRODUCTION
+
+    def open_bind_refusal(self) -> str | None:
+        """Why serving on ``host`` must be refused, if it must: without keys every caller is an
+        admin, which is only acceptable on the loopback interface."""
+        if self.auth_required or is_loopback(self.host):
+            return None
+        return (
+            f"HOST={self.host} is not a loopback address, and no API keys are configured: every "
+            "caller would be an admin. Set GROWTHGRAPH_API_KEYS (role:sha256-hex pairs, see the "
+            "README's Security section), or serve on 127.0.0.1."
+        )
 
     @property
     def cors_origin_list(self) -> list[str]:
