@@ -12,11 +12,15 @@ AUDIT_STAMP := $(AUDIT_DIR)/node_modules/.installed
 LOCAL_NEO4J := $(BIN)/python neo4j/local.py
 BENCH_NPM_DIR := bench/neo4j-graphql
 BENCH_NPM_STAMP := $(BENCH_NPM_DIR)/node_modules/.installed
+# YES=1 confirms neo4j-wipe and restore without a question (they destroy data).
+CONFIRM = $(if $(filter 1 y yes true,$(YES)), --yes)
+# How to stop the local instance of this shell's settings (for the message make run leaves).
+NEO4J_STOP_HINT = $${GROWTHGRAPH_NEO4J_INSTANCE:+GROWTHGRAPH_NEO4J_INSTANCE=$$GROWTHGRAPH_NEO4J_INSTANCE }make neo4j-stop
 
-.PHONY: help setup run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe seed clean bench bench-setup
+.PHONY: help setup run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe backup restore seed clean bench bench-setup
 
 help:  ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (python3 not found)"; exit 1; }
@@ -37,10 +41,17 @@ $(AUDIT_STAMP): $(AUDIT_DIR)/package.json $(AUDIT_DIR)/package-lock.json
 
 setup: $(STAMP) $(NPM_STAMP) $(AUDIT_STAMP)  ## create the virtualenv and install everything
 
+# A Neo4j that make run started keeps running after the server stops (Ctrl-C): the next make run
+# attaches to it at once. The EXIT trap says so, and how to stop it.
 run: setup  ## start a local Neo4j (unless NEO4J_URI is set), load demo data if empty, serve
-	@if [ -n "$$NEO4J_URI" ]; then $(BIN)/growthgraph serve; else \
-	  $(LOCAL_NEO4J) start && \
-	  NEO4J_URI=bolt://127.0.0.1:$${GROWTHGRAPH_NEO4J_BOLT_PORT:-7687} $(BIN)/growthgraph serve; fi
+	@if [ -n "$$NEO4J_URI" ]; then exec $(BIN)/growthgraph serve; fi; \
+	started=1; if $(LOCAL_NEO4J) status >/dev/null 2>&1; then started=; fi; \
+	url=$$($(LOCAL_NEO4J) start) || exit $$?; \
+	if [ -n "$$started" ]; then \
+	  trap 'exit 130' INT TERM; \
+	  trap 'echo "make run: the local Neo4j it started is still running ($$url); stop it with: $(NEO4J_STOP_HINT)" >&2' EXIT; \
+	fi; \
+	NEO4J_URI=$$url $(BIN)/growthgraph serve
 
 test: setup  ## the whole suite (unit, integration, api) against a real Neo4j
 	$(BIN)/pytest
@@ -71,11 +82,18 @@ neo4j-start: setup  ## start only the local Neo4j (waits until Bolt answers)
 neo4j-stop:  ## stop the local Neo4j
 	$(LOCAL_NEO4J) stop
 
-neo4j-status:  ## is the local Neo4j running?
-	$(LOCAL_NEO4J) status
+neo4j-status:  ## is the local Neo4j running? (stopped is an answer, not an error)
+	@$(LOCAL_NEO4J) status || [ $$? -eq 3 ]
 
-neo4j-wipe:  ## stop the local Neo4j and delete its data
-	$(LOCAL_NEO4J) wipe
+neo4j-wipe:  ## stop the local Neo4j and delete its data (asks first; YES=1 confirms)
+	$(LOCAL_NEO4J) wipe$(CONFIRM)
+
+backup:  ## dump the local Neo4j's database (BACKUP=file; default backups/<instance>-<time>.dump)
+	$(LOCAL_NEO4J) backup$(if $(BACKUP), --to '$(BACKUP)')
+
+restore:  ## replace the local Neo4j's database with a dump (BACKUP=file; asks first, YES=1)
+	@test -n '$(BACKUP)' || { echo "make restore needs the dump to load: make restore BACKUP=backups/<file>.dump" >&2; exit 2; }
+	$(LOCAL_NEO4J) restore --from '$(BACKUP)'$(CONFIRM)
 
 seed: setup  ## load demo data (USERS=10000 SEED=7), even into a non-empty database
 	$(BIN)/growthgraph seed --users $${USERS:-10000} --seed $${SEED:-7} --force

@@ -126,7 +126,7 @@ async def ensure_dataset(settings: BenchSettings, uri: str) -> DatasetInfo:
         what = f"another data set ({marker})" if marker else f"{nodes:,} nodes and no bench marker"
         progress(f"the benchmark's instance holds {what}; wiping it first")
         # Deleting the instance's files is far faster than DETACH DELETE.
-        local_neo4j(settings, "wipe")
+        local_neo4j(settings, "wipe", "--yes")  # its own instance: no question to ask
         start_local_neo4j(settings)
     files = generate_files(settings)
     figures = import_files(settings, files, uri)

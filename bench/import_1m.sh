@@ -24,7 +24,7 @@ HOME_DIR=${GROWTHGRAPH_NEO4J_HOME:-.neo4j}
 PID_FILE=$HOME_DIR/instances/$GROWTHGRAPH_NEO4J_INSTANCE/run/neo4j.pid
 
 [ -f "$DATA/users.csv" ] || .venv/bin/growthgraph generate --users "$USERS" --out "$DATA"
-.venv/bin/python neo4j/local.py wipe >/dev/null 2>&1 || true
+.venv/bin/python neo4j/local.py wipe --yes >/dev/null 2>&1 || true
 .venv/bin/python neo4j/local.py start
 trap '.venv/bin/python neo4j/local.py stop' EXIT
 # growthgraph creates its constraints and indexes on connect; do it before the clock starts.

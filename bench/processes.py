@@ -39,10 +39,10 @@ def neo4j_env(settings: BenchSettings) -> dict[str, str]:
     return env
 
 
-def local_neo4j(settings: BenchSettings, action: str) -> int:
-    """Run ``neo4j/local.py <action>`` for the benchmark's instance; its exit code."""
+def local_neo4j(settings: BenchSettings, action: str, *options: str) -> int:
+    """Run ``neo4j/local.py <action> [options]`` for the benchmark's instance; its exit code."""
     result = subprocess.run(
-        [sys.executable, str(LOCAL_NEO4J), action],
+        [sys.executable, str(LOCAL_NEO4J), action, *options],
         env=neo4j_env(settings),
         stdout=subprocess.DEVNULL,
         check=False,

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Run a local Neo4j Community server (with APOC) without Docker.
 
-    python neo4j/local.py start|stop|status|restart|install|wipe
+    python neo4j/local.py start|stop|status|restart|install
+    python neo4j/local.py wipe [--yes]
+    python neo4j/local.py backup [--to FILE]
+    python neo4j/local.py restore --from FILE [--yes]
 
 The server jars come from Maven Central (versions pinned in ``neo4j/pom.xml``) and are shared by
 every instance under ``$GROWTHGRAPH_NEO4J_HOME/dist``. Each instance has its own configuration,
@@ -20,11 +23,21 @@ Settings (environment variables, with defaults):
     GROWTHGRAPH_NEO4J_PAGECACHE      1g
     GROWTHGRAPH_NEO4J_START_TIMEOUT  120   (seconds)
 
-Progress and diagnostics go to stderr; ``start`` prints the Bolt URL on stdout.
-Exit codes: 0 success, 1 failure, 2 invalid settings, 3 ``status`` of a stopped instance.
+``wipe`` and ``restore`` destroy data: when there is data to lose they ask on the terminal, and
+without a terminal they refuse unless given ``--yes``. ``backup`` dumps the ``neo4j`` database
+with ``neo4j-admin database dump`` (default file: ``<repo>/backups/<instance>-<timestamp>.dump``)
+and ``restore`` loads such a file in its place; both stop the server around the admin tool and
+start it again if it was running.
+
+When a start fails, the cause is read from the server's own logs (a port taken, memory, a refused
+setting, a locked store...); a wrong password is only reported by a server that has started.
+
+Progress and diagnostics go to stderr; ``start`` prints the Bolt URL and ``backup`` the dump's
+path on stdout. Exit codes: 0 success, 1 failure (or not confirmed), 2 invalid settings or
+arguments, 3 ``status`` of a stopped instance.
 
 The module is importable (stdlib only): ``load_settings``, ``install``, ``start``, ``stop``,
-``running_pid`` and ``wipe`` are the programmatic interface.
+``running_pid``, ``wipe``, ``backup``, ``restore`` and ``diagnose`` are the programmatic interface.
 """
 
 from __future__ import annotations
@@ -46,7 +59,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Final, cast
@@ -68,6 +81,9 @@ NEO4J_USER: Final = "neo4j"
 ENTRY_POINT: Final = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL: Final = "org.neo4j.cli.AdminTool"
 STAMP_NAME: Final = "install.json"
+DATABASE: Final = "neo4j"  # the database that backup and restore dump and load
+ADMIN_HEAP: Final = "512m"
+BACKUPS_DIR: Final = REPO_ROOT / "backups"
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 1
@@ -164,6 +180,19 @@ class Settings:
     @property
     def console_log(self) -> Path:
         return self.logs_dir / "console.log"
+
+    @property
+    def user_log(self) -> Path:
+        return self.logs_dir / "neo4j.log"
+
+    @property
+    def debug_log(self) -> Path:
+        return self.logs_dir / "debug.log"
+
+    @property
+    def launch_file(self) -> Path:
+        """Where each log stood when the running server was launched (JSON)."""
+        return self.run_dir / "launch.json"
 
     @property
     def bolt_url(self) -> str:
@@ -614,30 +643,41 @@ def _password_pending_or_set(settings: Settings) -> bool:
     ).exists()
 
 
+def _admin_command(settings: Settings, java: str, *args: str) -> list[str]:
+    """A ``neo4j-admin`` command line for the instance (the jars' AdminTool, its own small heap)."""
+    return [java, f"-Xmx{ADMIN_HEAP}", *JVM_FLAGS, "-cp", settings.classpath, ADMIN_TOOL, *args]
+
+
+def _run_admin(
+    settings: Settings,
+    java: str,
+    *args: str,
+    stdin: IO[bytes] | None = None,
+    stdout: IO[bytes] | None = None,
+) -> tuple[int, str]:
+    """Run ``neo4j-admin`` on the instance's conf: its exit code and output (stderr only, when
+    ``stdout`` takes the standard output)."""
+    try:
+        out = subprocess.run(
+            _admin_command(settings, java, *args),
+            cwd=settings.instance_dir,
+            env=_java_env(settings),
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
+            stdout=subprocess.PIPE if stdout is None else stdout,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    except OSError as exc:
+        raise LocalNeo4jError(f"cannot run {java}: {exc}") from exc
+    captured = (out.stdout or b"") if stdout is None else b""
+    return out.returncode, (captured + out.stderr).decode("utf-8", errors="replace")
+
+
 def _set_initial_password(settings: Settings, java: str) -> None:
     _say(settings, f"new database: setting the password of user {NEO4J_USER!r}")
-    cmd = [
-        java,
-        "-Xmx256m",
-        *JVM_FLAGS,
-        "-cp",
-        settings.classpath,
-        ADMIN_TOOL,
-        "dbms",
-        "set-initial-password",
-        settings.password,
-    ]
-    out = subprocess.run(
-        cmd,
-        cwd=settings.instance_dir,
-        env=_java_env(settings),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        output = (out.stdout + out.stderr).replace(settings.password, "***")
+    code, output = _run_admin(settings, java, "dbms", "set-initial-password", settings.password)
+    if code != 0:
+        output = output.replace(settings.password, "***")
         raise LocalNeo4jError(f"setting the initial password failed:\n{_indent(output.strip())}")
 
 
@@ -827,8 +867,184 @@ def _password_mismatch(settings: Settings) -> LocalNeo4jError:
     return LocalNeo4jError(
         f"Neo4j is running at {settings.bolt_url}, but NEO4J_PASSWORD is not the password "
         f"stored in {settings.data_dir} (it is set once, when the database is created). "
-        "Use the original password, or `wipe` the instance to start over with this one."
+        "Use the original password. To start over with this one instead, `wipe` the instance "
+        "(make neo4j-wipe): that deletes all its data, so `backup` it first if you need it."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Why a start failed, from the server's own logs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The cause of a failed start: ``kind`` for programs, ``message`` for people."""
+
+    kind: str  # "port", "locked", "memory", "disk", "setting" or "java"
+    message: str
+    evidence: str  # the log line it was read from
+
+
+_PORT_IN_USE: Final = (
+    re.compile(r"Address \S*?:(\d+) is already in use"),
+    re.compile(r"trying to bind to the socket \S*?:(\d+)"),
+    re.compile(r"Failed to bind to \S*?:(\d+)"),
+    re.compile(r"Address already in use|java\.net\.BindException"),
+)
+_STORE_LOCKED: Final = re.compile(
+    r"Lock file has been locked by another process[^\n]*|FileLockException[^\n]*"
+)
+_OUT_OF_MEMORY: Final = re.compile(
+    r"java\.lang\.OutOfMemoryError[^\n]*"
+    r"|Could not reserve enough space for [^\n]*"
+    r"|There is insufficient memory for the Java Runtime Environment[^\n]*"
+    r"|Cannot allocate memory[^\n]*"
+    r"|Invalid (?:maximum|initial) heap size[^\n]*"
+    r"|Initial heap size set to a larger value than the maximum heap size"
+)
+_DISK_FULL: Final = re.compile(r"No space left on device[^\n]*")
+_BAD_SETTING: Final = (  # the most specific first
+    re.compile(r"Unrecognized setting\. No declared setting with name: [\w.]+"),
+    re.compile(r"Failed to validate '[^'\n]*' for '[\w.]+'"),
+    re.compile(r"[\w.]+ declared multiple times"),
+    re.compile(r"Error evaluating value for setting '[\w.]+'"),
+    re.compile(r"ConfigurationException: [^\n]*"),
+)
+_OLD_JAVA: Final = re.compile(r"UnsupportedClassVersionError[^\n]*")
+
+
+def _evidence(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 240 else text[:237] + "..."
+
+
+def diagnose(log_text: str, settings: Settings) -> Diagnosis | None:
+    """The cause of a failed start, read from what the server and its JVM logged; None if unknown.
+
+    ``log_text`` is what the console output, neo4j.log and debug.log gained since the launch.
+    """
+    for pattern in _PORT_IN_USE:
+        match = pattern.search(log_text)
+        if match is None:
+            continue
+        port = int(match.group(1)) if match.groups() else None
+        names = {settings.bolt_port: "GROWTHGRAPH_NEO4J_BOLT_PORT"}
+        names[settings.http_port] = "GROWTHGRAPH_NEO4J_HTTP_PORT"
+        which = "Bolt" if port == settings.bolt_port else "HTTP" if port else None
+        what = f"the {which} port {port}" if which else f"port {port}" if port else "a port"
+        var = names.get(port or 0, "GROWTHGRAPH_NEO4J_BOLT_PORT or GROWTHGRAPH_NEO4J_HTTP_PORT")
+        return Diagnosis(
+            "port",
+            f"{what} is already in use: another process bound it while Neo4j was starting "
+            f"(it was free when checked). Stop that process, or pick a free port with {var}.",
+            _evidence(match.group(0)),
+        )
+    match = _STORE_LOCKED.search(log_text)
+    if match is not None:
+        return Diagnosis(
+            "locked",
+            f"the data in {settings.data_dir} is locked by another Neo4j process. Stop that "
+            "process, or give this instance its own GROWTHGRAPH_NEO4J_DATA_DIR.",
+            _evidence(match.group(0)),
+        )
+    match = _OUT_OF_MEMORY.search(log_text)
+    if match is not None:
+        return Diagnosis(
+            "memory",
+            f"the JVM could not get the memory it needs ({_evidence(match.group(0))}). Lower "
+            f"GROWTHGRAPH_NEO4J_HEAP (now {settings.heap}) or GROWTHGRAPH_NEO4J_PAGECACHE (now "
+            f"{settings.pagecache}), or free some memory.",
+            _evidence(match.group(0)),
+        )
+    match = _DISK_FULL.search(log_text)
+    if match is not None:
+        return Diagnosis(
+            "disk",
+            f"the disk is full. Free some space for {settings.data_dir} and {settings.logs_dir}.",
+            _evidence(match.group(0)),
+        )
+    match = next(filter(None, (pattern.search(log_text) for pattern in _BAD_SETTING)), None)
+    if match is not None:
+        return Diagnosis(
+            "setting",
+            f"Neo4j refused a setting ({_evidence(match.group(0))}). neo4j/local.py writes "
+            f"{settings.conf_dir / 'neo4j.conf'} from the GROWTHGRAPH_NEO4J_* variables on every "
+            "start: check their values.",
+            _evidence(match.group(0)),
+        )
+    match = _OLD_JAVA.search(log_text)
+    if match is not None:
+        return Diagnosis(
+            "java",
+            f"this Java is too old for Neo4j {pinned_versions()['neo4j']}; use {_JAVA_HINT}.",
+            _evidence(match.group(0)),
+        )
+    return None
+
+
+def _read_since(path: Path, offset: int, limit: int = 4_000_000) -> str:
+    """What ``path`` gained after byte ``offset`` (all of it if the file was rotated), at most
+    the last ``limit`` bytes."""
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            start = offset if 0 <= offset <= size else 0
+            fh.seek(max(start, size - limit))
+            data = fh.read()
+    except OSError:
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def _log_offsets(settings: Settings) -> dict[Path, int]:
+    offsets: dict[Path, int] = {}
+    for path in (settings.console_log, settings.user_log, settings.debug_log):
+        with contextlib.suppress(OSError):
+            offsets[path] = path.stat().st_size
+    return offsets
+
+
+def _launch_offsets(settings: Settings) -> dict[Path, int]:
+    """Where the logs stood when the running server was launched (empty when unknown)."""
+    try:
+        raw = json.loads(settings.launch_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    found = cast("dict[str, object]", raw)
+    return {Path(k): v for k, v in found.items() if isinstance(v, int)}
+
+
+_STARTING_LINE: Final = re.compile(r"^\S+ \S+ INFO  Starting\.\.\.$", re.MULTILINE)
+_STARTED_LINE: Final = re.compile(r"^\S+ \S+ INFO  Started\.$", re.MULTILINE)
+
+
+def _server_started(settings: Settings, offsets: Mapping[Path, int]) -> bool:
+    """Whether our server has logged ``Started.`` since its launch.
+
+    Whatever answers on the ports before that is not (yet) our server: another process may have
+    taken a port between the check and the bind, and its answers say nothing about our data.
+    """
+    text = _read_since(settings.user_log, offsets.get(settings.user_log, 0))
+    starts = list(_STARTING_LINE.finditer(text))
+    if starts:
+        text = text[starts[-1].end() :]
+    return _STARTED_LINE.search(text) is not None
+
+
+def _startup_failure(
+    settings: Settings, offsets: Mapping[Path, int], headline: str
+) -> LocalNeo4jError:
+    """An error naming the cause the logs give (when they give one), then the log excerpts."""
+    text = "\n".join(
+        _read_since(path, offsets.get(path, 0))
+        for path in (settings.console_log, settings.user_log, settings.debug_log)
+    )
+    found = diagnose(text, settings)
+    cause = f": {found.message}" if found is not None else "."
+    return LocalNeo4jError(f"{headline}{cause}\n{_startup_report(settings, offsets)}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -848,13 +1064,13 @@ def _startup_report(settings: Settings, offsets: Mapping[Path, int]) -> str:
     ]
     if console:
         parts.append(f"{settings.console_log}:\n" + _indent("\n".join(console)))
-    user_log = settings.logs_dir / "neo4j.log"
+    user_log = settings.user_log
     text = _tail(user_log, 400, offsets.get(user_log, 0))
     errors = [ln for ln in text.splitlines() if " ERROR " in ln or ln.startswith("Caused by:")]
     lines = errors[:4] + errors[4:][-6:] if errors else text.splitlines()[-15:]
     if lines:
         parts.append(f"{user_log}:\n" + _indent("\n".join(line[:400] for line in lines)))
-    parts.append(f"(details in {settings.logs_dir / 'debug.log'})")
+    parts.append(f"(details in {settings.debug_log})")
     return "\n".join(parts)
 
 
@@ -877,10 +1093,14 @@ def _wait_ready(
             line.done()
             with contextlib.suppress(OSError):
                 settings.pid_file.unlink()
-            raise LocalNeo4jError(
-                f"Neo4j exited during startup.\n{_startup_report(settings, offsets)}"
-            )
-        if bolt_handshake(settings.bolt_port) and _http_status(settings.http_url + "/") == 200:
+            raise _startup_failure(settings, offsets, "Neo4j exited during startup")
+        # Only our own server, once it has logged that it started, speaks for our data: until
+        # then, whatever answers on the ports may be another process that took one of them.
+        if (
+            bolt_handshake(settings.bolt_port)
+            and _http_status(settings.http_url + "/") == 200
+            and _server_started(settings, offsets)
+        ):
             problem = check_login(settings)
             if problem is None:
                 line.done()
@@ -891,10 +1111,11 @@ def _wait_ready(
             phase = "opening the database"
         if time.monotonic() > deadline:
             line.done()
-            raise LocalNeo4jError(
+            raise _startup_failure(
+                settings,
+                offsets,
                 f"Neo4j was not ready after {settings.start_timeout:.0f}s; it is still running "
-                f"(pid {pid}): `stop` it, or raise GROWTHGRAPH_NEO4J_START_TIMEOUT.\n"
-                f"{_startup_report(settings, offsets)}"
+                f"(pid {pid}): `stop` it, or raise GROWTHGRAPH_NEO4J_START_TIMEOUT",
             )
         text = f"neo4j[{settings.instance}]: {phase}... {elapsed:.0f}s"
         if line.tty or elapsed >= next_plain:
@@ -942,13 +1163,14 @@ def _attach(settings: Settings, pid: int) -> Server:
             f"note: it runs on Bolt {live.bolt_port} / HTTP {live.http_port}, not the "
             f"configured {settings.bolt_port} / {settings.http_port}; `restart` to switch",
         )
-    if bolt_handshake(live.bolt_port):
+    offsets = _launch_offsets(live)
+    if bolt_handshake(live.bolt_port) and _server_started(live, offsets):
         if check_login(live) == "unauthorized":
             raise _password_mismatch(live)
         _say(settings, f"already running (pid {pid})")
     else:
         _say(settings, f"already starting (pid {pid}); waiting")
-        _wait_ready(live, pid, None, {})
+        _wait_ready(live, pid, None, offsets)
         _say(settings, f"ready (pid {pid})")
     return Server(pid, live.bolt_url)
 
@@ -956,8 +1178,8 @@ def _attach(settings: Settings, pid: int) -> Server:
 def _launch(settings: Settings, java: str) -> tuple[subprocess.Popen[bytes], dict[Path, int]]:
     """Start the server process, detached; also returns where each log stood before."""
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    user_log = settings.logs_dir / "neo4j.log"
-    offsets = {user_log: user_log.stat().st_size if user_log.exists() else 0}
+    offsets = dict.fromkeys((settings.user_log, settings.debug_log), 0)
+    offsets.update(_log_offsets(settings))
     with settings.console_log.open("ab") as log:
         offsets[settings.console_log] = log.tell()
         log.write(f"---- {time.strftime('%Y-%m-%d %H:%M:%S')} start\n".encode())
@@ -975,6 +1197,10 @@ def _launch(settings: Settings, java: str) -> tuple[subprocess.Popen[bytes], dic
         except OSError as exc:
             raise LocalNeo4jError(f"cannot launch {java}: {exc}") from exc
     settings.pid_file.write_text(f"{proc.pid}\n")
+    settings.launch_file.write_text(
+        json.dumps({str(path): offset for path, offset in offsets.items()}) + "\n",
+        encoding="utf-8",
+    )
     return proc, offsets
 
 
@@ -1039,25 +1265,274 @@ def _looks_like_data_dir(path: Path) -> bool:
     return not entries or bool(entries & {"databases", "transactions", "dbms"})
 
 
-def wipe(settings: Settings) -> bool:
-    """Stop the instance and delete its data dir. False when there was nothing to delete."""
-    stop(settings)
+def _size(path: Path) -> int:
+    """The bytes in the files under ``path`` (or of ``path``, a file)."""
+    if path.is_file():
+        return path.stat().st_size
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += (Path(root) / name).lstat().st_size
+    return total
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+# Asked before data is destroyed, with what would be done; raises NotConfirmedError to refuse.
+Confirm = Callable[[str], None]
+
+
+class NotConfirmedError(LocalNeo4jError):
+    """A destructive command was not confirmed; nothing was changed."""
+
+
+def terminal_confirm(*, yes: bool, make_hint: str) -> Confirm:
+    """Confirmation on the terminal: ``--yes`` confirms; without a terminal, refuse."""
+
+    def confirm(action: str) -> None:
+        if yes:
+            return
+        if not _is_tty(sys.stdin):
+            raise NotConfirmedError(
+                f"this would {action}, and there is no terminal to confirm on. Nothing was "
+                f"changed. Pass --yes to confirm ({make_hint})."
+            )
+        sys.stderr.write(f"neo4j: {action}? This cannot be undone. [y/N] ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline()
+        if answer.strip().lower() not in {"y", "yes"}:
+            raise NotConfirmedError("not confirmed; nothing was changed")
+
+    return confirm
+
+
+def holds_data(settings: Settings) -> bool:
+    """Whether the instance's data dir holds anything (that a wipe would delete)."""
+    try:
+        return any(settings.data_dir.iterdir())
+    except OSError:
+        return False
+
+
+def _wipe_target(settings: Settings) -> Path | None:
     data = settings.data_dir
     if not data.exists():
-        return False
+        return None
     protected = {Path("/"), Path.home().resolve(), REPO_ROOT, settings.home, settings.instance_dir}
     if data in protected or not _looks_like_data_dir(data):
         raise LocalNeo4jError(f"refusing to delete {data}: it does not look like a Neo4j data dir")
+    return data
+
+
+def wipe(settings: Settings, confirm: Confirm | None = None) -> bool:
+    """Stop the instance and delete its data dir. False when there was nothing to delete.
+
+    When the data dir holds anything, ``confirm`` (if given) is asked first, before the server
+    is stopped: a refusal leaves everything as it was.
+    """
+    data = _wipe_target(settings)
+    if data is None:
+        stop(settings)
+        return False
+    if confirm is not None and holds_data(settings):
+        confirm(
+            f"delete all the data of instance {settings.instance!r} ({data}, {_human(_size(data))})"
+        )
+    stop(settings)
     shutil.rmtree(data)
     return True
 
 
-def _cmd_start(settings: Settings) -> int:
+# --------------------------------------------------------------------------------------------
+# Backup and restore (neo4j-admin database dump / load, with the server stopped)
+# --------------------------------------------------------------------------------------------
+
+
+def default_backup_path(settings: Settings, now: float | None = None) -> Path:
+    """``<repo>/backups/<instance>-<YYYYmmdd-HHMMSS>.dump``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    return BACKUPS_DIR / f"{settings.instance}-{stamp}.dump"
+
+
+def _store_dirs(settings: Settings) -> tuple[Path, Path]:
+    """The database's store and transaction-log directories."""
+    data = settings.data_dir
+    return data / "databases" / DATABASE, data / "transactions" / DATABASE
+
+
+def _has_database(settings: Settings) -> bool:
+    return _store_dirs(settings)[0].is_dir()
+
+
+def _admin_output(output: str, lines: int = 20) -> str:
+    """The end of neo4j-admin's output, without its progress lines."""
+    kept = [ln for ln in output.splitlines() if ln.strip() and not ln.startswith("Files: ")]
+    return _indent("\n".join(kept[-lines:]))
+
+
+@contextlib.contextmanager
+def _offline(settings: Settings, purpose: str) -> Generator[None]:
+    """Hold the instance stopped (stopping it if it runs) and start it again afterwards if it ran.
+
+    The admin tool cannot dump or load a database that a running server has open.
+    """
+    pid = running_pid(settings)
+    live = _as_running(settings) if pid is not None else settings
+    if pid is not None:
+        _say(settings, f"stopping the server for the {purpose}; it is started again afterwards")
+        stop(settings)
+    done = False
+    try:
+        with _file_lock(settings.run_dir / "local.lock"):
+            if running_pid(settings) is not None:
+                raise LocalNeo4jError(
+                    f"the instance was started again meanwhile; the {purpose} needs it stopped"
+                )
+            _write_conf(live)  # the admin tool finds the data dir through it
+            yield
+        done = True
+    finally:
+        if pid is not None:
+            try:
+                start(live)
+            except LocalNeo4jError as exc:
+                if done:
+                    raise
+                _say(settings, f"starting it again failed too: {exc}")
+
+
+def backup(settings: Settings, target: Path | None = None) -> Path:
+    """Dump the instance's ``neo4j`` database into ``target`` (default: ``default_backup_path``).
+
+    A running server is stopped for the dump and started again. Returns the file written; an
+    existing file is never overwritten.
+    """
+    path = (target if target is not None else default_backup_path(settings)).expanduser()
+    path = path.absolute()
+    if path.exists():
+        raise LocalNeo4jError(f"{path} already exists; choose another file, or move that one away")
+    if not _has_database(settings):
+        raise LocalNeo4jError(
+            f"instance {settings.instance!r} has no {DATABASE!r} database to back up "
+            f"(in {settings.data_dir}); `start` it once to create one"
+        )
+    java = require_tools(maven=not is_installed(settings))
+    install(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    began = time.monotonic()
+    with _offline(settings, "backup"):
+        _say(settings, f"dumping the {DATABASE!r} database into {path}")
+        try:
+            with partial.open("wb") as out:
+                code, output = _run_admin(
+                    settings, java, "database", "dump", "--to-stdout", DATABASE, stdout=out
+                )
+            if code != 0:
+                raise LocalNeo4jError(
+                    f"neo4j-admin database dump failed (exit {code}):\n{_admin_output(output)}"
+                )
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+    _say(
+        settings,
+        f"backed up in {time.monotonic() - began:.1f}s: {path} ({_human(path.stat().st_size)})",
+    )
+    return path
+
+
+def _check_dump(settings: Settings, java: str, path: Path) -> None:
+    """Refuse a file that neo4j-admin cannot read as a dump, before anything is stopped."""
+    if running_pid(settings) is None:
+        _write_conf(settings)
+    with path.open("rb") as dump:
+        code, output = _run_admin(
+            settings, java, "database", "load", "--info", "--from-stdin", DATABASE, stdin=dump
+        )
+    if code != 0:
+        raise LocalNeo4jError(
+            f"{path} is not a database dump that neo4j-admin can load:\n{_admin_output(output)}"
+        )
+
+
+def restore(settings: Settings, source: Path, confirm: Confirm | None = None) -> None:
+    """Replace the instance's ``neo4j`` database with the dump in ``source``.
+
+    The file is checked first; then, when there is a database to replace, ``confirm`` (if
+    given) is asked. A running server is stopped for the load and started again. The current
+    database is kept aside until the load succeeds, and put back if it fails.
+    """
+    path = source.expanduser().absolute()
+    if not path.is_file():
+        raise LocalNeo4jError(f"{path} is not a file: give the dump to restore")
+    java = require_tools(maven=not is_installed(settings))
+    install(settings)
+    _check_dump(settings, java, path)
+    store, txlogs = _store_dirs(settings)
+    if confirm is not None and _has_database(settings):
+        confirm(
+            f"replace the {DATABASE!r} database of instance {settings.instance!r} "
+            f"({_human(_size(store) + _size(txlogs))} in {settings.data_dir}) with {path}"
+        )
+    began = time.monotonic()
+    with _offline(settings, "restore"):
+        aside = settings.data_dir / f".before-restore-{time.strftime('%Y%m%d-%H%M%S')}"
+        moved: list[tuple[Path, Path]] = []
+        for part in (store, txlogs):
+            if part.exists():
+                kept = aside / part.parent.name / part.name
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                part.rename(kept)
+                moved.append((part, kept))
+        _say(settings, f"loading {path} into the {DATABASE!r} database")
+        try:
+            with path.open("rb") as dump:
+                code, output = _run_admin(
+                    settings, java, "database", "load", "--from-stdin", DATABASE, stdin=dump
+                )
+            if code != 0:
+                raise LocalNeo4jError(
+                    f"neo4j-admin database load failed (exit {code}); the database was left "
+                    f"as it was:\n{_admin_output(output)}"
+                )
+        except BaseException:
+            for part, kept in moved:
+                shutil.rmtree(part, ignore_errors=True)  # whatever the load wrote
+                kept.rename(part)
+            shutil.rmtree(aside, ignore_errors=True)
+            raise
+        shutil.rmtree(aside, ignore_errors=True)
+    _say(settings, f"restored {path} in {time.monotonic() - began:.1f}s")
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options of the subcommands that take some."""
+
+    yes: bool = False
+    to: Path | None = None
+    source: Path | None = None
+
+
+def _cmd_start(settings: Settings, _options: Options) -> int:
     print(start(settings).bolt_url, flush=True)
     return EXIT_OK
 
 
-def _cmd_stop(settings: Settings) -> int:
+def _cmd_stop(settings: Settings, _options: Options) -> int:
     if not stop(settings):
         _say(settings, "not running")
     else:
@@ -1065,12 +1540,12 @@ def _cmd_stop(settings: Settings) -> int:
     return EXIT_OK
 
 
-def _cmd_restart(settings: Settings) -> int:
+def _cmd_restart(settings: Settings, options: Options) -> int:
     stop(settings)
-    return _cmd_start(settings)
+    return _cmd_start(settings, options)
 
 
-def _cmd_status(settings: Settings) -> int:
+def _cmd_status(settings: Settings, _options: Options) -> int:
     pid = running_pid(settings)
     if pid is None:
         print("stopped")
@@ -1083,7 +1558,7 @@ def _cmd_status(settings: Settings) -> int:
     return EXIT_OK
 
 
-def _cmd_install(settings: Settings) -> int:
+def _cmd_install(settings: Settings, _options: Options) -> int:
     if not install(settings):
         versions = pinned_versions()
         _say(
@@ -1094,41 +1569,88 @@ def _cmd_install(settings: Settings) -> int:
     return EXIT_OK
 
 
-def _cmd_wipe(settings: Settings) -> int:
-    if wipe(settings):
+def _cmd_wipe(settings: Settings, options: Options) -> int:
+    confirm = terminal_confirm(yes=options.yes, make_hint="make neo4j-wipe YES=1")
+    if wipe(settings, confirm):
         _say(settings, f"deleted {settings.data_dir}")
     else:
         _say(settings, "no data to delete")
     return EXIT_OK
 
 
-COMMANDS: Final = {
+def _cmd_backup(settings: Settings, options: Options) -> int:
+    print(backup(settings, options.to), flush=True)
+    return EXIT_OK
+
+
+def _cmd_restore(settings: Settings, options: Options) -> int:
+    if options.source is None:  # argparse requires it; the programmatic path too
+        raise SettingsError("restore needs the dump to load: --from FILE")
+    confirm = terminal_confirm(yes=options.yes, make_hint="make restore BACKUP=... YES=1")
+    restore(settings, options.source, confirm)
+    return EXIT_OK
+
+
+COMMANDS: Final[Mapping[str, tuple[Callable[[Settings, Options], int], str]]] = {
     "start": (_cmd_start, "start the instance (installs the jars on first use)"),
     "stop": (_cmd_stop, "stop the instance"),
     "status": (_cmd_status, "print whether it runs (exit 0) or not (exit 3)"),
     "restart": (_cmd_restart, "stop, then start"),
     "install": (_cmd_install, "download the pinned Neo4j and APOC jars with Maven"),
-    "wipe": (_cmd_wipe, "stop the instance and delete its data"),
+    "wipe": (_cmd_wipe, "stop the instance and delete its data (asks first; --yes)"),
+    "backup": (_cmd_backup, "dump the neo4j database to a file (--to FILE)"),
+    "restore": (_cmd_restore, "replace the neo4j database with a dump (--from FILE; asks first)"),
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python neo4j/local.py",
         description="Run a local Neo4j Community server (with APOC) without Docker.",
         epilog="Settings come from GROWTHGRAPH_NEO4J_* variables and NEO4J_PASSWORD; "
         "see the top of this file.",
     )
-    parser.add_argument(
-        "command",
-        choices=list(COMMANDS),
-        help="; ".join(f"{name}: {doc}" for name, (_, doc) in COMMANDS.items()),
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, (_, doc) in COMMANDS.items():
+        sub = commands.add_parser(name, help=doc, description=doc)
+        if name in {"wipe", "restore"}:
+            sub.add_argument(
+                "--yes",
+                "-y",
+                action="store_true",
+                help="confirm without being asked (needed without a terminal)",
+            )
+        if name == "backup":
+            sub.add_argument(
+                "--to",
+                type=Path,
+                metavar="FILE",
+                help="the dump file to write (default: backups/<instance>-<timestamp>.dump "
+                "under the repository); never overwritten",
+            )
+        if name == "restore":
+            sub.add_argument(
+                "--from",
+                dest="source",
+                type=Path,
+                required=True,
+                metavar="FILE",
+                help="the dump file to load (written by `backup`)",
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = COMMANDS[str(args.command)][0]
+    options = Options(
+        yes=bool(getattr(args, "yes", False)),
+        to=cast("Path | None", getattr(args, "to", None)),
+        source=cast("Path | None", getattr(args, "source", None)),
     )
-    args = parser.parse_args(argv)
-    handler = COMMANDS[args.command][0]
     try:
         settings = load_settings()
-        return handler(settings)
+        return handler(settings, options)
     except LocalNeo4jError as exc:
         print(f"neo4j: error: {exc}", file=sys.stderr)
         return exc.exit_code

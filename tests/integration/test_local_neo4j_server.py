@@ -4,6 +4,9 @@
 Everything runs on the module's own instance (``itest-local``) under a temporary home, on free
 ports, sharing only the installed jars; it never touches the suite's ``test`` instance or the
 developer's. Java and Maven are required: without them these tests fail, they do not skip.
+
+Each test sets up the state it needs (stopped, running, with data), but a test leaves the server
+running when the next one wants it so: every start costs seconds.
 """
 
 from __future__ import annotations
@@ -224,8 +227,9 @@ def test_a_wrong_password_is_reported_once_the_server_has_started(instance: Inst
     assert launched.returncode == 1
     assert "NEO4J_PASSWORD is not the password" in launched.stderr
     assert "wipe" in launched.stderr
-    assert instance.status() == 0  # the server is fine; only the password is wrong
-    instance.stop()
+    assert (
+        instance.status() == 0
+    )  # the server is fine (and left running): only the password is wrong
 
 
 # --- 4. make run, stopped with Ctrl-C, says that Neo4j still runs -----------------------------
@@ -273,7 +277,6 @@ def test_make_run_stopped_with_ctrl_c_says_neo4j_still_runs_and_how_to_stop_it(
     assert f"the local Neo4j it started is still running ({instance.uri})" in said
     assert f"GROWTHGRAPH_NEO4J_INSTANCE={INSTANCE} make neo4j-stop" in said
     assert instance.status() == 0  # as the README says: it keeps running
-    instance.stop()
 
 
 # --- 5. backup and restore --------------------------------------------------------------------
