@@ -9,7 +9,7 @@ import sys
 import pytest
 from pydantic import SecretStr
 
-from growthgraph.config import Settings, is_loopback
+from growthgraph.config import Environment, Settings, is_loopback
 from growthgraph.http.auth import hash_key
 
 KEYS = f"admin:{hash_key('k')}"
@@ -36,7 +36,7 @@ def test_keys_or_production_allow_any_host(host: str) -> None:
     assert Settings(host=host, api_keys=KEYS).open_bind_refusal() is None
     production = Settings(
         host=host,
-        env="production",
+        env=Environment.PRODUCTION,
         neo4j_password=SecretStr("a-real-secret"),
         hash_secret=SecretStr("another-real-secret"),
     )

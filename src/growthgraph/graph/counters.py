@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from typing import LiteralString
 
 from growthgraph.graph.database import Database
-from growthgraph.graph.labels import label_of
+from growthgraph.graph.labels import REFERRER_LABEL_LIST, label_of
 
 DEPTH = 5
 ABOVE: tuple[LiteralString, ...] = ("above1", "above2", "above3", "above4", "above5")
 BELOW: tuple[LiteralString, ...] = ("below1", "below2", "below3", "below4", "below5")
-LABELS: tuple[LiteralString, ...] = ("User", "Influencer", "Partner")
+LABELS = REFERRER_LABEL_LIST
 Progress = Callable[[int], object]
 
 

@@ -37,6 +37,10 @@ KIND_NAMES: dict[ReferrerKindName, Kind] = {
     "INFLUENCER": Kind.INFLUENCER,
     "PARTNER": Kind.PARTNER,
 }
+# Referrer labels in the order every listing uses; the sources are the referrers that are not
+# users.
+REFERRER_LABEL_LIST: tuple[LiteralString, ...] = ("User", "Influencer", "Partner")
+SOURCE_LABELS: tuple[LiteralString, ...] = ("Influencer", "Partner")
 NAME_LABELS: dict[ReferrerKindName, LiteralString] = {
     name: REFERRER_LABELS[kind] for name, kind in KIND_NAMES.items()
 }

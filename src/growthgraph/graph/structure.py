@@ -21,14 +21,13 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from growthgraph.graph.database import Database
-from growthgraph.graph.labels import label_or_null
+from growthgraph.graph.labels import SOURCE_LABELS, label_or_null
 from growthgraph.graph.records import to_datetime
 from growthgraph.graph.structure_compute import NodeKey, Projection, Scores, compute
 
 Progress = Callable[[int, int, str], object]  # done, total, step
 STALE_AFTER = timedelta(minutes=60)  # a RUNNING job silent this long was abandoned
 
-_SOURCE_LABELS: tuple[LiteralString, ...] = ("Influencer", "Partner")
 
 EXPORT_USERS: LiteralString = (
     """
@@ -57,7 +56,7 @@ _EXPORT_SOURCES_TEMPLATE: LiteralString = (
     "MATCH (n:$LABEL) WHERE n.id > $after RETURN n.id AS id ORDER BY n.id LIMIT $batch"
 )
 EXPORT_SOURCES: dict[str, LiteralString] = {
-    label: _EXPORT_SOURCES_TEMPLATE.replace("$LABEL", label) for label in _SOURCE_LABELS
+    label: _EXPORT_SOURCES_TEMPLATE.replace("$LABEL", label) for label in SOURCE_LABELS
 }
 WRITE_USERS: LiteralString = """
 UNWIND $rows AS row
@@ -73,7 +72,7 @@ MATCH (n:$LABEL {id: row.id})
 SET n.influenceScore = row.influence, n.communityId = row.community,
     n.networkComputedAt = $computedAt
 """.replace("$LABEL", label)
-    for label in _SOURCE_LABELS
+    for label in SOURCE_LABELS
 }
 COUNT_NODES: LiteralString = """
 CALL () { MATCH (u:User) RETURN count(u) AS users }
@@ -287,7 +286,7 @@ async def _export(db: Database, batch: int, tracker: _Tracker) -> _Export:
             out.connections.extend((key, ("User", str(v))) for v in row["connected"])
         after = str(rows[-1]["id"])
         await tracker.advance(len(rows), "exporting users")
-    for label in _SOURCE_LABELS:
+    for label in SOURCE_LABELS:
         after = ""
         while True:
             rows = await db.read(EXPORT_SOURCES[label], {"after": after, "batch": batch})
@@ -310,7 +309,7 @@ async def _write_back(
     tracker: _Tracker,
 ) -> None:
     users: list[dict[str, Any]] = []
-    sources: dict[str, list[dict[str, Any]]] = {label: [] for label in _SOURCE_LABELS}
+    sources: dict[str, list[dict[str, Any]]] = {label: [] for label in SOURCE_LABELS}
     for i, (label, node_id) in enumerate(p.nodes):
         row: dict[str, Any] = {
             "id": node_id,

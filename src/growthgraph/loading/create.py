@@ -16,7 +16,7 @@ from typing import Any, LiteralString
 from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.database import Database
-from growthgraph.graph.labels import NAME_LABELS, ReferrerKindName
+from growthgraph.graph.labels import NAME_LABELS, REFERRER_LABEL_LIST, ReferrerKindName
 from growthgraph.loading.dataset import node_props
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.plan import (
@@ -46,7 +46,7 @@ class _Ids:
     """Element ids of the nodes this import created, by label and id."""
 
     by_label: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {"User": {}, "Influencer": {}, "Partner": {}}
+        default_factory=lambda: {label: {} for label in REFERRER_LABEL_LIST}
     )
 
     def of(self, kind: ReferrerKindName, node_id: str) -> str:
