@@ -150,3 +150,13 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         Middleware(IdempotencyMiddleware, db_ref=db_ref, stale_s=settings.request_timeout * 2),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+
+
+def app_from_environment() -> Starlette:
+    """The app with settings read from the environment: the factory each server process of
+    ``growthgraph serve --workers N`` calls for itself."""
+    from growthgraph.http.observability import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Never
+from typing import Any, Never
 
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -206,9 +206,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
         asyncio.run(
             _seed(settings, users=settings.demo_users, seed=settings.demo_seed, only_if_empty=True)
         )
-    print(f"growthgraph: serving http://{settings.host}:{settings.port}/graphql")
+    workers = args.workers or settings.worker_count
+    print(
+        f"growthgraph: serving http://{settings.host}:{settings.port}/graphql "
+        f"with {workers} worker process{'es' if workers > 1 else ''}"
+    )
+    # One process serves the app built here; several each build their own from the environment
+    # (the settings were checked above) and share only the database.
+    target: Any = create_app(settings) if workers == 1 else "growthgraph.app:app_from_environment"
     uvicorn.run(
-        create_app(settings),
+        target,
+        factory=workers > 1,
+        workers=workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
@@ -261,6 +270,12 @@ def main(argv: list[str] | None = None) -> None:
 
     serve = sub.add_parser(
         "serve", help="serve the API and the playground (loads demo data if empty)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="server processes (default GROWTHGRAPH_WORKERS, else one per CPU)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from enum import StrEnum
 from typing import Self
 
@@ -74,6 +75,8 @@ class Settings(BaseSettings):
     neo4j_database: str = Field(default="neo4j", validation_alias="NEO4J_DATABASE")
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     port: int = Field(default=8000, ge=1, le=65535, validation_alias="PORT")
+    # Server processes; 0 means one per CPU. They share nothing in memory (see the README).
+    workers: int = Field(default=0, ge=0, le=256)
 
     env: Environment = Environment.DEVELOPMENT
     log_level: str = "info"
@@ -119,6 +122,11 @@ class Settings(BaseSettings):
     def auth_required(self) -> bool:
         """Keys are checked when any is configured, and always in production."""
         return bool(self.api_keys.strip()) or self.env is Environment.PRODUCTION
+
+    @property
+    def worker_count(self) -> int:
+        """``workers``, with 0 meaning one process per CPU."""
+        return self.workers or os.cpu_count() or 1
 
     def open_bind_refusal(self) -> str | None:
         """Why serving on ``host`` must be refused, if it must: without keys every caller is an
