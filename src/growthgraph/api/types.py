@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Annotated, Protocol, TypeVar
 
 import strawberry
 
@@ -48,6 +48,13 @@ Conn = TypeVar("Conn")
 class ReferrerRef:
     kind: ReferrerKind
     id: strawberry.ID
+
+
+# The `root` argument of the cascade questions. `root` is reserved by Strawberry for the parent
+# value, so the Python parameter is named `top` and renamed in the schema.
+Root = Annotated[
+    ReferrerRef, strawberry.argument(name="root", description="The referrer at the top.")
+]
 
 
 @strawberry.interface(

@@ -11,16 +11,14 @@ from growthgraph.api.arguments import GENERATIONS, LARGEST_LIMIT, STRUCTURE_DEPT
 from growthgraph.api.cascades.types import CascadeGeneration, CascadeStructure, GrowingCascade
 from growthgraph.api.context import Info
 from growthgraph.api.enums import TO_KIND
-from growthgraph.api.types import ReferrerRef, referrer
+from growthgraph.api.types import Root, referrer
 from growthgraph.api.window import From, To, window
 from growthgraph.graph import cascades
 
 
 async def cascade_generations(
     info: Info,
-    top: Annotated[
-        ReferrerRef, strawberry.argument(name="root", description="The referrer at the top.")
-    ],
+    top: Root,
     max_generation: Annotated[int, GENERATIONS.argument()] = 10,
 ) -> list[CascadeGeneration] | None:
     GENERATIONS.check(max_generation)
@@ -34,9 +32,7 @@ async def cascade_generations(
 
 async def cascade_structure(
     info: Info,
-    top: Annotated[
-        ReferrerRef, strawberry.argument(name="root", description="The referrer at the top.")
-    ],
+    top: Root,
     max_depth: Annotated[int, STRUCTURE_DEPTH.argument()] = 50,
 ) -> CascadeStructure | None:
     STRUCTURE_DEPTH.check(max_depth)

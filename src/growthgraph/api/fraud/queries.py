@@ -3,6 +3,7 @@ every referrer in a period."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -37,8 +38,22 @@ from growthgraph.api.window import require_offset
 from growthgraph.errors import BadUserInputError
 from growthgraph.graph import fraud
 from growthgraph.graph import fraud_compute as fc
+from growthgraph.graph.records import ReferrerRecord, UserRecord
 
 MAX_MEMBERS = 100
+
+
+def _burst(
+    b: fc.Burst, referrers: Mapping[fc.NodeKey, ReferrerRecord], users: Mapping[str, UserRecord]
+) -> VelocityBurst:
+    return VelocityBurst(
+        score=b.score,
+        referrer=referrer(referrers[b.referrer]),
+        window_start=b.start,
+        window_end=b.end,
+        sign_ups=len(b.members),
+        users=[user(users[i]) for i in b.members[:MAX_MEMBERS]],
+    )
 
 
 async def fraud_signals(
@@ -98,17 +113,7 @@ async def fraud_signals(
             )
             for c in report.clusters[:limit]
         ],
-        velocity_bursts=[
-            VelocityBurst(
-                score=b.score,
-                referrer=referrer(report.referrers[b.referrer]),
-                window_start=b.start,
-                window_end=b.end,
-                sign_ups=len(b.members),
-                users=members(b.members),
-            )
-            for b in report.bursts[:limit]
-        ],
+        velocity_bursts=[_burst(b, report.referrers, report.users) for b in report.bursts[:limit]],
         caps_exceeded=[
             CapExceeded(
                 score=c.score,
@@ -162,17 +167,7 @@ async def velocity_bursts(
         )
     except fraud.TooManySignUpsError as exc:
         raise BadUserInputError(f"{exc}; narrow the period") from exc
-    return [
-        VelocityBurst(
-            score=b.score,
-            referrer=referrer(found.referrers[b.referrer]),
-            window_start=b.start,
-            window_end=b.end,
-            sign_ups=len(b.members),
-            users=[user(found.users[i]) for i in b.members[:MAX_MEMBERS]],
-        )
-        for b in found.bursts[:limit]
-    ]
+    return [_burst(b, found.referrers, found.users) for b in found.bursts[:limit]]
 
 
 @strawberry.type

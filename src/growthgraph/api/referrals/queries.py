@@ -12,7 +12,7 @@ from growthgraph.api.arguments import CASCADE_DEPTH, DEGREE, TOP_LIMIT, check
 from growthgraph.api.context import Info
 from growthgraph.api.enums import TO_KIND, ReferrerKind
 from growthgraph.api.referrals.types import CascadeLevel, ReferralCascade, ReferrerSignUps
-from growthgraph.api.types import Referrer, ReferrerRef, referrer
+from growthgraph.api.types import Referrer, Root, referrer
 from growthgraph.api.window import check_since_until
 from growthgraph.graph import referrals
 
@@ -52,10 +52,7 @@ async def top_referrers(
 
 async def referral_cascade(
     info: Info,
-    # `root` is reserved by Strawberry for the parent value, so the parameter is renamed.
-    top: Annotated[
-        ReferrerRef, strawberry.argument(name="root", description="The referrer at the top.")
-    ],
+    top: Root,
     max_depth: Annotated[int, CASCADE_DEPTH.argument()] = 5,
 ) -> ReferralCascade | None:
     CASCADE_DEPTH.check(max_depth)
