@@ -41,11 +41,14 @@ RETURN a {.*} AS a, b {.*} AS b, r.at AS at, created
 # Friends of friends of one user (anchored on its id), grouped per candidate. The shared
 # connections are collected lowest degree first, so the evidence lists the most telling ones
 # first and the Adamic-Adar sum is added in one fixed order (equal sets give equal floats).
+# A user whose analytics consent is recorded as false takes no part: never suggested, never
+# evidence, and their connections suggest no one (absent consent flags exclude no one).
 PEOPLE_YOU_MAY_KNOW: LiteralString = """
 MATCH (u:User {id: $id})-[:CONNECTED_TO]-(m:User)
+WHERE coalesce(m.consentAnalytics, true)
 WITH u, m, COUNT { (m)-[:CONNECTED_TO]-() } AS degree
 MATCH (m)-[:CONNECTED_TO]-(c:User)
-WHERE c <> u AND NOT EXISTS { (u)-[:CONNECTED_TO]-(c) }
+WHERE c <> u AND NOT EXISTS { (u)-[:CONNECTED_TO]-(c) } AND coalesce(c.consentAnalytics, true)
 WITH c, m, degree
 ORDER BY degree ASC, m.id ASC
 WITH c, collect(m) AS shared, collect(degree) AS degrees

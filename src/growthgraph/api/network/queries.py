@@ -43,6 +43,8 @@ class NetworkQuery:
         description="People a user may know: users connected to at least one of the user's "
         "connections but not to the user (and not the user), ranked by the number of common "
         "connections (most first), then by Adamic-Adar index (highest first), then by user id. "
-        "Each suggestion lists its shared connections as evidence. Null if the user does not "
-        "exist; empty if the user has no friends of friends.",
+        "Each suggestion lists its shared connections as evidence. A user whose analytics "
+        "consent is recorded as false (`setConsent`) takes no part: never suggested, never "
+        "evidence, and their connections suggest no one. Null if the user does not exist; "
+        "empty if the user has no friends of friends.",
     )
