@@ -7,6 +7,9 @@ from enum import Enum
 
 import strawberry
 
+from growthgraph.api.context import Info
+from growthgraph.api.types import Campaign, campaign
+
 
 @strawberry.enum(description="How to split a sign-up cohort.")
 class CohortGrouping(Enum):
@@ -106,6 +109,14 @@ class CampaignGrowth:
     start: datetime = strawberry.field(description="Bucket start (UTC).")
     campaign_id: strawberry.ID
     sign_ups: int = strawberry.field(description="Sign-ups whose `campaignId` is this campaign.")
+
+    @strawberry.field(
+        description="The campaign itself; null when no campaign has this id (sign-ups may name "
+        "a campaign that was never registered). Batched: one round trip per response."
+    )
+    async def campaign(self, info: Info) -> Campaign | None:
+        found = await info.context.campaign_by_id(str(self.campaign_id))
+        return None if found is None else campaign(found)
 
 
 @strawberry.type(description="Sign-ups over time in [from, to), in calendar buckets.")
