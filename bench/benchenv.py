@@ -76,6 +76,7 @@ class BenchSettings:
     neo4j_heap: str
     neo4j_pagecache: str
     growthgraph_port: int
+    growthgraph_workers: int  # server processes of growthgraph serve
     apollo_port: int
     allow_wipe: bool  # may a database given by NEO4J_URI be emptied to load the data set?
     data_dir: Path
@@ -122,6 +123,9 @@ def load_settings() -> BenchSettings:
         neo4j_heap=_str("BENCH_NEO4J_HEAP", "4g"),
         neo4j_pagecache=_str("BENCH_NEO4J_PAGECACHE", "4g"),
         growthgraph_port=_int("BENCH_GROWTHGRAPH_PORT", 18080),
+        # One process by default: the comparison server is one Node process, and peak memory is
+        # read per process.
+        growthgraph_workers=_int("BENCH_WORKERS", 1),
         apollo_port=_int("BENCH_APOLLO_PORT", 18081),
         allow_wipe=os.environ.get("BENCH_ALLOW_WIPE", "") in {"1", "true", "yes"},
         data_dir=Path(_str("BENCH_DATA_DIR", str(REPO / "bench" / "data"))).resolve(),

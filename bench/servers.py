@@ -43,6 +43,7 @@ def growthgraph_env(
         NEO4J_DATABASE=settings.neo4j_database,
         HOST="127.0.0.1",
         PORT=str(settings.growthgraph_port),
+        GROWTHGRAPH_WORKERS=str(settings.growthgraph_workers),
         GROWTHGRAPH_DEMO_DATA="false",
         GROWTHGRAPH_RATE_LIMIT="0",  # 0 turns the per-client limit off
         GROWTHGRAPH_API_KEYS=key.setting,
