@@ -30,7 +30,7 @@ MATCH (r:$LABEL {id: $id})
 CALL (r) {
   MATCH p = (r)-[:REFERRED*1..50]->(u:User)
   WHERE length(p) <= $maxDepth
-  WITH u, p ORDER BY u.signedUpAt ASC, u.id ASC LIMIT $maxUsers
+  WITH u, p ORDER BY u.signedUpAt ASC, length(p) ASC, u.id ASC LIMIT $maxUsers
   WITH u, length(p) AS depth, nodes(p)[-2] AS parent
   RETURN collect({
     u: u {.*}, depth: depth, parentId: parent.id,
