@@ -147,7 +147,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         Middleware(
             AuthMiddleware, keys=parse_keys(settings.api_keys), required=settings.auth_required
         ),
-        Middleware(IdempotencyMiddleware, db_ref=db_ref, stale_s=settings.request_timeout * 2),
+        Middleware(
+            IdempotencyMiddleware,
+            db_ref=db_ref,
+            lease_s=settings.idempotency_lease,
+            retention_s=settings.idempotency_retention,
+        ),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=30.0, gt=0, le=3_600)
     # Per client (API key, else address) requests per minute; 0 turns the limit off.
     rate_limit: int = Field(default=1_200, ge=0, le=1_000_000)
+    # Idempotency-Key records: the lease (seconds) a running request holds its key under, renewed
+    # while it runs, and how long (seconds) an answer is kept for retries before it is purged.
+    idempotency_lease: float = Field(default=10.0, ge=0.5, le=600)
+    idempotency_retention: float = Field(default=86_400.0, ge=1, le=90 * 86_400)
     # Unset: on in development, off in production.
     introspection: bool | None = None
     # Access: "role:sha256-hex" pairs, comma-separated (roles: analyst, writer, admin).

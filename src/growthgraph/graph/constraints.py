@@ -16,6 +16,8 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT conversion_id IF NOT EXISTS FOR (n:Conversion) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT idempotency_key IF NOT EXISTS "
     "FOR (n:IdempotencyKey) REQUIRE n.key IS UNIQUE",
+    # Idempotency records are purged by age (graph.idempotency).
+    "CREATE INDEX idempotency_key_at IF NOT EXISTS FOR (n:IdempotencyKey) ON (n.at)",
     "CREATE CONSTRAINT reward_rule_id IF NOT EXISTS FOR (n:RewardRule) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT reward_run_id IF NOT EXISTS FOR (n:RewardRun) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT reward_id IF NOT EXISTS FOR (n:Reward) REQUIRE n.id IS UNIQUE",

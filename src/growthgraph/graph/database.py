@@ -8,9 +8,16 @@ from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, Query, RoutingControl
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ConnectionPoolError,
+    DatabaseError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
-from growthgraph.errors import QueryTimeoutError, ServiceUnavailableError
+from growthgraph.errors import GrowthGraphError, QueryTimeoutError, ServiceUnavailableError
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -59,8 +66,11 @@ class Database:
     async def verify(self) -> None:
         try:
             await self._driver.verify_connectivity()
-        except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise ServiceUnavailableError("Neo4j cannot be reached") from exc
+        except Exception as exc:
+            translated = translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
 
     async def close(self) -> None:
         await self._driver.close()
@@ -102,13 +112,13 @@ class Database:
         self.in_flight += 1
         try:
             return await _shielded(work)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            self.unavailable += 1
-            raise ServiceUnavailableError("Neo4j cannot be reached") from exc
-        except Neo4jError as exc:
-            if _timed_out(exc):
-                raise QueryTimeoutError("The query ran past the transaction timeout") from exc
-            raise
+        except Exception as exc:
+            translated = translate(exc)
+            if translated is None:
+                raise
+            if isinstance(translated, ServiceUnavailableError):
+                self.unavailable += 1
+            raise translated from exc
         finally:
             self.in_flight -= 1
 
@@ -125,6 +135,41 @@ async def _shielded(work: Coroutine[Any, Any, T]) -> T:
 def _observe(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()  # mark it retrieved: an abandoned failure is not an error to report
+
+
+# Failures of the database rather than of the statement: the server or the link to it is down,
+# stopping, starting or failing over (ServiceUnavailable, SessionExpired, IncompleteCommit, a pool
+# that cannot hand out a connection, a socket error), or a transient error that outlasted the
+# driver's retry budget (TransientError: DatabaseUnavailable, NotALeader,
+# ForbiddenOnReadOnlyDatabase, deadlocks, ...), or the server's own failure (DatabaseError).
+# Retrying later may succeed, so each is SERVICE_UNAVAILABLE. A ClientError (a constraint, a bug
+# in a statement) and the driver's usage errors are not translated: they are the caller's to
+# handle (ConstraintError) or an internal error, masked with a request id.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    ServiceUnavailable,
+    SessionExpired,
+    ConnectionPoolError,
+    TransientError,
+    DatabaseError,
+    OSError,
+)
+
+
+class TransientDatabaseError(ServiceUnavailableError):
+    """A transient error (a deadlock, a lock or leader change, the database unavailable) that
+    outlasted the driver's retry budget: the transaction wrote nothing, so a caller that can
+    wait (a bulk import) may run it again."""
+
+
+def translate(exc: BaseException) -> GrowthGraphError | None:
+    """The service's error for a driver failure, or None when it is not the database's fault."""
+    if isinstance(exc, Neo4jError) and _timed_out(exc):
+        return QueryTimeoutError("The query ran past the transaction timeout")
+    if isinstance(exc, TransientError):
+        return TransientDatabaseError("Neo4j cannot serve requests right now")
+    if isinstance(exc, UNAVAILABLE):
+        return ServiceUnavailableError("Neo4j cannot serve requests right now")
+    return None
 
 
 def _timed_out(exc: Neo4jError) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, Literal, LiteralString, TypeVar, cast
 from neo4j.exceptions import TransientError
 
 from growthgraph.graph import counters
-from growthgraph.graph.database import Database
+from growthgraph.graph.database import Database, TransientDatabaseError
 from growthgraph.graph.labels import (
     ENTITY_LABELS,
     NAME_LABELS,
@@ -382,7 +382,7 @@ async def _write_batch(
     for attempt in range(1, BATCH_ATTEMPTS + 1):
         try:
             return await db.write(query, {"rows": chunk})
-        except TransientError:
+        except (TransientError, TransientDatabaseError):
             if attempt == BATCH_ATTEMPTS:
                 raise
             await asyncio.sleep(min(0.1 * 2**attempt, 5.0) * random.uniform(0.5, 1.5))
