@@ -18,6 +18,8 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "FOR (n:IdempotencyKey) REQUIRE n.key IS UNIQUE",
     # Idempotency records are purged by age (graph.idempotency).
     "CREATE INDEX idempotency_key_at IF NOT EXISTS FOR (n:IdempotencyKey) ON (n.at)",
+    # Erasure finds the flag reasons that mention a user by text search (graph.privacy).
+    "CREATE TEXT INDEX user_flag_reason IF NOT EXISTS FOR (n:User) ON (n.flagReason)",
     "CREATE CONSTRAINT reward_rule_id IF NOT EXISTS FOR (n:RewardRule) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT reward_run_id IF NOT EXISTS FOR (n:RewardRun) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT reward_id IF NOT EXISTS FOR (n:Reward) REQUIRE n.id IS UNIQUE",

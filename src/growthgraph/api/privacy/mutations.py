@@ -58,6 +58,8 @@ class PrivacyMutation:
         resolver=erase_user,
         description="GDPR erasure (admin only). Replaces the user's name and email with "
         "`[erased]` and removes the country, but keeps the user node, its id, sign-up time and "
-        "every referral edge, so counts, cascades and attributions still add up. The erasure is "
-        "recorded. Repeating the call is safe.",
+        "every referral edge, so counts, cascades and attributions still add up. Copies of the "
+        "name and email stored elsewhere (answers kept for `Idempotency-Key` retries, flag "
+        "reasons, the user's own events) are redacted too. The erasure is recorded. Repeating "
+        "the call is safe.",
     )
