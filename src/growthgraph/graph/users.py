@@ -120,8 +120,25 @@ class SignUp:
         }
 
 
-def _decide(state: Mapping[str, Any], signup: SignUp) -> SignUpOutcome | None:
-    """The refusal, or the repeat, that the current state implies; ``None`` means create."""
+# Which stored properties a repeat is compared on. Its answer (the stored user, or ID_CONFLICT)
+# must not depend on a value the caller may not read, or guessing it would be a way to read it:
+# the keyed IP and device hashes stand for raw values that no one may read, so they are never
+# compared; name and email are compared only for a caller who may read them (admin).
+UNREADABLE: frozenset[str] = frozenset({"ipHash", "deviceHash"})
+PERSONAL: frozenset[str] = frozenset({"name", "email"})
+
+
+def compared_props(signup: SignUp, *, personal: bool) -> dict[str, Any]:
+    """The sign-up's properties that an identical repeat must match."""
+    hidden = UNREADABLE if personal else UNREADABLE | PERSONAL
+    return {k: v for k, v in signup.props().items() if k not in hidden}
+
+
+def _decide(
+    state: Mapping[str, Any], signup: SignUp, *, personal: bool = True
+) -> SignUpOutcome | None:
+    """The refusal, or the repeat, that the current state implies; ``None`` means create. With
+    ``personal`` false the caller may not read name and email, and the repeat ignores them."""
     existing: dict[str, Any] | None = state["existing"]
     if existing is not None:
         src: dict[str, Any] | None = state["src"]
@@ -132,7 +149,8 @@ def _decide(state: Mapping[str, Any], signup: SignUp) -> SignUpOutcome | None:
             and src["id"] == signup.referrer_id
         )
         same_invite = state["acceptedInvite"] == signup.invite_id
-        if same_referrer and same_invite and same_values(existing, signup.props()):
+        compared = compared_props(signup, personal=personal)
+        if same_referrer and same_invite and same_values(existing, compared):
             return Written(user_from(existing), created=False)
         if src is not None and signup.referrer_id is not None and not same_referrer:
             return AlreadyReferred(signup.id, referrer_from(state["srcLabel"], src))
@@ -182,18 +200,21 @@ def _lookup_kind(signup: SignUp) -> Kind:
     return signup.referrer_kind or Kind.USER
 
 
-async def record_sign_up(db: Database, signup: SignUp, *, counters: bool = True) -> SignUpOutcome:
+async def record_sign_up(
+    db: Database, signup: SignUp, *, counters: bool = True, personal: bool = True
+) -> SignUpOutcome:
     """Create the user and its REFERRED edge; with ``counters``, also keep the leaderboard
-    counters (``graph.counters``) exact, in the same transaction."""
+    counters (``graph.counters``) exact, in the same transaction. ``personal`` says whether the
+    caller may read name and email: if not, a repeat is judged without them."""
 
     async def work(tx: AsyncManagedTransaction) -> SignUpOutcome:
-        return await _record_sign_up(tx, signup, counters=counters)
+        return await _record_sign_up(tx, signup, counters=counters, personal=personal)
 
     return await write_retrying(db, work)
 
 
 async def _record_sign_up(
-    tx: AsyncManagedTransaction, signup: SignUp, *, counters: bool
+    tx: AsyncManagedTransaction, signup: SignUp, *, counters: bool, personal: bool
 ) -> SignUpOutcome:
     if signup.invite_id is not None:
         invite_state = await (await tx.run(INVITE_STATE, inviteId=signup.invite_id)).single()
@@ -208,7 +229,7 @@ async def _record_sign_up(
         "channel": signup.channel,
     }
     state = await (await tx.run(SIGN_UP_STATE[_lookup_kind(signup)], params)).single(strict=True)
-    refusal = _decide(state.data(), signup)
+    refusal = _decide(state.data(), signup, personal=personal)
     if refusal is not None:
         return refusal
     props = {k: v for k, v in signup.props().items() if v is not None}

@@ -10,9 +10,11 @@ import strawberry
 from growthgraph.api.context import Info
 from growthgraph.api.enums import TO_KIND, ReferrerKind
 from growthgraph.api.errors import error_for, invalid_input
+from growthgraph.api.permissions import current_role
 from growthgraph.api.types import user
 from growthgraph.api.users.errors import SIGN_UP_ERRORS, RecordSignUpResult, self_referral
 from growthgraph.api.users.types import RecordSignUpInput, RecordSignUpSuccess
+from growthgraph.config import Role
 from growthgraph.graph import users
 from growthgraph.graph.outcomes import Written
 from growthgraph.identity import keyed_hash
@@ -62,7 +64,11 @@ async def record_sign_up(info: Info, input: RecordSignUpInput) -> RecordSignUpRe
         device_hash=_hash(info, "device", input.device),
     )
     counters = info.context.settings.referral_counters
-    out = await users.record_sign_up(info.context.db, signup, counters=counters)
+    # A caller who reads name and email masked must not learn them by guessing: its repeats are
+    # judged without them (graph.users.compared_props).
+    out = await users.record_sign_up(
+        info.context.db, signup, counters=counters, personal=current_role() is Role.ADMIN
+    )
     if isinstance(out, Written):
         return RecordSignUpSuccess(user=user(out.record), created=out.created)
     return error_for(SIGN_UP_ERRORS, out)
@@ -72,5 +78,9 @@ async def record_sign_up(info: Info, input: RecordSignUpInput) -> RecordSignUpRe
 class UsersMutation:
     record_sign_up: RecordSignUpResult = strawberry.field(
         resolver=record_sign_up,
-        description="Record a sign-up and, with a referrer, the referral that brought it in.",
+        description="Record a sign-up and, with a referrer, the referral that brought it in. "
+        "Repeating it with the same values returns the stored user with `created: false`; other "
+        "values for an existing id give `ID_CONFLICT`. A repeat is compared only on what the "
+        "caller may read: `ip` and `device` are never compared, and `name` and `email` only for "
+        "the admin role, so a masked value cannot be confirmed by guessing it.",
     )
