@@ -37,7 +37,9 @@ path on stdout. Exit codes: 0 success, 1 failure (or not confirmed), 2 invalid s
 arguments, 3 ``status`` of a stopped instance.
 
 The module is importable (stdlib only): ``load_settings``, ``install``, ``start``, ``stop``,
-``running_pid``, ``wipe``, ``backup``, ``restore`` and ``diagnose`` are the programmatic interface.
+``running_pid``, ``live_settings``, ``wipe``, ``backup``, ``restore``, ``admin_import`` (a full
+``neo4j-admin database import`` from CSV files, used by ``growthgraph import --initial``) and
+``diagnose`` are the programmatic interface.
 """
 
 from __future__ import annotations
@@ -643,9 +645,9 @@ def _password_pending_or_set(settings: Settings) -> bool:
     ).exists()
 
 
-def _admin_command(settings: Settings, java: str, *args: str) -> list[str]:
+def _admin_command(settings: Settings, java: str, *args: str, heap: str = ADMIN_HEAP) -> list[str]:
     """A ``neo4j-admin`` command line for the instance (the jars' AdminTool, its own small heap)."""
-    return [java, f"-Xmx{ADMIN_HEAP}", *JVM_FLAGS, "-cp", settings.classpath, ADMIN_TOOL, *args]
+    return [java, f"-Xmx{heap}", *JVM_FLAGS, "-cp", settings.classpath, ADMIN_TOOL, *args]
 
 
 def _run_admin(
@@ -654,12 +656,13 @@ def _run_admin(
     *args: str,
     stdin: IO[bytes] | None = None,
     stdout: IO[bytes] | None = None,
+    heap: str = ADMIN_HEAP,
 ) -> tuple[int, str]:
     """Run ``neo4j-admin`` on the instance's conf: its exit code and output (stderr only, when
     ``stdout`` takes the standard output)."""
     try:
         out = subprocess.run(
-            _admin_command(settings, java, *args),
+            _admin_command(settings, java, *args, heap=heap),
             cwd=settings.instance_dir,
             env=_java_env(settings),
             stdin=subprocess.DEVNULL if stdin is None else stdin,
@@ -1214,6 +1217,11 @@ def _prepare_and_launch(settings: Settings) -> tuple[subprocess.Popen[bytes], di
     return _launch(settings, java)
 
 
+# Servers this process launched, kept so that their Popen objects are reaped by ``stop`` rather
+# than dropped while the server runs (which Python reports as a ResourceWarning).
+_LAUNCHED: dict[int, subprocess.Popen[bytes]] = {}
+
+
 def start(settings: Settings) -> Server:
     """Start the instance (installing the jars first if needed) and wait until it is ready.
 
@@ -1231,6 +1239,7 @@ def start(settings: Settings) -> Server:
         f"page cache {settings.pagecache}; logs in {settings.logs_dir})",
     )
     elapsed = _wait_ready(settings, proc.pid, proc, offsets)
+    _LAUNCHED[proc.pid] = proc
     memory = _memory_mb(proc.pid)
     rss = f", {memory:.0f} MB resident" if memory is not None else ""
     _say(settings, f"ready in {elapsed:.1f}s (pid {proc.pid}{rss})")
@@ -1255,6 +1264,9 @@ def stop(settings: Settings) -> bool:
                 os.kill(pid, signal.SIGKILL)
             while _is_our_server(settings, pid):
                 time.sleep(0.1)
+        launched = _LAUNCHED.pop(pid, None)
+        if launched is not None:
+            launched.wait()  # already reaped: this only records its end
         with contextlib.suppress(OSError):
             settings.pid_file.unlink()
         return True
@@ -1483,34 +1495,117 @@ def restore(settings: Settings, source: Path, confirm: Confirm | None = None) ->
             f"({_human(_size(store) + _size(txlogs))} in {settings.data_dir}) with {path}"
         )
     began = time.monotonic()
-    with _offline(settings, "restore"):
-        aside = settings.data_dir / f".before-restore-{time.strftime('%Y%m%d-%H%M%S')}"
-        moved: list[tuple[Path, Path]] = []
-        for part in (store, txlogs):
-            if part.exists():
-                kept = aside / part.parent.name / part.name
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                part.rename(kept)
-                moved.append((part, kept))
+    with _offline(settings, "restore"), _kept_aside(settings, "restore"):
         _say(settings, f"loading {path} into the {DATABASE!r} database")
-        try:
-            with path.open("rb") as dump:
-                code, output = _run_admin(
-                    settings, java, "database", "load", "--from-stdin", DATABASE, stdin=dump
-                )
-            if code != 0:
-                raise LocalNeo4jError(
-                    f"neo4j-admin database load failed (exit {code}); the database was left "
-                    f"as it was:\n{_admin_output(output)}"
-                )
-        except BaseException:
-            for part, kept in moved:
-                shutil.rmtree(part, ignore_errors=True)  # whatever the load wrote
-                kept.rename(part)
-            shutil.rmtree(aside, ignore_errors=True)
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
+        with path.open("rb") as dump:
+            code, output = _run_admin(
+                settings, java, "database", "load", "--from-stdin", DATABASE, stdin=dump
+            )
+        if code != 0:
+            raise LocalNeo4jError(
+                f"neo4j-admin database load failed (exit {code}); the database was left "
+                f"as it was:\n{_admin_output(output)}"
+            )
     _say(settings, f"restored {path} in {time.monotonic() - began:.1f}s")
+
+
+@contextlib.contextmanager
+def _kept_aside(settings: Settings, purpose: str) -> Generator[None]:
+    """Move the database's store and transaction logs aside while the admin tool writes a new
+    one; put them back (dropping whatever it wrote) when the body fails or is interrupted."""
+    store, txlogs = _store_dirs(settings)
+    aside = settings.data_dir / f".before-{purpose}-{time.strftime('%Y%m%d-%H%M%S')}"
+    moved: list[tuple[Path, Path]] = []
+    for part in (store, txlogs):
+        if part.exists():
+            kept = aside / part.parent.name / part.name
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            part.rename(kept)
+            moved.append((part, kept))
+    try:
+        yield
+    except BaseException:
+        for part in (store, txlogs):
+            shutil.rmtree(part, ignore_errors=True)  # whatever the admin tool wrote
+        for part, kept in moved:
+            kept.rename(part)
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def live_settings(settings: Settings) -> Settings | None:
+    """The running instance's settings (with the ports it was started on), or None when it is
+    not running."""
+    if running_pid(settings) is None:
+        return None
+    return _as_running(settings)
+
+
+def admin_import(
+    settings: Settings,
+    nodes: Sequence[tuple[str, Path]],
+    relationships: Sequence[tuple[str, Path]],
+    *,
+    multiline_fields: bool = False,
+    heap: str | None = None,
+) -> str:
+    """Replace the instance's ``neo4j`` database with the one ``neo4j-admin database import
+    full`` builds from CSV files, each ``(label or type, file)`` with its header on the first
+    line. Strict: a duplicate node, a relationship to a missing node or any unreadable value
+    fails the import. A running server is stopped for the import and started again (a stopped
+    one stays stopped). The current database is kept aside until the import has succeeded, and
+    put back when it fails or is interrupted, so a failure changes nothing. Returns the admin
+    tool's report (the end of its output)."""
+    for _name, path in (*nodes, *relationships):
+        if not path.is_file():
+            raise LocalNeo4jError(f"{path} is not a file: nothing was imported")
+    java = require_tools(maven=not is_installed(settings))
+    install(settings)
+    report = settings.logs_dir / "import.report"
+    args = [
+        "database",
+        "import",
+        "full",
+        DATABASE,
+        "--overwrite-destination=true",
+        "--skip-bad-relationships=false",
+        "--skip-duplicate-nodes=false",
+        "--bad-tolerance=0",
+        "--verbose",  # the cause of a failure is only printed with the stack trace
+        f"--multiline-fields={'true' if multiline_fields else 'false'}",
+        f"--report-file={report}",
+        *(f"--nodes={label}={path}" for label, path in nodes),
+        *(f"--relationships={kind}={path}" for kind, path in relationships),
+    ]
+    began = time.monotonic()
+    with _offline(settings, "import"), _kept_aside(settings, "import"):
+        _say(settings, f"neo4j-admin database import full into the {DATABASE!r} database")
+        code, output = _run_admin(settings, java, *args, heap=heap or settings.heap)
+        if code != 0:
+            raise LocalNeo4jError(
+                f"neo4j-admin database import failed (exit {code}): {_import_cause(output)}; "
+                f"the database was left as it was. The admin tool said:\n"
+                f"{_admin_output(_without_trace(output), lines=12)}"
+            )
+    _say(settings, f"imported in {time.monotonic() - began:.1f}s (restart included)")
+    return _admin_output(_without_trace(output))
+
+
+def _without_trace(output: str) -> str:
+    """The admin tool's output without Java stack frames."""
+    frames = re.compile(r"^\s+(at |\.\.\. \d+ more)")
+    return "\n".join(ln for ln in output.splitlines() if not frames.match(ln))
+
+
+def _import_cause(output: str) -> str:
+    """The innermost cause that ``--verbose`` prints (``Caused by: ...Exception: reason``), or
+    the tool's own last words."""
+    causes = re.findall(r"^Caused by: [\w.$]+: (.+)$", output, re.MULTILINE)
+    if causes:
+        return str(causes[-1]).strip()
+    kept = [ln.strip() for ln in _without_trace(output).splitlines() if ln.strip()]
+    return kept[-1] if kept else "no output"
 
 
 # --------------------------------------------------------------------------------------------
