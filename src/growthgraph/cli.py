@@ -175,10 +175,32 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+async def _import_initial(settings: Settings, args: argparse.Namespace) -> None:
+    from growthgraph.loading.initial import InitialLoadError, initial_load
+    from growthgraph.loading.run import write_rejects
+
+    rejects_path: Path = args.rejects or args.directory / "rejects.csv"
+    started = time.perf_counter()
+    try:
+        outcome = await initial_load(
+            settings, args.directory, say=lambda line: args.quiet or print(f"growthgraph: {line}")
+        )
+    except InitialLoadError as exc:
+        sys.exit(f"growthgraph: initial load not done: {exc}")
+    elapsed = time.perf_counter() - started
+    write_rejects(rejects_path, outcome.rejects)
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in outcome.loaded.items() if n)
+    print(
+        f"growthgraph: initial load of {sum(outcome.loaded.values()):,} valid rows ({counts}) "
+        f"in {elapsed:.1f}s, indexes online, counts checked; {len(outcome.rejects):,} rejected, "
+        f"listed in {rejects_path}"
+    )
+
+
 def cmd_import(args: argparse.Namespace) -> None:
     if not args.directory.is_dir():
         sys.exit(f"growthgraph: {args.directory} is not a directory")
-    asyncio.run(_import(_settings(), args))
+    asyncio.run((_import_initial if args.initial else _import)(_settings(), args))
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
@@ -320,6 +342,12 @@ def main(argv: list[str] | None = None) -> None:
         "--parallel", type=_positive, default=2, help="transactions in flight (default 2)"
     )
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.add_argument(
+        "--initial",
+        action="store_true",
+        help="first load of an EMPTY database on the local Neo4j (neo4j/local.py) through "
+        "neo4j-admin: stops and restarts it (docs/import.md)",
+    )
     imp.set_defaults(func=cmd_import)
 
     gen = sub.add_parser("generate", help="write a deterministic import set of CSV files")
