@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any, LiteralString, cast
 
 from neo4j import AsyncManagedTransaction
-from neo4j.time import DateTime
 
 from growthgraph.graph.database import Database
+from growthgraph.graph.records import to_datetime
 
 SET_CONSENT: LiteralString = """
 MATCH (u:User {id: $id})
@@ -48,7 +48,7 @@ def _record(row: dict[str, Any]) -> ConsentRecord:
         user_id=str(row["id"]),
         marketing=bool(row["marketing"]),
         analytics=bool(row["analytics"]),
-        updated_at=at.to_native() if isinstance(at, DateTime) else at,
+        updated_at=None if at is None else to_datetime(at),
     )
 
 
@@ -155,7 +155,7 @@ async def erase_user(db: Database, user_id: str) -> Erased | None:
         at = row["erasedAt"]
         return Erased(
             id=str(row["id"]),
-            erased_at=at.to_native() if isinstance(at, DateTime) else at,
+            erased_at=to_datetime(at),
             already=bool(row["already"]),
         )
 
