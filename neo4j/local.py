@@ -1212,6 +1212,7 @@ def _prepare_and_launch(settings: Settings) -> tuple[subprocess.Popen[bytes], di
     install(settings)
     _check_ports(settings)
     _write_conf(settings)
+    recover_aside(settings)
     if not _password_pending_or_set(settings):
         _set_initial_password(settings, java)
     return _launch(settings, java)
@@ -1513,6 +1514,7 @@ def restore(settings: Settings, source: Path, confirm: Confirm | None = None) ->
 def _kept_aside(settings: Settings, purpose: str) -> Generator[None]:
     """Move the database's store and transaction logs aside while the admin tool writes a new
     one; put them back (dropping whatever it wrote) when the body fails or is interrupted."""
+    recover_aside(settings)
     store, txlogs = _store_dirs(settings)
     aside = settings.data_dir / f".before-{purpose}-{time.strftime('%Y%m%d-%H%M%S')}"
     moved: list[tuple[Path, Path]] = []
@@ -1531,7 +1533,38 @@ def _kept_aside(settings: Settings, purpose: str) -> Generator[None]:
             kept.rename(part)
         shutil.rmtree(aside, ignore_errors=True)
         raise
-    shutil.rmtree(aside, ignore_errors=True)
+    if aside.exists():  # renamed first: a kill during the deletion must not bring it back
+        discard = aside.with_name(aside.name.replace(".before-", ".discard-", 1))
+        aside.rename(discard)
+        shutil.rmtree(discard, ignore_errors=True)
+
+
+def recover_aside(settings: Settings) -> bool:
+    """Put back a database that a killed restore or import left aside (``.before-*`` in the
+    data dir: the admin tool's output may be incomplete), and drop one left to be deleted
+    (``.discard-*``). Run before every start, restore and import; True when a database
+    was put back."""
+    data = settings.data_dir
+    if not data.is_dir():
+        return False
+    recovered = False
+    for left in sorted(data.glob(".before-*")):
+        for part in _store_dirs(settings):
+            shutil.rmtree(part, ignore_errors=True)
+            kept = left / part.parent.name / part.name
+            if kept.exists():
+                part.parent.mkdir(parents=True, exist_ok=True)
+                kept.rename(part)
+        shutil.rmtree(left, ignore_errors=True)
+        _say(
+            settings,
+            f"a restore or import was interrupted: the database it had set aside ({left.name}) "
+            "is back in place",
+        )
+        recovered = True
+    for done in data.glob(".discard-*"):
+        shutil.rmtree(done, ignore_errors=True)
+    return recovered
 
 
 def live_settings(settings: Settings) -> Settings | None:

@@ -241,7 +241,10 @@ async def initial_load(
     environment). Raises ``RefusedError`` (nothing changed) or ``InitialLoadError``."""
     local = launcher()
     instance = local_instance(settings, local, local_env)
-    files.find_files(directory)  # both formats of one kind: refused before anything is read
+    try:  # both formats of one kind: refused before anything is read
+        files.find_files(directory)
+    except ValueError as exc:
+        raise RefusedError(f"{directory}: {exc}. Nothing was changed") from None
     kept_schema = await _check_empty(settings)
     outcome = InitialOutcome()
     phase = _Phases(say, outcome.seconds)
