@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -19,15 +20,20 @@ from starlette.websockets import WebSocket
 from growthgraph.api.context import Context
 from growthgraph.api.schema import build_schema
 from growthgraph.api.telemetry import Metrics
-from growthgraph.config import Settings, parse_keys
+from growthgraph.config import Settings, parse_keys, parse_proxies
 from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
 from growthgraph.http.auth import AuthMiddleware
-from growthgraph.http.guards import GuardMiddleware
+from growthgraph.http.guards import ClientLimits, GuardMiddleware
 from growthgraph.http.idempotency import IdempotencyMiddleware
 from growthgraph.http.observability import RequestContextMiddleware
-from growthgraph.http.playground import PlaygroundGraphQL, playground_assets_dir, playground_routes
+from growthgraph.http.playground import (
+    PlaygroundGraphQL,
+    http_error,
+    playground_assets_dir,
+    playground_routes,
+)
 
 log = logging.getLogger("growthgraph")
 
@@ -139,14 +145,17 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             expose_headers=["x-request-id", "retry-after"],
             max_age=600,
         ),
+        # Who is calling and may they call now (the rate limit is keyed by the identity the
+        # key proves, else the address), then the body limit: both before the body is parsed.
         Middleware(
-            GuardMiddleware,
-            max_body_bytes=settings.max_body_bytes,
-            rate_limit_per_minute=settings.rate_limit,
+            AuthMiddleware,
+            keys=parse_keys(settings.api_keys),
+            required=settings.auth_required,
+            limits=ClientLimits(settings.rate_limit, settings.auth_failure_limit),
+            trusted_proxies=parse_proxies(settings.trusted_proxies),
+            anonymous_may_read=settings.public_aggregates,
         ),
-        Middleware(
-            AuthMiddleware, keys=parse_keys(settings.api_keys), required=settings.auth_required
-        ),
+        Middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes),
         Middleware(
             IdempotencyMiddleware,
             db_ref=db_ref,
@@ -154,7 +163,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             retention_s=settings.idempotency_retention,
         ),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error},
+    )
 
 
 def app_from_environment() -> Starlette:

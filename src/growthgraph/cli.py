@@ -245,6 +245,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_level=settings.log_level.lower(),
         log_config=None,  # keep the JSON logging configured above
         loop="uvloop",
+        # The app reads X-Forwarded-For itself, from GROWTHGRAPH_TRUSTED_PROXIES only; uvicorn's
+        # own handling would believe it from any local peer before the app sees the request.
+        proxy_headers=False,
     )
 
 

@@ -48,6 +48,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_proxies(spec: str) -> tuple[Network, ...]:
+    """``GROWTHGRAPH_TRUSTED_PROXIES``: addresses or CIDR ranges, comma-separated; raises
+    ValueError on anything else."""
+    return tuple(
+        ipaddress.ip_network(item.strip(), strict=False) for item in spec.split(",") if item.strip()
+    )
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
@@ -100,6 +111,11 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=30.0, gt=0, le=3_600)
     # Per client (API key, else address) requests per minute; 0 turns the limit off.
     rate_limit: int = Field(default=1_200, ge=0, le=1_000_000)
+    # Requests a minute per address presenting an API key that matches nothing; 0: no limit.
+    auth_failure_limit: int = Field(default=30, ge=0, le=1_000_000)
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated);
+    # empty: the TCP peer is the client.
+    trusted_proxies: str = ""
     # Idempotency-Key records: the lease (seconds) a running request holds its key under, renewed
     # while it runs, and how long (seconds) an answer is kept for retries before it is purged.
     idempotency_lease: float = Field(default=10.0, ge=0.5, le=600)
@@ -156,6 +172,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> Self:
         parse_keys(self.api_keys)  # refuse a malformed key list at start-up
+        parse_proxies(self.trusted_proxies)  # and a malformed proxy list
         if self.page_size > self.max_page_size:
             raise ValueError("GROWTHGRAPH_PAGE_SIZE must not exceed GROWTHGRAPH_MAX_PAGE_SIZE")
         if (

@@ -63,3 +63,29 @@ class ForbiddenError(GrowthGraphError):
     """The API key's role may not do this."""
 
     code = "FORBIDDEN"
+
+
+class BadRequestError(GrowthGraphError):
+    """The HTTP request is not a GraphQL request this service can read: the body is not JSON,
+    not an object, or ``query``, ``variables``, ``operationName`` or ``extensions`` is missing
+    or has the wrong type."""
+
+    code = "BAD_REQUEST"
+
+
+class UnsupportedMediaTypeError(GrowthGraphError):
+    """A ``POST`` whose ``Content-Type`` is not ``application/json`` (the CSRF policy)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class MethodNotAllowedError(GrowthGraphError):
+    """An HTTP method the endpoint does not take, or a mutation sent with ``GET``."""
+
+    code = "METHOD_NOT_ALLOWED"
+
+
+class NotFoundError(GrowthGraphError):
+    """``GET /graphql`` without a query while the playground is off, or an unknown path."""
+
+    code = "NOT_FOUND"

@@ -64,8 +64,11 @@ def test_every_refusal_has_a_code(api: Api, query: str, code: str) -> None:
 async def test_mutations_are_refused_over_get(api: Api, clean_db: Database) -> None:
     before = await snapshot(clean_db)
     response = api.client.get("/graphql", params={"query": CREATE})
-    assert response.status_code == 400
-    assert "mutations are not allowed" in response.text
+    assert response.status_code == 405  # GraphQL over HTTP: a mutation over GET is 405
+    assert response.headers["allow"] == "POST"
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "mutations are not allowed" in error["message"]
     assert await snapshot(clean_db) == before
     # Queries over GET are fine (they change nothing).
     ok = api.client.get("/graphql", params={"query": "{ __typename }"})

@@ -12,7 +12,7 @@ import pytest
 from growthgraph.app import create_app
 from growthgraph.config import Environment, Settings
 from growthgraph.graph.database import Database
-from tests.api.conftest import Api
+from tests.api.conftest import ADMIN_KEY, API_KEYS, WRITER_KEY, Api
 from tests.support.server import serve
 
 NESTED = "query($n: Int) { users(first: $n) { edges { node { referrals(first: $n) { edges { cursor } } } } } }"
@@ -69,14 +69,18 @@ def test_request_timeout(settings: Settings) -> None:
 
 
 def test_rate_limit_per_client(settings: Settings) -> None:
+    """Per API key when keys are checked; an unchecked key (open development mode) is no identity:
+    every request from one address shares its budget (tests/api/test_hardening_rate_limit.py)."""
     query = {"query": "{ __typename }"}
-    with app_with(settings, rate_limit=3) as (client, _):
-        assert [client.post("/graphql", json=query).status_code for _ in range(3)] == [200] * 3
-        limited = client.post("/graphql", json=query)
+    with app_with(settings, rate_limit=3, api_keys=API_KEYS) as (client, _):
+        admin = {"X-API-Key": ADMIN_KEY}
+        sent = [client.post("/graphql", json=query, headers=admin).status_code for _ in range(3)]
+        assert sent == [200] * 3
+        limited = client.post("/graphql", json=query, headers=admin)
         assert limited.status_code == 429
         assert limited.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
         assert 1 <= int(limited.headers["retry-after"]) <= 20
-        other = client.post("/graphql", json=query, headers={"X-API-Key": "another-client"})
+        other = client.post("/graphql", json=query, headers={"X-API-Key": WRITER_KEY})
         assert other.status_code == 200
         assert client.get("/healthz").status_code == 200  # probes are never limited
 

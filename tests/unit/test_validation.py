@@ -76,12 +76,14 @@ def test_ids() -> None:
 
 
 def test_cursor_round_trip_and_rejection() -> None:
-    for key in ["u-000001", "ünïcode", ""]:
-        assert decode_cursor(encode_cursor(key)) == key
-    assert decode_cursor(None) is None
-    for bad in ["garbage!", "dTEyMw==", ""]:
+    for key in ["u-000001", "ünïcode"]:
+        assert decode_cursor(encode_cursor(key, "users"), "users") == key
+    assert decode_cursor(None, "users") is None
+    # Cursors name their list and carry a non-empty key (tests/unit/test_cursors.py has more).
+    foreign, empty = encode_cursor("u-000001", "campaigns"), encode_cursor("", "users")
+    for bad in ["garbage!", "dTEyMw==", "", foreign, empty]:
         with pytest.raises(BadUserInputError):
-            decode_cursor(bad)
+            decode_cursor(bad, "users")
 
 
 def test_page_size_bounds() -> None:

@@ -1,7 +1,14 @@
 """Every bounded argument, defined once: its name, its range, the description the schema shows,
 and the check that refuses a value outside the range with ``BAD_USER_INPUT`` before the database
 is touched. A resolver declares ``limit: Annotated[int, TOP_LIMIT.argument()] = 10`` and calls
-``TOP_LIMIT.check(limit)``, so the documented range and the enforced one cannot drift apart."""
+``TOP_LIMIT.check(limit)``, so the documented range and the enforced one cannot drift apart.
+
+:func:`check_arguments` applies the same checks to a whole operation before it runs: every
+``Bound`` (found through the argument's metadata), every page size (``first`` without a bound of
+its own) and every cursor (``after``, bound to its list). A refused argument therefore gives
+``data: null`` and one ``BAD_USER_INPUT`` error whichever field it belongs to, and nothing
+reaches the database. (Time windows, whose rules differ by field, are checked by their
+resolvers.)"""
 
 from __future__ import annotations
 
@@ -9,7 +16,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from graphql import (
+    FieldNode,
+    GraphQLArgument,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_argument_values,
+    get_named_type,
+)
+from graphql.execution.values import VariableValues
 
+from growthgraph.api.documents import Chosen, fragment_order
+from growthgraph.api.pagination import CURSOR_ARGUMENT, PAGE_SIZE_ARGUMENT, decode_cursor, page_size
 from growthgraph.errors import BadUserInputError
 from growthgraph.graph import (
     cascades,
@@ -23,6 +47,10 @@ from growthgraph.graph import (
 )
 
 _RANGE = "{what}, {low} to {high}."
+# The key under which an argument's metadata holds its Bound.
+BOUND = "growthgraph.bound"
+# Strawberry's graphql-core arguments point back at their Strawberry definition under this key.
+_DEFINITION = "strawberry-definition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +70,7 @@ class Bound:
     def argument(self, **more: Any) -> Any:
         """The ``strawberry.argument`` that documents this bound (``name=`` and the like pass
         through)."""
-        return strawberry.argument(description=self.description, **more)
+        return strawberry.argument(description=self.description, metadata={BOUND: self}, **more)
 
     def check(self, value: int) -> int:
         if not self.low <= value <= self.high:
@@ -54,6 +82,81 @@ def check(*pairs: tuple[Bound, int]) -> None:
     """Check several arguments in their declared order; the first violation is reported."""
     for bound, value in pairs:
         bound.check(value)
+
+
+def bound_of(argument: GraphQLArgument) -> Bound | None:
+    """The Bound declared on a schema argument (``Bound.argument()``), if any."""
+    definition = (argument.extensions or {}).get(_DEFINITION)
+    found = getattr(definition, "metadata", {}).get(BOUND)
+    return found if isinstance(found, Bound) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Pages:
+    """The page-size bounds of the lists (the server's settings)."""
+
+    default: int
+    maximum: int
+
+
+def check_arguments(
+    schema: GraphQLSchema, chosen: Chosen, variables: VariableValues, pages: Pages
+) -> None:
+    """Check every bounded argument of the operation, before it runs, as the resolvers would;
+    raise ``BadUserInputError`` on the first violation. Each field node of the operation and of
+    every fragment it spreads is looked at once (a fragment's fields have the same parent type
+    and the same arguments wherever it is spread)."""
+    roots: list[tuple[GraphQLNamedType | None, SelectionSetNode | None]] = [
+        (schema.get_root_type(chosen.operation.operation), chosen.operation.selection_set)
+    ]
+    for name in fragment_order([chosen.operation.selection_set], chosen.fragments):
+        fragment = chosen.fragments[name]
+        roots.append((schema.get_type(fragment.type_condition.name.value), fragment.selection_set))
+    pending = roots
+    while pending:
+        parent, selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                definition = _field_of(parent, node.name.value)
+                if definition is None:
+                    continue
+                if definition.args:
+                    _check_field(node, definition, variables, pages)
+                child = get_named_type(definition.type)  # pyright: ignore[reportUnknownArgumentType]  graphql-core types GraphQLList generically
+                pending.append((child, node.selection_set))
+            elif isinstance(node, InlineFragmentNode):
+                target = parent
+                if node.type_condition is not None:
+                    target = schema.get_type(node.type_condition.name.value)
+                pending.append((target, node.selection_set))
+
+
+def _field_of(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        found: GraphQLField | None = parent.fields.get(name)
+        return found
+    return None
+
+
+def _check_field(
+    node: FieldNode, definition: GraphQLField, variables: VariableValues, pages: Pages
+) -> None:
+    try:
+        values: dict[str, Any] = get_argument_values(definition, node, variables)
+    except GraphQLError:
+        return  # not a range problem: execution reports it with its own code
+    for name, argument in definition.args.items():
+        value = values.get(name)
+        bound = bound_of(argument)
+        if bound is not None:
+            if isinstance(value, int) and not isinstance(value, bool):
+                bound.check(value)
+        elif name == PAGE_SIZE_ARGUMENT and (value is None or isinstance(value, int)):
+            page_size(value, default=pages.default, maximum=pages.maximum)
+        elif name == CURSOR_ARGUMENT and (value is None or isinstance(value, str)):
+            decode_cursor(value, node.name.value)
 
 
 # referrals

@@ -95,7 +95,7 @@ class Context:
         self, kind: Kind, parent_id: str, first: int | None, after: str | None
     ) -> tuple[Page[UserRecord], Count]:
         """One page of a referrer's direct referrals, and its whole count (run only if asked)."""
-        key = (kind, parent_id, self.page_size(first), decode_cursor(after))
+        key = (kind, parent_id, self.page_size(first), decode_cursor(after, "referrals"))
 
         async def count() -> int:
             return await self.referral_count_loader.load((kind, parent_id))

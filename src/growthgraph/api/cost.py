@@ -5,11 +5,15 @@ selection)``. The multiplier is the field's list size: the value of its ``first`
 argument, whether written inline or passed as a variable (``first: $n`` costs the variable's
 value), else the argument's schema default, else the default page size for a connection, else 1.
 Fragments are costed where they are spread, and all type conditions are added (an upper bound).
+
+A fragment's cost does not depend on where it is spread, so each fragment is costed once,
+fragments it spreads first (``documents.fragment_order``), and every spread adds that number:
+the analysis is linear in the document however often fragments spread each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -28,18 +32,17 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import SchemaExtension
 
-from growthgraph.api.documents import validated_operations
+from growthgraph.api.documents import Chosen, fragment_order
 from growthgraph.errors import QueryTooComplexError
 
 SIZE_ARGUMENTS = ("first", "limit")
 CONNECTION_SUFFIX = "Connection"
-# Deeper fragment chains than this are refused by validation anyway; this guards the recursion.
-MAX_NESTING = 64
 
 
-class _Coster:
+class Coster:
+    """Costs selections; each fragment once (:meth:`fragment`), read at every spread."""
+
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -51,48 +54,44 @@ class _Coster:
         self.fragments = fragments
         self.variables = variables
         self.default_page_size = default_page_size
+        self.fragment_costs: dict[str, int] = {}
+
+    def operation(self, operation: OperationDefinitionNode) -> int:
+        for name in fragment_order([operation.selection_set], self.fragments):
+            self.fragment_costs[name] = self.fragment(self.fragments[name])
+        return self.selection(
+            self.schema.get_root_type(operation.operation), operation.selection_set
+        )
+
+    def fragment(self, fragment: FragmentDefinitionNode) -> int:
+        """A fragment's cost; the fragments it spreads are costed already."""
+        target = self.schema.get_type(fragment.type_condition.name.value)
+        return self.selection(target, fragment.selection_set)
 
     def selection(
-        self,
-        parent: GraphQLNamedType | None,
-        selection_set: SelectionSetNode | None,
-        spreads: frozenset[str] = frozenset(),
-        nesting: int = 0,
+        self, parent: GraphQLNamedType | None, selection_set: SelectionSetNode | None
     ) -> int:
-        if selection_set is None or nesting > MAX_NESTING:
+        if selection_set is None:
             return 0
         total = 0
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
-                total += self.field(parent, node, spreads, nesting)
+                total += self.field(parent, node)
             elif isinstance(node, InlineFragmentNode):
                 target = parent
                 if node.type_condition is not None:
                     target = self.schema.get_type(node.type_condition.name.value)
-                total += self.selection(target, node.selection_set, spreads, nesting + 1)
-            elif isinstance(node, FragmentSpreadNode):
-                name = node.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in spreads:  # cycles are refused by validation
-                    continue
-                target = self.schema.get_type(fragment.type_condition.name.value)
-                total += self.selection(
-                    target, fragment.selection_set, spreads | {name}, nesting + 1
-                )
+                total += self.selection(target, node.selection_set)
+            elif isinstance(node, FragmentSpreadNode):  # unknown or cyclic: refused by validation
+                total += self.fragment_costs.get(node.name.value, 0)
         return total
 
-    def field(
-        self,
-        parent: GraphQLNamedType | None,
-        node: FieldNode,
-        spreads: frozenset[str],
-        nesting: int,
-    ) -> int:
+    def field(self, parent: GraphQLNamedType | None, node: FieldNode) -> int:
         definition = _field_of(parent, node.name.value)
         child: GraphQLNamedType | None = None
         if definition is not None:
             child = get_named_type(definition.type)  # pyright: ignore[reportUnknownArgumentType]  graphql-core types GraphQLList generically
-        inner = self.selection(child, node.selection_set, spreads, nesting + 1)
+        inner = self.selection(child, node.selection_set)
         return self.multiplier(node, definition, child) * (1 + inner)
 
     def multiplier(
@@ -138,32 +137,22 @@ def operation_cost(
     variables: Mapping[str, Any],
     default_page_size: int,
 ) -> int:
-    root = schema.get_root_type(operation.operation)
-    coster = _Coster(schema, fragments, variables, default_page_size)
-    return coster.selection(root, operation.selection_set)
+    return Coster(schema, fragments, variables, default_page_size).operation(operation)
 
 
-class CostLimiter(SchemaExtension):
-    """Refuses an operation whose cost exceeds ``max_cost`` with ``QUERY_TOO_COMPLEX``."""
-
-    def __init__(self, max_cost: int, default_page_size: int) -> None:
-        self.max_cost = max_cost
-        self.default_page_size = default_page_size
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        context = self.execution_context
-        chosen = validated_operations(context)
-        if chosen is None:
-            return
-        fragments = chosen.fragments
-        # Strawberry offers no public accessor for the graphql-core schema it built.
-        schema = context.schema._schema  # pyright: ignore[reportPrivateUsage]
-        variables = context.variables or {}
-        for operation in chosen.operations[:1]:
-            cost = operation_cost(schema, operation, fragments, variables, self.default_page_size)
-            if cost > self.max_cost:
-                raise QueryTooComplexError(
-                    f"The query's estimated cost is {cost}, above the limit of {self.max_cost}. "
-                    "Ask for smaller pages (`first`, `limit`) or fewer nested lists."
-                )
+def check_cost(
+    schema: GraphQLSchema,
+    chosen: Chosen,
+    variables: Mapping[str, Any],
+    *,
+    max_cost: int,
+    default_page_size: int,
+) -> None:
+    """Refuse the operation with ``QUERY_TOO_COMPLEX`` when its cost exceeds ``max_cost``."""
+    cost = operation_cost(schema, chosen.operation, chosen.fragments, variables, default_page_size)
+    if cost > max_cost:
+        shown = str(cost) if cost < 10**15 else f"about 10^{len(str(cost)) - 1}"
+        raise QueryTooComplexError(
+            f"The query's estimated cost is {shown}, above the limit of {max_cost}. "
+            "Ask for smaller pages (`first`, `limit`) or fewer nested lists."
+        )

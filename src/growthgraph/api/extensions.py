@@ -100,6 +100,5 @@ class OperationMetrics(SchemaExtension):
         except RuntimeError:  # unparsable or ambiguous document
             kind = "unknown"
         name = context.operation_name or "anonymous"
-        # Names come from clients: keep the label set bounded.
-        label = name if len(name) <= 64 and kind != "unknown" else "other"
+        label = self.metrics.operation_label(name) if kind != "unknown" else "other"
         self.metrics.operation_seconds.labels(kind, label).observe(time.perf_counter() - started)

@@ -1,10 +1,18 @@
 """Keyset pagination: opaque cursors, page-size bounds, and the connection types every list
-shares (``PageInfo``, ``totalCount``)."""
+shares (``PageInfo``, ``totalCount``).
+
+A cursor names its list: it is the URL-safe base64 of the JSON array ``[list, key]``, where the
+list is the schema name of the field that returned it (``users``, ``referrals``,
+``rewardLedger``, ...), so a cursor of one list is refused by another. Decoding is strict: only
+the exact text this module encodes is accepted (canonical base64 with its padding, canonical
+JSON, a non-empty key), so a cursor cut short, padded wrongly or glued to another is refused."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -14,7 +22,13 @@ from growthgraph.errors import BadUserInputError
 from growthgraph.graph.records import Page
 
 T = TypeVar("T")
-_PREFIX = "k1:"
+# Arguments with these names are a list's page size and cursor wherever they appear (unless a
+# Bound of ``api.arguments`` says otherwise), and are checked before execution.
+PAGE_SIZE_ARGUMENT = "first"
+CURSOR_ARGUMENT = "after"
+MAX_CURSOR_LENGTH = 1024
+_BASE64URL = re.compile(r"(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}==|[A-Za-z0-9_-]{3}=)?")
+NOT_A_CURSOR = "`after` is not a cursor returned by this API"
 
 FIRST_DESCRIPTION = (
     "Page size. Defaults to the server's page size (20 unless configured) and may not exceed "
@@ -50,20 +64,39 @@ class Counted:
         return await self.count()
 
 
-def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode((_PREFIX + key).encode()).decode()
+def _payload(list_name: str, key: str) -> bytes:
+    return json.dumps([list_name, key], separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def decode_cursor(cursor: str | None) -> str | None:
+def encode_cursor(key: str, list_name: str) -> str:
+    """The cursor of ``key`` in the list ``list_name`` (the field's schema name)."""
+    return base64.urlsafe_b64encode(_payload(list_name, key)).decode()
+
+
+def decode_cursor(cursor: str | None, list_name: str) -> str | None:
+    """The key of a cursor this API returned for ``list_name``; ``BAD_USER_INPUT`` for anything
+    else (another list's cursor, a malformed or non-canonical one, an empty key)."""
     if cursor is None:
         return None
+    if not cursor or len(cursor) > MAX_CURSOR_LENGTH or not _BASE64URL.fullmatch(cursor):
+        raise BadUserInputError(NOT_A_CURSOR)
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    if not text.startswith(_PREFIX):
-        raise BadUserInputError("`after` is not a cursor returned by this API")
-    return text[len(_PREFIX) :]
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii"))
+        value: object = json.loads(raw)
+    except (binascii.Error, UnicodeError, ValueError) as error:
+        raise BadUserInputError(NOT_A_CURSOR) from error
+    match value:
+        case [str(name), str(key)] if key and _payload(name, key) == raw:
+            # Canonical all the way: the JSON as encoded, the base64 as encoded (no stray bits).
+            if base64.urlsafe_b64encode(raw).decode() != cursor:
+                raise BadUserInputError(NOT_A_CURSOR)
+            if name != list_name:
+                raise BadUserInputError(
+                    f"`after` is a cursor of another list, not of `{list_name}`"
+                )
+            return key
+        case _:
+            raise BadUserInputError(NOT_A_CURSOR)
 
 
 def page_size(first: int | None, *, default: int, maximum: int) -> int:
@@ -74,8 +107,10 @@ def page_size(first: int | None, *, default: int, maximum: int) -> int:
     return first
 
 
-def page_info(page: Page[T], key: Callable[[T], str]) -> tuple[list[tuple[str, T]], PageInfo]:
-    """Each item with its cursor, and the page info."""
-    edges = [(encode_cursor(key(item)), item) for item in page.items]
+def page_info(
+    page: Page[T], key: Callable[[T], str], list_name: str
+) -> tuple[list[tuple[str, T]], PageInfo]:
+    """Each item with its cursor in the list ``list_name``, and the page info."""
+    edges = [(encode_cursor(key(item), list_name), item) for item in page.items]
     end = edges[-1][0] if edges else None
     return edges, PageInfo(has_next_page=page.has_next, end_cursor=end)

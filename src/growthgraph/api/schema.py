@@ -1,34 +1,60 @@
 """The root Query and Mutation, merged from the domains' ``queries`` and ``mutations`` modules,
 and ``build_schema``.
-Extensions are passed as factories so each request gets fresh instances."""
+Extensions are passed as factories so each request gets fresh instances.
+
+Before anything runs, a request goes through, in this order: the token limit (while parsing),
+access control (the caller's role against the root fields: an anonymous caller is refused after
+one linear pass), validation (graphql-core's rules with suggestions off, and linear depth and
+alias limits), then the argument checks and the cost limit (both with the request's variables).
+Every step is linear in the size of the document: fragments are analysed once each."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import functools
+import importlib
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    get_variable_values,
+)
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.schema.schema import validate_document
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.scalar import ScalarDefinition
 
+from growthgraph.api.arguments import Pages, check_arguments
 from growthgraph.api.cascades.queries import CascadesQuery
-from growthgraph.api.cost import CostLimiter
+from growthgraph.api.cost import check_cost
+from growthgraph.api.documents import (
+    MISSING_OPERATION_NAME,
+    alias_limit,
+    depth_limit,
+    operation_named,
+    operations_of,
+    validated_operation,
+)
 from growthgraph.api.events.mutations import EventsMutation
-from growthgraph.api.extensions import OperationMetrics, code_errors
+from growthgraph.api.extensions import VALIDATION_FAILED, OperationMetrics, code_errors
 from growthgraph.api.fraud.mutations import FraudMutation
 from growthgraph.api.fraud.queries import FraudQuery
 from growthgraph.api.growth.queries import GrowthQuery
@@ -48,7 +74,7 @@ from growthgraph.api.telemetry import Metrics
 from growthgraph.api.users.mutations import UsersMutation
 from growthgraph.api.users.queries import UsersQuery
 from growthgraph.config import Settings
-from growthgraph.errors import RequestTimeoutError
+from growthgraph.errors import BadUserInputError, RequestTimeoutError
 
 CACHE_SIZE = 1024
 
@@ -77,28 +103,164 @@ MUTATION_ROOTS: tuple[type, ...] = (
 )
 
 
+def hide_suggestions() -> None:
+    """Turn graphql-core's "Did you mean ...?" off for every message it builds: unknown fields,
+    arguments, types, enum values and input fields, in validation and in variable coercion.
+    graphql-core's switch is the module constant ``did_you_mean.MAX_LENGTH`` (0: no
+    suggestions); Strawberry's ``disable_field_suggestions`` covers only fields. Suggestions
+    would let a caller map a schema it may not introspect."""
+    switch = vars(importlib.import_module("graphql.pyutils.did_you_mean"))
+    if "MAX_LENGTH" not in switch:  # pragma: no cover - a graphql-core without the switch
+        raise RuntimeError("graphql-core has no did_you_mean.MAX_LENGTH: suggestions stay on")
+    switch["MAX_LENGTH"] = 0
+
+
+def _strawberry_parse(value: object) -> object:
+    parse = DateTimeDefinition.parse_value
+    assert parse is not None
+    return parse(value)
+
+
+def parse_instant(value: object) -> datetime:
+    """The ``DateTime`` scalar's input: ISO 8601 text whose instant exists in UTC. An offset that
+    pushes it past year 9999 or before year 1 (``9999-12-31T23:59:59-14:00``) is refused here,
+    once for every argument and input field, as ``BAD_USER_INPUT``."""
+    parsed = _strawberry_parse(value)  # Strawberry's own parsing, with its messages
+    if not isinstance(parsed, datetime):
+        raise StrawberryInputCoercionError(f'Value cannot represent a DateTime: "{value}".')
+    if parsed.utcoffset() is not None:
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError:
+            refused = BadUserInputError(
+                f'"{value}" is outside the supported range of instants '
+                "(0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z)"
+            )
+            raise GraphQLError(refused.message, extensions=refused.extensions) from None
+    return parsed
+
+
+DATETIME = ScalarDefinition(
+    name="DateTime",
+    description="Date with time (isoformat)",
+    specified_by_url=None,
+    serialize=DateTimeDefinition.serialize,
+    parse_value=parse_instant,
+    parse_literal=None,
+    origin=datetime,
+)
+
+
+Validate = Callable[
+    [GraphQLSchema, DocumentNode, tuple[type[ASTValidationRule], ...]], list[GraphQLError]
+]
+
+
+def cached_validation(maxsize: int) -> Validate:
+    """Strawberry's validation (graphql-core's rules and its own), cached per document."""
+    return functools.lru_cache(maxsize=maxsize)(validate_document)
+
+
+class ThreadedValidation(SchemaExtension):
+    """Validation, cached per document, run in a worker thread rather than on the event loop:
+    a large document being validated never holds up other requests (``/healthz`` included)."""
+
+    def __init__(self, validate: Validate) -> None:
+        self.validate = validate
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            # Strawberry offers no public accessor for the graphql-core schema it built.
+            schema = context.schema._schema  # pyright: ignore[reportPrivateUsage]
+            rules = context.validation_rules
+            errors = await asyncio.to_thread(self.validate, schema, document, rules)
+            context.pre_execution_errors = errors  # Strawberry then skips its own validation
+        yield
+
+
+class PreExecutionChecks(SchemaExtension):
+    """After validation, with the request's variables: every argument range (``BAD_USER_INPUT``),
+    then the cost (``QUERY_TOO_COMPLEX``). Both are linear in the document."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.pages = Pages(default=settings.page_size, maximum=settings.max_page_size)
+        self.max_cost = settings.max_cost
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        chosen = validated_operation(context)
+        if chosen is None:
+            return
+        # Strawberry offers no public accessor for the graphql-core schema it built.
+        schema = context.schema._schema  # pyright: ignore[reportPrivateUsage]
+        variables = get_variable_values(
+            schema, chosen.operation.variable_definitions or (), context.variables or {}
+        )
+        if isinstance(variables, list):
+            return  # ill-typed variables: execution refuses them, with their own messages
+        check_arguments(schema, chosen, variables, self.pages)
+        check_cost(
+            schema,
+            chosen,
+            variables.coerced,
+            max_cost=self.max_cost,
+            default_page_size=self.pages.default,
+        )
+
+
 def extensions(
     settings: Settings, metrics: Metrics | None = None
 ) -> list[Callable[[], SchemaExtension]]:
     # The limit rules are classes made once: the validation cache is keyed by the rules, so a
     # class made per request would make every request miss it.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    limit_rules: list[type[ASTValidationRule]] = [
+        depth_limit(settings.max_query_depth),
+        alias_limit(settings.max_aliases),
     ]
+    validate = cached_validation(CACHE_SIZE)
+    # Order matters: access control runs before validation (its check is on the way in), the
+    # other checks after it (on the way out).
     factories: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: CostLimiter(settings.max_cost, settings.page_size),
         lambda: AccessControl(settings.public_aggregates),
+        lambda: ThreadedValidation(validate),
+        lambda: PreExecutionChecks(settings),
     ]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)
     if metrics is not None:
         factories.append(lambda: OperationMetrics(metrics))
     return factories
+
+
+class Execution(ExecutionContext):
+    """Strawberry's execution context, choosing the operation as the spec's GetOperation does:
+    with no ``operationName``, a document of several operations has no operation to run (rather
+    than Strawberry's "the first one"), and the request is refused."""
+
+    @property
+    def operation_name(self) -> str | None:
+        provided: str | None = self._provided_operation_name
+        if provided is not None or self.graphql_document is None:
+            return provided
+        operations = operations_of(self.graphql_document)
+        if len(operations) == 1 and operations[0].name is not None:
+            return operations[0].name.value
+        return None
+
+    @property
+    def operation_type(self) -> OperationType:
+        if self.graphql_document is None:
+            raise RuntimeError("No GraphQL document available")
+        operation = operation_named(self.graphql_document, self._provided_operation_name)
+        if operation is None:
+            raise RuntimeError("No operation to run")
+        return OperationType(operation.operation.value)
 
 
 class GrowthGraphSchema(strawberry.Schema):
@@ -108,6 +270,27 @@ class GrowthGraphSchema(strawberry.Schema):
 
     metrics: Metrics | None = None
     request_timeout_s: float | None = None
+
+    def _create_execution_context(
+        self,
+        query: str | None,
+        allowed_operation_types: Iterable[OperationType],
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionContext:
+        return Execution(
+            query=query,
+            schema=self,
+            allowed_operations=allowed_operation_types,
+            context=context_value,
+            root_value=root_value,
+            variables=variable_values,
+            provided_operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
 
     async def execute(
         self,
@@ -138,6 +321,17 @@ class GrowthGraphSchema(strawberry.Schema):
                 data=None,
                 errors=[GraphQLError(timeout.message, extensions=timeout.extensions)],
             )
+        except CannotGetOperationTypeError as error:
+            # No operation to run: a request error like a validation failure, answered as one.
+            message = (
+                MISSING_OPERATION_NAME
+                if error.operation_name is None
+                else f'The document has no operation named "{error.operation_name}".'
+            )
+            result = ExecutionResult(
+                data=None,
+                errors=[GraphQLError(message, extensions={"code": VALIDATION_FAILED})],
+            )
         if result.errors:
             result.errors = code_errors(result.errors, self.metrics)
         return result
@@ -149,12 +343,14 @@ class GrowthGraphSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawberry.Schema:
+    hide_suggestions()
     schema = GrowthGraphSchema(
         query=merge_types("Query", QUERY_ROOTS),
         mutation=merge_types("Mutation", MUTATION_ROOTS),
         extensions=extensions(settings, metrics),
         # Suggestions ("did you mean ...?") would let a caller map a hidden schema field by field.
         config=StrawberryConfig(disable_field_suggestions=True),
+        scalar_overrides={datetime: DATETIME},
     )
     schema.metrics = metrics
     schema.request_timeout_s = settings.request_timeout

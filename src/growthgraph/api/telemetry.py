@@ -3,6 +3,8 @@ the request being served (set by ``http.observability``, quoted in masked errors
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -14,6 +16,13 @@ from prometheus_client.registry import Collector
 from growthgraph.graph.database import Database
 
 _request_id: ContextVar[str | None] = ContextVar("growthgraph_request_id", default=None)
+
+# Operation names come from clients, and every distinct label value is a time series kept for
+# the life of the process: only this many names get a label of their own (the first seen), and
+# only names a GraphQL document could hold, of sane length. Every other name is "other".
+MAX_OPERATION_NAMES = 50
+OTHER = "other"
+_OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 
 
 def current_request_id() -> str | None:
@@ -39,6 +48,8 @@ class Metrics:
     request_seconds: Histogram = field(init=False)
     operation_seconds: Histogram = field(init=False)
     errors: Counter = field(init=False)
+    operation_names: set[str] = field(init=False, default_factory=set[str])
+    _names_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.requests = Counter(
@@ -65,6 +76,19 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+
+    def operation_label(self, name: str) -> str:
+        """The ``name`` label of an operation: its name while fewer than
+        ``MAX_OPERATION_NAMES`` names have been seen (and it is a sane name), else "other"."""
+        if not _OPERATION_NAME.fullmatch(name):
+            return OTHER
+        with self._names_lock:
+            if name in self.operation_names:
+                return name
+            if len(self.operation_names) < MAX_OPERATION_NAMES:
+                self.operation_names.add(name)
+                return name
+        return OTHER
 
     def watch(self, db_ref: dict[str, Database], pool_size: int) -> None:
         """Export the Neo4j pool figures of the app's database as gauges."""

@@ -278,7 +278,7 @@ def referral(r: ReferralRecord) -> Referral:
 
 
 def user_connection(page: Page[UserRecord], count: Count) -> UserConnection:
-    edges, info = page_info(page, lambda u: u.id)
+    edges, info = page_info(page, lambda u: u.id, "referrals")
     return UserConnection(
         edges=[UserEdge(cursor=c, node=user(u)) for c, u in edges], page_info=info, count=count
     )
@@ -295,8 +295,10 @@ async def entity_list(
 ) -> Conn:
     """A keyset page of one kind of entity as its connection type: the one list resolver."""
     ctx = info.context
-    found = await entities.page(ctx.db, entity, ctx.page_size(first), decode_cursor(after))
-    edges, pi = page_info(found, lambda r: r.id)
+    # The list is named by its field (`users`, `campaigns`, ...): its cursors work only there.
+    after_key = decode_cursor(after, info.field_name)
+    found = await entities.page(ctx.db, entity, ctx.page_size(first), after_key)
+    edges, pi = page_info(found, lambda r: r.id, info.field_name)
 
     async def count() -> int:
         return await entities.count_all(ctx.db, entity)

@@ -104,7 +104,8 @@ class RequestContextMiddleware:
             unbind_request_id(token)
             if self.metrics is not None:
                 route = _route(scope["path"])
-                self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+                method = _method(scope["method"])
+                self.metrics.requests.labels(method, route, str(status)).inc()
                 self.metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
 
 
@@ -114,3 +115,11 @@ _KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
 def _route(path: str) -> str:
     """A bounded label: known routes by name, everything else as one bucket."""
     return path if path in _KNOWN_ROUTES else "other"
+
+
+_KNOWN_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
+def _method(method: str) -> str:
+    """A bounded label: a client may send any method token."""
+    return method if method in _KNOWN_METHODS else "other"

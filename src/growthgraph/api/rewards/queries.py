@@ -31,7 +31,7 @@ async def reward_ledger(
         info.context.db,
         str(run_id),
         status=None if status is None else status.name,
-        after=decode_cursor(after),
+        after=decode_cursor(after, info.field_name),
         limit=first + 1,
     )
     if found is None:
@@ -41,7 +41,7 @@ async def reward_ledger(
     return s.RewardLedger(
         run=run_of(found_run),
         rewards=[reward(r) for r in page],
-        end_cursor=encode_cursor(page[-1].id) if len(rows) > first else None,
+        end_cursor=encode_cursor(page[-1].id, info.field_name) if len(rows) > first else None,
     )
 
 
