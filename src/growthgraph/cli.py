@@ -1,4 +1,5 @@
-"""``growthgraph serve | seed | import | generate | analyze | counters | export-schema``."""
+"""``growthgraph serve | seed | import | export | generate | analyze | counters |
+export-schema``."""
 
 from __future__ import annotations
 
@@ -203,6 +204,39 @@ def cmd_import(args: argparse.Namespace) -> None:
     asyncio.run((_import_initial if args.initial else _import)(_settings(), args))
 
 
+async def _export(settings: Settings, args: argparse.Namespace) -> None:
+    from growthgraph.app import connect
+    from growthgraph.loading.export import describe, export_graph
+
+    db = await connect(settings)
+    bars: list[tqdm[Never]] = []
+
+    def progress(total: int) -> Callable[[int], object]:
+        bars.append(tqdm(total=total, unit="row", desc="exporting", disable=args.quiet))
+        return bars[0].update
+
+    try:
+        started = time.perf_counter()
+        written = await export_graph(
+            db, args.directory, force=args.force, batch=args.batch_size, progress_factory=progress
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        for bar in bars:
+            bar.close()
+        await db.close()
+    print(f"growthgraph: exported {describe(written)} to {args.directory} in {elapsed:.1f}s")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from growthgraph.loading.export import ExportRefusedError
+
+    try:
+        asyncio.run(_export(_settings(), args))
+    except ExportRefusedError as refused:
+        sys.exit(f"growthgraph: not exporting: {refused}")
+
+
 def cmd_generate(args: argparse.Namespace) -> None:
     from growthgraph.loading.generate import generate_files
 
@@ -352,6 +386,15 @@ def main(argv: list[str] | None = None) -> None:
         "neo4j-admin: stops and restarts it (docs/import.md)",
     )
     imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser(
+        "export", help="write the whole graph as import files (CSV), restorable with import"
+    )
+    exp.add_argument("directory", type=Path, help="folder to create (or an empty one)")
+    exp.add_argument("--force", action="store_true", help="replace the folder if it holds anything")
+    exp.add_argument("--batch-size", type=_positive, default=10_000, help="rows per read")
+    exp.add_argument("--quiet", action="store_true", help="no progress bar")
+    exp.set_defaults(func=cmd_export)
 
     gen = sub.add_parser("generate", help="write a deterministic import set of CSV files")
     gen.add_argument("--users", type=int, default=1_000_000, help="number of users (default 1M)")

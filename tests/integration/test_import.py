@@ -101,7 +101,7 @@ async def test_hand_worked_files(clean_db: Database, tmp_path: Path) -> None:
         ("connections.csv", 4),  # self-loop
         ("conversions.csv", 3),  # carol was rejected
         ("influencers.jsonl", 2),  # engagement rate above 1
-        ("invites.csv", 3),  # bob already accepted i1
+        ("invites.csv", 3),  # bob was referred by alice, not by the sender p1
         ("referrals.jsonl", 2),  # carol is not a loaded user
         ("referrals.jsonl", 4),  # erin already referred on line 3
         ("referrals.jsonl", 5),  # bob signed up after alice
@@ -113,9 +113,15 @@ async def test_hand_worked_files(clean_db: Database, tmp_path: Path) -> None:
         ("users.csv", 8),  # unknown campaign
     ]
     reasons = {(r.file, r.line): r.reason for r in outcome.rejects}
-    assert reasons["referrals.jsonl", 4] == "user erin is already referred by USER bob on line 3"
-    assert reasons["referrals.jsonl", 7] == "would make a referral cycle"
-    assert reasons["users.csv", 7] == "duplicate of line 2"
+    assert reasons["referrals.jsonl", 4] == (
+        "ALREADY_REFERRED: user erin is already referred by USER bob on line 3"
+    )
+    assert reasons["referrals.jsonl", 7] == "REFERRAL_CYCLE: would make a referral cycle"
+    assert reasons["users.csv", 7] == "DUPLICATE: duplicate of line 2"
+    assert reasons["invites.csv", 3] == (
+        "INVITE_REFERRER_MISMATCH: user bob has referrer USER alice, not the invite's sender "
+        "PARTNER p1"
+    )
     # Worked out by hand from the rules.
     assert await _edges(clean_db) == {
         ("USER", "alice", "bob"),
@@ -166,10 +172,10 @@ async def test_rows_conflicting_with_the_database_change_nothing(
     outcome = await run_import(clean_db, directory)
     assert outcome.mode == "merge"
     assert [r.reason for r in outcome.rejects] == [
-        "user c2 is already referred by USER c1 in the database",
-        "user ux1 is already referred by USER x in the database",
-        "referrer o1 signed up after user x",
-        "unknown referrer PARTNER nope",
+        "ALREADY_REFERRED: user c2 is already referred by USER c1 in the database",
+        "ALREADY_REFERRED: user ux1 is already referred by USER x in the database",
+        "SIGN_UP_BEFORE_REFERRER: referrer o1 signed up after user x",
+        "UNKNOWN_REFERRER: unknown referrer PARTNER nope",
     ]
     assert await snapshot(clean_db) == before
 

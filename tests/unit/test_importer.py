@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 
 from growthgraph.loading import files
+from growthgraph.loading.dataset import CampaignRow
 from growthgraph.loading.files import Reject
-from growthgraph.loading.parse import ImportConnection, ImportInvite, ImportUser, ReferralRow, parse
+from growthgraph.loading.parse import (
+    ImportConnection,
+    ImportConversion,
+    ImportInvite,
+    ImportUser,
+    ReferralRow,
+    parse,
+)
 from growthgraph.loading.plan import Existing, Located, Parsed, plan
 from growthgraph.loading.rows import read_directory
 from growthgraph.loading.run import write_rejects
+from growthgraph.rules import code_of
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -33,7 +42,7 @@ def test_csv_rows_carry_their_line_numbers(tmp_path: Path) -> None:
     # The quoted cell spans lines 4-5; the blank line 3 is skipped.
     assert [(r.line, r.values["a"]) for r in rows] == [(2, "u1"), (4, "u3"), (7, "u7")]
     assert rows[0].values["at"] is None
-    assert rejects == [Reject("connections.csv", 6, "has 4 cells, expected 3")]
+    assert rejects == [Reject("connections.csv", 6, "INVALID_INPUT: has 4 cells, expected 3")]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +59,7 @@ def test_a_bad_csv_header_skips_the_file(tmp_path: Path, header: str, reason: st
     assert list(files.read("connections", path, rejects)) == []
     assert len(rejects) == 1
     assert rejects[0].line == 1
+    assert rejects[0].reason.startswith("INVALID_INPUT: file skipped: ")
     assert reason in rejects[0].reason
 
 
@@ -66,9 +76,9 @@ def test_json_lines(tmp_path: Path) -> None:
     rows = list(files.read("partners", path, rejects))
     assert [r.line for r in rows] == [1]
     assert [(r.line, r.reason.split(" (")[0]) for r in rejects] == [
-        (3, "is not valid JSON"),
-        (4, "is not a JSON object"),
-        (5, "unknown field(s) colour"),
+        (3, "INVALID_INPUT: is not valid JSON"),
+        (4, "INVALID_INPUT: is not a JSON object"),
+        (5, "INVALID_INPUT: unknown field(s) colour"),
     ]
 
 
@@ -95,7 +105,7 @@ def test_user_rows_are_validated_and_times_normalised() -> None:
     assert "signedUpAt: must include a time zone offset" in bad
     missing = parse("users", {"id": "u1", "name": " ", "signedUpAt": "yesterday"})
     assert missing == (
-        "name: must not be blank; email: is required; "
+        "INVALID_INPUT: name: must not be blank; email: is required; "
         "signedUpAt: must be an ISO 8601 time, e.g. 2024-05-01T12:00Z"
     )
     checked = parse(
@@ -109,7 +119,7 @@ def test_user_rows_are_validated_and_times_normalised() -> None:
         },
     )
     assert isinstance(checked, str)
-    assert checked.startswith("id: may contain only")
+    assert checked.startswith("INVALID_INPUT: id: may contain only")
     assert "email: is not a valid email address" in checked
     assert "country: must be an ISO 3166-1 alpha-2 code" in checked
 
@@ -126,14 +136,14 @@ def test_user_rows_are_validated_and_times_normalised() -> None:
         ("partners", {"id": "p", "name": "P", "kind": "friend"}, "kind: must be one of"),
         ("campaigns", {"id": "c", "name": None}, "name: is required"),
         ("referrals", {"userId": "u", "referrerKind": "USER", "referrerId": "u"},
-         "referrerId: a user cannot refer themselves"),
+         "SELF_REFERRAL: a user cannot refer themselves"),
         ("referrals", {"userId": "u", "referrerKind": "user", "referrerId": "v"},
          "referrerKind: must be one of USER, INFLUENCER, PARTNER"),
         ("invites", {"id": "i", "referrerKind": "USER", "referrerId": "u", "at": 5},
          "at: must be an ISO 8601 time"),
         ("conversions", {"id": "c", "userId": "u", "at": "2024-01-01T00:00Z",
                          "revenueCents": "-1"}, "revenueCents: must be zero or more"),
-        ("connections", {"a": "u", "b": "u"}, "b: a user cannot be connected to themselves"),
+        ("connections", {"a": "u", "b": "u"}, "SELF_CONNECTION: a user cannot be connected to themselves"),
     ],
 )  # fmt: skip
 def test_rows_are_rejected_with_a_reason(kind: files.KindName, values: dict[str, object],
@@ -141,6 +151,8 @@ def test_rows_are_rejected_with_a_reason(kind: files.KindName, values: dict[str,
     got = parse(kind, values)
     assert isinstance(got, str)
     assert reason in got
+    first = code_of(reason)
+    assert got.startswith(f"{first if first.isupper() else 'INVALID_INPUT'}: ")
 
 
 def test_connections_are_stored_smaller_id_first() -> None:
@@ -177,13 +189,13 @@ def test_referral_rules() -> None:
     got = plan(_parsed(users, referrals), Existing(partners={"p1"}))
     assert got.referrals == [referrals[1], referrals[7], referrals[9]]
     assert [(r.line, r.reason) for r in got.rejects] == [
-        (2, "unknown referrer USER zz"),
-        (4, "user b is already referred by USER a on line 3"),
-        (5, "duplicate of line 3"),
-        (6, "referrer b signed up after user a"),
-        (7, "unknown user nobody"),
-        (8, "unknown referrer INFLUENCER inf"),
-        (10, "would make a referral cycle"),
+        (2, "UNKNOWN_REFERRER: unknown referrer USER zz"),
+        (4, "ALREADY_REFERRED: user b is already referred by USER a on line 3"),
+        (5, "DUPLICATE: duplicate of line 3"),
+        (6, "SIGN_UP_BEFORE_REFERRER: referrer b signed up after user a"),
+        (7, "UNKNOWN_USER: unknown user nobody"),
+        (8, "UNKNOWN_REFERRER: unknown referrer INFLUENCER inf"),
+        (10, "REFERRAL_CYCLE: would make a referral cycle"),
     ]
 
 
@@ -202,8 +214,8 @@ def test_referrals_against_the_database() -> None:
     got = plan(_parsed(users, referrals), existing)
     assert got.referrals == [referrals[1], referrals[3]]
     assert [(r.line, r.reason) for r in got.rejects] == [
-        (2, "user b is already referred by INFLUENCER x in the database"),
-        (4, "duplicate of line 3"),
+        (2, "ALREADY_REFERRED: user b is already referred by INFLUENCER x in the database"),
+        (4, "DUPLICATE: duplicate of line 3"),
     ]
 
 
@@ -212,14 +224,22 @@ def test_unknown_campaigns_and_duplicate_ids() -> None:
     got = plan(parsed, Existing(campaigns={"c1"}))
     assert [u.id for u in got.users] == ["a"]
     assert [(r.line, r.reason) for r in got.rejects] == [
-        (3, "unknown campaign c2"),
-        (4, "user a is already defined on line 2"),
+        (3, "UNKNOWN_CAMPAIGN: unknown campaign c2"),
+        (4, "ID_CONFLICT: user a is already defined on line 2 with other values"),
     ]
 
 
 def test_invites_and_their_acceptance() -> None:
-    parsed = _parsed([_user("a", 0), _user("b", 1), _user("c", 1)], [])
+    users = [_user("a", 0), _user("b", 1), _user("c", 1), _user("d", 2), _user("e", 3)]
+    referrals = [
+        ReferralRow("b", "USER", "a"),
+        ReferralRow("c", "INFLUENCER", "x"),
+        ReferralRow("d", "USER", "a"),
+        ReferralRow("e", "USER", "a"),
+    ]
+    parsed = _parsed(users, referrals)
     invite = ImportInvite
+    hour = timedelta(hours=1)
     parsed.invites = [
         Located("invites.csv", 2, invite("i1", "USER", "a", T0, accepted_by="b")),
         Located("invites.csv", 3, invite("i2", "USER", "a", T0, accepted_by="b")),
@@ -227,17 +247,79 @@ def test_invites_and_their_acceptance() -> None:
         Located("invites.csv", 5, invite("i4", "INFLUENCER", "x", T0, accepted_by="c")),
         Located("invites.csv", 6, invite("i5", "USER", "a", T0, accepted_by="zz")),
         Located("invites.csv", 7, invite("i6", "USER", "a", T0, campaign_id="nope")),
+        Located("invites.csv", 8, invite("i7", "USER", "b", T0)),  # before b signed up
+        Located("invites.csv", 9, invite("i8", "INFLUENCER", "x", T0, accepted_by="d")),
+        Located("invites.csv", 10, invite("i9", "USER", "a", T0 + 3 * hour, accepted_by="d")),
+        Located("invites.csv", 11, invite("i1", "USER", "a", T0, accepted_by="e")),
+        Located("invites.csv", 12, invite("i10", "USER", "c", T0 + hour)),  # c at T0 + 1h: fine
     ]
-    got = plan(parsed, Existing(influencers={"x"}, user_of_invite={"i4": "b"}))
-    assert [i.id for i in got.invites] == ["i1"]
+    got = plan(parsed, Existing(influencers={"x"}, user_of_invite={"i4": "c2"}))
+    assert [i.id for i in got.invites] == ["i1", "i10"]
     assert [(r.line, r.reason) for r in got.rejects] == [
-        (3, "user b already accepted invite i1"),
-        (4, "unknown sender USER q"),
-        (5, "invite i4 was already accepted by user b"),
-        (6, "unknown user zz in acceptedBy"),
-        (7, "unknown campaign nope"),
+        (3, "ID_CONFLICT: user b already accepted invite i1"),
+        (4, "UNKNOWN_REFERRER: unknown sender USER q"),
+        (5, "INVITE_ALREADY_ACCEPTED: invite i4 was already accepted by user c2"),
+        (6, "UNKNOWN_USER: unknown user zz in acceptedBy"),
+        (7, "UNKNOWN_CAMPAIGN: unknown campaign nope"),
+        (8, "INVITE_BEFORE_SENDER: at is before sender b signed up (2024-01-01T01:00:00+00:00)"),
+        (9, "INVITE_REFERRER_MISMATCH: user d has referrer USER a, not the invite's sender "
+            "INFLUENCER x"),
+        (10, "SIGN_UP_BEFORE_INVITE: user d signed up before invite i9 was sent "
+             "(2024-01-01T03:00:00+00:00)"),
+        (11, "INVITE_ALREADY_ACCEPTED: invite i1 was already accepted by user b on line 2"),
+    ]  # fmt: skip
+    assert got.size() == 5 + 4 + 2 + 1
+
+
+def test_an_acceptance_needs_the_referral_from_its_sender() -> None:
+    """The importer implies no referral: a user accepting an invite must be referred by its
+    sender, in the files or in the database."""
+    parsed = _parsed([_user("a", 0), _user("b", 1)], [])
+    parsed.invites = [
+        Located("invites.csv", 2, ImportInvite("i1", "USER", "a", T0, accepted_by="b"))
     ]
-    assert got.size() == 3 + 1 + 1
+    alone = plan(parsed, Existing())
+    assert [(r.line, r.reason) for r in alone.rejects] == [
+        (2, "INVITE_REFERRER_MISMATCH: user b has no referrer, not the invite's sender USER a")
+    ]
+    stored = plan(parsed, Existing(referred_by={"b": ("USER", "a")}))
+    assert stored.rejects == []
+    assert [i.id for i in stored.invites] == ["i1"]
+
+
+def test_conversions_follow_the_sign_up() -> None:
+    parsed = _parsed([_user("a", 5)], [])
+    parsed.conversions = [
+        Located("conversions.csv", 2, ImportConversion("cv1", "a", T0 + timedelta(hours=5), 900)),
+        Located("conversions.csv", 3, ImportConversion("cv2", "a", T0, 900)),
+        Located("conversions.csv", 4, ImportConversion("cv3", "b", T0, 900)),
+        Located("conversions.csv", 5, ImportConversion("cv1", "a", T0 + timedelta(hours=6), 900)),
+        Located("conversions.csv", 6, ImportConversion("cv4", "s", T0, 900)),
+    ]
+    got = plan(parsed, Existing(users={"s": T0}, differing={"conversions": {"cv4"}}))
+    assert [c.id for c in got.conversions] == ["cv1"]
+    assert [(r.line, r.reason) for r in got.rejects] == [
+        (3, "CONVERSION_BEFORE_SIGN_UP: at is before user a signed up (2024-01-01T05:00:00+00:00)"),
+        (4, "UNKNOWN_USER: unknown user b"),
+        (5, "ID_CONFLICT: conversion cv1 is already defined on line 2 with other values"),
+        (6, "ID_CONFLICT: conversion cv4 is stored with other values or another user"),
+    ]
+
+
+def test_rows_stored_with_other_values_conflict() -> None:
+    """The database holds these ids with other values: ID_CONFLICT, as the mutations answer. A
+    conflicting user's stored sign-up time is what the rules then read."""
+    parsed = _parsed([_user("a", 9), _user("b", 1)], [ReferralRow("b", "USER", "a")])
+    parsed.campaigns = [Located("campaigns.csv", 2, CampaignRow("c1", "Launch"))]
+    existing = Existing(users={"a": T0}, differing={"users": {"a"}, "campaigns": {"c1"}})
+    got = plan(parsed, existing)
+    assert [u.id for u in got.users] == ["b"]
+    assert got.campaigns == []
+    assert got.referrals == [ReferralRow("b", "USER", "a")]  # a signed up at T0, as stored
+    assert [(r.file, r.line, r.reason) for r in got.rejects] == [
+        ("campaigns.csv", 2, "ID_CONFLICT: campaign c1 is stored with other values"),
+        ("users.csv", 2, "ID_CONFLICT: user a is stored with other values"),
+    ]
 
 
 def test_connections_need_known_users_once() -> None:
@@ -250,8 +332,8 @@ def test_connections_need_known_users_once() -> None:
     got = plan(parsed, Existing(users={}))
     assert got.connections == [ImportConnection("a", "b")]
     assert [(r.line, r.reason) for r in got.rejects] == [
-        (3, "duplicate of line 2"),
-        (4, "unknown user q"),
+        (3, "DUPLICATE: duplicate of line 2"),
+        (4, "UNKNOWN_USER: unknown user q"),
     ]
 
 
@@ -262,7 +344,7 @@ def test_read_directory_reports_file_and_line(tmp_path: Path) -> None:
     assert [c.line for c in parsed.campaigns] == [2]
     assert len(rejects) == 1
     assert (rejects[0].file, rejects[0].line) == ("campaigns.csv", 3)
-    assert rejects[0].reason.startswith("id: may contain only")
+    assert rejects[0].reason.startswith("INVALID_INPUT: id: may contain only")
 
 
 def test_the_rejects_report_is_csv(tmp_path: Path) -> None:

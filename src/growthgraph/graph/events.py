@@ -18,6 +18,7 @@ from growthgraph.graph.entities import same_values, write_retrying
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_or_null
 from growthgraph.graph.outcomes import IdConflict, UnknownCampaign, UnknownReferrer, Written
 from growthgraph.graph.records import ReferrerRecord, referrer_from, to_datetime
+from growthgraph.rules import conversion_before_sign_up, invite_before_sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,7 @@ async def record_invite(
             return IdConflict(entity="Invite", id=id)
         if sender is None:
             return UnknownReferrer(sender_kind, sender_id)
-        if sender_kind is Kind.USER and at < to_datetime(sender["signedUpAt"]):
+        if sender_kind is Kind.USER and invite_before_sender(at, to_datetime(sender["signedUpAt"])):
             return InviteBeforeSender(sender_id, to_datetime(sender["signedUpAt"]))
         if campaign_id is not None and not state["campaignExists"]:
             return UnknownCampaign(campaign_id)
@@ -178,7 +179,7 @@ async def record_conversion(
         if state["signedUpAt"] is None:
             return UnknownUser(user_id)
         signed_up_at = to_datetime(state["signedUpAt"])
-        if at < signed_up_at:
+        if conversion_before_sign_up(at, signed_up_at):
             return ConversionBeforeSignUp(user_id, signed_up_at)
         await (await tx.run(CREATE_CONVERSION, userId=user_id, props=_drop_nulls(props))).consume()
         return Written(_conversion(props, user_id), created=True)

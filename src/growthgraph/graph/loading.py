@@ -1,5 +1,5 @@
-"""Cypher for ``growthgraph import``: look up what the files point at, then write planned rows in
-batched ``UNWIND`` transactions.
+"""Cypher for ``growthgraph import``: write planned rows in batched ``UNWIND`` transactions
+(``graph.loading_lookups`` looks up what the files point at, for merge mode).
 
 Two modes. On a target verified empty at the start, nodes are written with ``CREATE`` and edges
 find their ends by the element ids their creation returned (no lookup before each write).
@@ -13,67 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import Any, Literal, LiteralString, TypeVar, cast
+from typing import Any, Literal, LiteralString, TypeVar
 
 from neo4j.exceptions import TransientError
 
 from growthgraph.graph import counters
 from growthgraph.graph.database import Database, TransientDatabaseError
-from growthgraph.graph.labels import (
-    ENTITY_LABELS,
-    NAME_LABELS,
-    EntityLabel,
-    ReferrerKindName,
-    kind_name_of,
-)
-from growthgraph.graph.records import to_datetime
+from growthgraph.graph.labels import NAME_LABELS, EntityLabel, ReferrerKindName
 
 T = TypeVar("T")
 Mode = Literal["create", "merge"]
 Progress = Callable[[int], object]
+Collect = Callable[[list[dict[str, Any]]], None]
 NodeLabel = EntityLabel
-
-
-# Each lookup returns one record per batch, a list of what it found: streaming a record per id
-# costs the driver far more than one long list, and a time travels as text (a driver DateTime is
-# several times slower to decode).
-LOOKUP_USERS: LiteralString = """
-UNWIND $ids AS uid
-MATCH (u:User {id: uid})
-RETURN collect([u.id, toString(u.signedUpAt)]) AS found
-"""
-_LOOKUP_IDS_TEMPLATE: LiteralString = """
-UNWIND $ids AS nid
-MATCH (n:$LABEL {id: nid})
-RETURN collect(n.id) AS found
-"""
-LOOKUP_IDS: dict[NodeLabel, LiteralString] = {
-    name: _LOOKUP_IDS_TEMPLATE.replace("$LABEL", label) for name, label in ENTITY_LABELS.items()
-}
-LOOKUP_REFERRERS: LiteralString = (
-    """
-UNWIND $ids AS uid
-MATCH (src)-[:REFERRED]->(:User {id: uid})
-RETURN collect([uid, src.id,
-  """
-    + kind_name_of("src")
-    + """])
-  AS found
-"""
-)
-LOOKUP_INVITE_OF_USER: LiteralString = """
-UNWIND $ids AS uid
-MATCH (i:Invite)-[:ACCEPTED]->(:User {id: uid})
-RETURN collect([uid, i.id]) AS found
-"""
-LOOKUP_USER_OF_INVITE: LiteralString = """
-UNWIND $ids AS iid
-MATCH (:Invite {id: iid})-[:ACCEPTED]->(u:User)
-RETURN collect([iid, u.id]) AS found
-"""
 
 # --- merge mode: every write MERGEs on ids ------------------------------------------------
 # Times travel as ISO 8601 text and become DateTime values in the server: the driver's
@@ -264,11 +218,6 @@ CREATE (a)-[:CONNECTED_TO {at: CASE WHEN row.at IS NOT NULL THEN """
 IS_EMPTY: LiteralString = "MATCH (n) RETURN count(n) = 0 AS empty"
 
 
-def chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for begin in range(0, len(rows), size):
-        yield rows[begin : begin + size]
-
-
 async def is_empty(db: Database) -> bool:
     """No node of any label: the import may then use CREATE instead of MERGE."""
     rows = await db.read(IS_EMPTY)
@@ -283,44 +232,6 @@ HAS_NO_ENTITIES: LiteralString = (
 async def has_no_entities(db: Database) -> bool:
     rows = await db.read(HAS_NO_ENTITIES)
     return bool(rows[0]["empty"])
-
-
-async def _lookup(db: Database, query: LiteralString, ids: Sequence[str], batch: int) -> list[Any]:
-    found: list[Any] = []
-    for chunk in chunks(sorted(set(ids)), batch):
-        for row in await db.read(query, {"ids": list(chunk)}):
-            found += row["found"]
-    return found
-
-
-async def existing_users(db: Database, ids: Sequence[str], batch: int) -> dict[str, datetime]:
-    return {str(uid): to_datetime(at) for uid, at in await _lookup(db, LOOKUP_USERS, ids, batch)}
-
-
-async def existing_ids(db: Database, label: NodeLabel, ids: Sequence[str], batch: int) -> set[str]:
-    return {str(nid) for nid in await _lookup(db, LOOKUP_IDS[label], ids, batch)}
-
-
-async def existing_referrers(
-    db: Database, user_ids: Sequence[str], batch: int
-) -> dict[str, tuple[ReferrerKindName, str]]:
-    rows = await _lookup(db, LOOKUP_REFERRERS, user_ids, batch)
-    return {str(uid): (cast("ReferrerKindName", kind), str(rid)) for uid, rid, kind in rows}
-
-
-async def existing_acceptances(
-    db: Database, user_ids: Sequence[str], invite_ids: Sequence[str], batch: int
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(user id -> accepted invite id, invite id -> accepting user id)."""
-    by_user = await _lookup(db, LOOKUP_INVITE_OF_USER, user_ids, batch)
-    by_invite = await _lookup(db, LOOKUP_USER_OF_INVITE, invite_ids, batch)
-    return (
-        {str(uid): str(iid) for uid, iid in by_user},
-        {str(iid): str(uid) for iid, uid in by_invite},
-    )
-
-
-Collect = Callable[[list[dict[str, Any]]], None]
 
 
 async def write_rows(

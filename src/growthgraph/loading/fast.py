@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import cast
 
+from growthgraph import rules
 from growthgraph.graph.labels import ReferrerKindName
 from growthgraph.loading.files import KindName
 from growthgraph.loading.parse import (
@@ -21,9 +22,7 @@ from growthgraph.loading.parse import (
     Parsed,
     ReferralRow,
 )
-from growthgraph.validation import (
-    MAX_TEXT_LENGTH,
-)
+from growthgraph.validation import MAX_TEXT_LENGTH
 
 #
 # A parser per kind that takes a CSV record's cells as they are (an empty cell is a missing value)
@@ -144,7 +143,7 @@ def _fast_referrals(names: Sequence[str]) -> FastParser:
 
     def make(cells: list[str]) -> ReferralRow:
         user, kind, referrer, channel, campaign = pick(cells)
-        if referrer == user and kind == "USER":
+        if rules.is_self_referral(user, kind == "USER", referrer):
             raise _DECLINE
         return ReferralRow(
             _required_id(user),
@@ -196,7 +195,7 @@ def _fast_connections(names: Sequence[str]) -> FastParser:
 
     def make(cells: list[str]) -> ImportConnection:
         a, b, at_text = pick(cells)
-        if a == b:
+        if rules.is_self_connection(a, b):
             raise _DECLINE
         _required_id(a)
         _required_id(b)

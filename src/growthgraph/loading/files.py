@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from growthgraph.rules import Code, Refusal
+
 KindName = Literal[
     "influencers",
     "partners",
@@ -63,6 +65,11 @@ class Reject:
     reason: str
 
 
+def invalid(text: str) -> str:
+    """The reason of a row (or file) that cannot be read as rows: INVALID_INPUT."""
+    return str(Refusal(Code.INVALID_INPUT, text))
+
+
 @dataclass(frozen=True, slots=True)
 class RawRow:
     line: int
@@ -108,7 +115,7 @@ def read_csv_cells(
         names = [h.strip() for h in header]
         problem = _unknown_columns(kind, names)
         if problem is not None:
-            rejects.append(Reject(path.name, 1, f"file skipped: {problem}"))
+            rejects.append(Reject(path.name, 1, invalid(f"file skipped: {problem}")))
             return
         width = len(names)
         line = reader.line_num + 1
@@ -117,12 +124,12 @@ def read_csv_cells(
                 if len(cells) == width:
                     yield line, names, cells
                 elif cells:
-                    rejects.append(
-                        Reject(path.name, line, f"has {len(cells)} cells, expected {width}")
-                    )
+                    text = f"has {len(cells)} cells, expected {width}"
+                    rejects.append(Reject(path.name, line, invalid(text)))
                 line = reader.line_num + 1
         except csv.Error as exc:
-            rejects.append(Reject(path.name, line, f"file stops here: unreadable CSV ({exc})"))
+            text = f"file stops here: unreadable CSV ({exc})"
+            rejects.append(Reject(path.name, line, invalid(text)))
 
 
 def read_csv(kind: KindName, path: Path, rejects: list[Reject]) -> Iterator[RawRow]:
@@ -150,15 +157,16 @@ def read_jsonl(kind: KindName, path: Path, rejects: list[Reject]) -> Iterator[Ra
             try:
                 value: object = json.loads(text)
             except json.JSONDecodeError as exc:
-                rejects.append(Reject(path.name, line, f"is not valid JSON ({exc.msg})"))
+                rejects.append(Reject(path.name, line, invalid(f"is not valid JSON ({exc.msg})")))
                 continue
             if not isinstance(value, dict):
-                rejects.append(Reject(path.name, line, "is not a JSON object"))
+                rejects.append(Reject(path.name, line, invalid("is not a JSON object")))
                 continue
             values = cast("dict[str, Any]", value)
             unknown = sorted(k for k in values if k not in allowed)
             if unknown:
-                rejects.append(Reject(path.name, line, f"unknown field(s) {', '.join(unknown)}"))
+                problem = f"unknown field(s) {', '.join(unknown)}"
+                rejects.append(Reject(path.name, line, invalid(problem)))
                 continue
             yield RawRow(line, values)
 

@@ -4,23 +4,22 @@ are then kept exact around each new referral edge."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar, cast
 
 from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
+from growthgraph.graph import loading_lookups as lookups
 from growthgraph.graph.database import Database
+from growthgraph.graph.entities import same_values
 from growthgraph.loading import files
 from growthgraph.loading.dataset import node_props
 from growthgraph.loading.files import KindName, Reject
-from growthgraph.loading.parse import ImportInvite, ImportUser
-from growthgraph.loading.plan import (
-    Existing,
-    Parsed,
-    Plan,
-    plan,
-)
+from growthgraph.loading.parse import ImportConversion, ImportInvite, ImportUser
+from growthgraph.loading.plan import Existing, Located, Parsed, Plan, plan
 from growthgraph.loading.rows import (
     BY_REFERRER,
     BY_USER,
@@ -33,50 +32,142 @@ from growthgraph.loading.rows import (
     without_nulls,
 )
 
+R = TypeVar("R")
+
+
+def _first(rows: Iterable[Located[R]], key: Callable[[R], str]) -> dict[str, R]:
+    """The first row per id: the one the plan loads (later ones are rejected)."""
+    first: dict[str, R] = {}
+    for item in rows:
+        first.setdefault(key(item.row), item.row)
+    return first
+
+
+def _values(names: tuple[str, ...], row: object) -> dict[str, Any]:
+    """A row's values under their stored names (the row's fields are in the same order)."""
+    if isinstance(row, tuple):
+        items: tuple[Any, ...] = row  # pyright: ignore[reportUnknownVariableType]
+        values: list[Any] = list(items)
+    else:
+        values = [getattr(row, f.name) for f in fields(cast("Any", row))]
+    return dict(zip(names, values, strict=True))
+
+
+# A user row is compared as the API compares an admin's repeated sign-up: the keyed IP and
+# device hashes never are (they stand for values no one may read; see graph/users.py).
+NOT_COMPARED = frozenset({"ipHash", "deviceHash"})
+
+
+def _compared(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in NOT_COMPARED}
+
+
+async def _differing_nodes(
+    db: Database, label: cypher.NodeLabel, rows: Mapping[str, object]
+) -> tuple[set[str], set[str]]:
+    """(stored ids, ids stored with other values) among the ids the files define, decided as
+    the mutations decide a repeat: ``graph.entities.same_values``."""
+    names = lookups.NODE_PROPS[label]
+    stored = await lookups.stored_nodes(db, label, sorted(rows), LOOKUP_BATCH)
+    differing = {
+        i for i, props in stored.items() if not same_values(props, _values(names, rows[i]))
+    }
+    return set(stored), differing
+
 
 async def look_up(db: Database, parsed: Parsed) -> Existing:
-    """What the database holds for every id the files mention but do not define, plus the
-    referral and invite edges already attached to the users and invites in the files."""
-    defined_users = {u.row.id for u in parsed.users}
+    """What the database holds for every id the files mention, what is stored under the ids
+    they define, and the referral and invite edges already attached to the users they name."""
+    users = _first(parsed.users, attrgetter("id"))
+    invites = _first(parsed.invites, attrgetter("id"))
+    conversions = _first(parsed.conversions, attrgetter("id"))
     user_refs: set[str] = set()
     for r in parsed.referrals:
         user_refs.add(r.row.user_id)
         if r.row.referrer_kind == "USER":
             user_refs.add(r.row.referrer_id)
-    for i in parsed.invites:
-        if i.row.referrer_kind == "USER":
-            user_refs.add(i.row.referrer_id)
-        if i.row.accepted_by is not None:
-            user_refs.add(i.row.accepted_by)
-    user_refs.update(c.row.user_id for c in parsed.conversions)
+    accepting = sorted({i.accepted_by for i in invites.values() if i.accepted_by is not None})
+    user_refs.update(accepting)
+    user_refs.update(i.referrer_id for i in invites.values() if i.referrer_kind == "USER")
+    user_refs.update(c.user_id for c in conversions.values())
     for c in parsed.connections:
         user_refs.update((c.row.a, c.row.b))
 
     def referenced(kind: str) -> list[str]:
         ids = {r.row.referrer_id for r in parsed.referrals if r.row.referrer_kind == kind}
-        ids.update(i.row.referrer_id for i in parsed.invites if i.row.referrer_kind == kind)
+        ids.update(i.referrer_id for i in invites.values() if i.referrer_kind == kind)
         return sorted(ids)
 
-    campaigns = {u.row.campaign_id for u in parsed.users if u.row.campaign_id}
+    campaigns = {u.campaign_id for u in users.values() if u.campaign_id}
     campaigns.update(r.row.campaign_id for r in parsed.referrals if r.row.campaign_id)
-    campaigns.update(i.row.campaign_id for i in parsed.invites if i.row.campaign_id)
-    campaigns -= {c.row.id for c in parsed.campaigns}
+    campaigns.update(i.campaign_id for i in invites.values() if i.campaign_id)
     existing = Existing(
-        users=await cypher.existing_users(db, sorted(user_refs - defined_users), LOOKUP_BATCH),
-        influencers=await cypher.existing_ids(
+        users=await lookups.existing_users(db, sorted(user_refs - users.keys()), LOOKUP_BATCH),
+        influencers=await lookups.existing_ids(
             db, "Influencer", referenced("INFLUENCER"), LOOKUP_BATCH
         ),
-        partners=await cypher.existing_ids(db, "Partner", referenced("PARTNER"), LOOKUP_BATCH),
-        campaigns=await cypher.existing_ids(db, "Campaign", sorted(campaigns), LOOKUP_BATCH),
-        referred_by=await cypher.existing_referrers(
-            db, [r.row.user_id for r in parsed.referrals], LOOKUP_BATCH
+        partners=await lookups.existing_ids(db, "Partner", referenced("PARTNER"), LOOKUP_BATCH),
+        campaigns=await lookups.existing_ids(db, "Campaign", sorted(campaigns), LOOKUP_BATCH),
+        referred_by=await lookups.existing_referrers(
+            db, sorted({r.row.user_id for r in parsed.referrals}.union(accepting)), LOOKUP_BATCH
         ),
+        invite_of_user=await lookups.accepted_invites(db, accepting, LOOKUP_BATCH),
     )
-    accepted = [i.row for i in parsed.invites if i.row.accepted_by is not None]
-    existing.invite_of_user, existing.user_of_invite = await cypher.existing_acceptances(
-        db, [str(i.accepted_by) for i in accepted], [i.id for i in accepted], LOOKUP_BATCH
+    stored_users = await lookups.stored_nodes(db, "User", sorted(users), LOOKUP_BATCH)
+    existing.users.update((uid, props["signedUpAt"]) for uid, props in stored_users.items())
+    names = lookups.NODE_PROPS["User"]
+    existing.differing["users"] = {
+        uid
+        for uid, props in stored_users.items()
+        if not same_values(props, _compared(_values(names, users[uid])))
+    }
+    sources: tuple[tuple[KindName, cypher.NodeLabel, set[str]], ...] = (
+        ("influencers", "Influencer", existing.influencers),
+        ("partners", "Partner", existing.partners),
+        ("campaigns", "Campaign", existing.campaigns),
     )
+    for kind, label, known in sources:
+        defined: dict[str, object] = _first(getattr(parsed, kind), attrgetter("id"))
+        stored, existing.differing[kind] = await _differing_nodes(db, label, defined)
+        known.update(stored)
+    await _stored_events(db, existing, invites, conversions)
     return existing
+
+
+async def _stored_events(
+    db: Database,
+    existing: Existing,
+    invites: Mapping[str, ImportInvite],
+    conversions: Mapping[str, ImportConversion],
+) -> None:
+    """Invites and conversions stored under the ids the files define: another sender or user, or
+    other values, is ID_CONFLICT (as ``recordInvite`` and ``recordConversion`` answer); who
+    accepted a stored invite, for INVITE_ALREADY_ACCEPTED."""
+    stored = await lookups.stored_invites(db, sorted(invites), LOOKUP_BATCH)
+    existing.differing["invites"] = set()
+    for iid, found in stored.items():
+        row = invites[iid]
+        if found["acceptedBy"] is not None:
+            existing.user_of_invite[iid] = found["acceptedBy"]
+        same_sender = (found["senderKind"], found["senderId"]) == (
+            row.referrer_kind,
+            row.referrer_id,
+        )
+        wanted = {"id": iid, "at": row.at, "channel": row.channel, "campaignId": row.campaign_id}
+        if not (same_sender and same_values(found, wanted)):
+            existing.differing["invites"].add(iid)
+    paid = await lookups.stored_conversions(db, sorted(conversions), LOOKUP_BATCH)
+    existing.differing["conversions"] = set()
+    for cid, found in paid.items():
+        paying = conversions[cid]
+        wanted = {
+            "id": cid,
+            "at": paying.at,
+            "revenueCents": paying.revenue_cents,
+            "plan": paying.plan,
+        }
+        if found["userId"] != paying.user_id or not same_values(found, wanted):
+            existing.differing["conversions"].add(cid)
 
 
 def _user(u: ImportUser) -> dict[str, Any]:

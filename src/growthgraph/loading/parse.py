@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from growthgraph import rules
 from growthgraph.graph.labels import ReferrerKindName
+from growthgraph.graph.privacy import ERASED
 from growthgraph.loading.dataset import (
     PARTNER_KINDS,
     CampaignRow,
@@ -109,6 +111,7 @@ class _Fields:
     def __init__(self, values: dict[str, Any]) -> None:
         self.values = values
         self.problems: list[Problem] = []
+        self.refusal: rules.Refusal | None = None  # a refusal beyond the fields' own checks
 
     def _missing(self, name: str, required: bool) -> bool:
         if self.values.get(name) is None:
@@ -263,6 +266,9 @@ def _user(f: _Fields) -> ImportUser | None:
         channel=channel,
         campaign_id=campaign,
     )
+    if name == email == ERASED:
+        # A user erased by ``eraseUser`` (as an export writes it): no email address is left.
+        f.problems = [p for p in f.problems if p.field != "email"]
     if f.problems:
         return None
     return ImportUser(
@@ -284,8 +290,8 @@ def _referral(f: _Fields) -> ReferralRow | None:
     channel, campaign = f.text("channel"), f.ident("campaignId", required=False)
     if f.problems or user is None or kind is None or referrer is None:
         return None
-    if kind == "USER" and referrer == user:
-        f.problems.append(Problem("referrerId", "a user cannot refer themselves"))
+    if rules.is_self_referral(user, kind == "USER", referrer):
+        f.refusal = rules.Refusal(rules.Code.SELF_REFERRAL, "a user cannot refer themselves")
         return None
     return ReferralRow(user, kind, referrer, channel, campaign)
 
@@ -314,8 +320,10 @@ def _connection(f: _Fields) -> ImportConnection | None:
     a, b, at = f.ident("a"), f.ident("b"), f.time("at", required=False)
     if f.problems or a is None or b is None:
         return None
-    if a == b:
-        f.problems.append(Problem("b", "a user cannot be connected to themselves"))
+    if rules.is_self_connection(a, b):
+        f.refusal = rules.Refusal(
+            rules.Code.SELF_CONNECTION, "a user cannot be connected to themselves"
+        )
         return None
     return ImportConnection(min(a, b), max(a, b), at)
 
@@ -333,13 +341,18 @@ _PARSERS: dict[KindName, Callable[[_Fields], Parsed | None]] = {
 
 
 def reason(problems: list[Problem]) -> str:
-    return "; ".join(f"{p.field}: {p.message}" for p in problems)
+    """The rejects report's reason for rows with bad fields: INVALID_INPUT, as the mutations
+    answer, then every problem."""
+    text = "; ".join(f"{p.field}: {p.message}" for p in problems) or "invalid row"
+    return str(rules.Refusal(rules.Code.INVALID_INPUT, text))
 
 
 def parse(kind: KindName, values: dict[str, Any]) -> Parsed | str:
-    """The typed row, or the reason it is rejected."""
+    """The typed row, or the reason it is rejected (``CODE: ...``, see ``growthgraph.rules``)."""
     fields = _Fields(values)
     row = _PARSERS[kind](fields)
     if row is None:
-        return reason(fields.problems) or "invalid row"
+        if fields.refusal is not None and not fields.problems:
+            return str(fields.refusal)
+        return reason(fields.problems)
     return row
