@@ -97,7 +97,7 @@ def growthgraph_body(op: str, seq: Sequences) -> Callable[[int], bytes]:
     if op == "a":
         return lambda i: _body(doc, {"id": seq.referrer(i)})
     if op == "b":
-        return lambda i: _body(doc, {"after": encode_cursor(seq.page_start(i))})
+        return lambda i: _body(doc, {"after": encode_cursor(seq.page_start(i), "users")})
     static = _body(doc)
     return lambda _i: static
 

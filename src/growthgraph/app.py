@@ -25,15 +25,11 @@ from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
 from growthgraph.http.auth import AuthMiddleware
+from growthgraph.http.graphql_view import PlaygroundGraphQL, http_error
 from growthgraph.http.guards import ClientLimits, GuardMiddleware
 from growthgraph.http.idempotency import IdempotencyMiddleware
 from growthgraph.http.observability import RequestContextMiddleware
-from growthgraph.http.playground import (
-    PlaygroundGraphQL,
-    http_error,
-    playground_assets_dir,
-    playground_routes,
-)
+from growthgraph.http.playground import playground_assets_dir, playground_routes
 
 log = logging.getLogger("growthgraph")
 

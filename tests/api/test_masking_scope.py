@@ -36,7 +36,7 @@ async def test_sources_are_not_masked_users_are(api: Api, clean_db: Database) ->
         assert {e["node"]["id"]: e["node"]["name"] for e in got["partners"]["edges"]} == names
         for row in got["sourcePerformance"]:
             assert row["source"]["handle"] == handles[row["source"]["id"]]
-        kinds = set()
+        kinds: set[str] = set()
         for row in got["topReferrers"]:
             referrer = row["referrer"]
             kinds.add(referrer["kind"])

@@ -21,13 +21,13 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from growthgraph.http.graphql_view import PlaygroundGraphQL
 from growthgraph.http.playground import (
     ASSET_VERSION,
     ASSETS_PATH,
     DEFAULT_QUERY,
     NOT_INSTALLED_MESSAGE,
     PLAYGROUND_ASSETS,
-    PlaygroundGraphQL,
     missing_playground_assets,
     playground_assets_dir,
     playground_html,

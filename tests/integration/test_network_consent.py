@@ -36,7 +36,10 @@ async def test_withdrawn_users_take_no_part(clean_db: Database) -> None:
     db = clean_db
     rng = random.Random(11)
     users = [f"u{i:02d}" for i in range(40)]
-    edges = {tuple(sorted(rng.sample(users, 2))) for _ in range(140)}
+    edges: set[tuple[str, str]] = set()
+    for _ in range(140):
+        a, b = sorted(rng.sample(users, 2))
+        edges.add((a, b))
     await load_dataset(db, social.social_dataset(users, [(a, b) for a, b in edges]))
     full: nx.Graph[str] = nx.Graph()
     full.add_nodes_from(users)

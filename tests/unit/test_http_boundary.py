@@ -16,8 +16,8 @@ from growthgraph.api.schema import build_schema, parse_instant
 from growthgraph.api.telemetry import MAX_OPERATION_NAMES, Metrics
 from growthgraph.config import Role, Settings, parse_proxies
 from growthgraph.http.auth import AuthMiddleware, hash_key, presented_key, presented_keys
+from growthgraph.http.graphql_view import MAX_INPUT_DEPTH, RefusalError, check_request_text
 from growthgraph.http.guards import Client, ClientLimits, Standing, client_address
-from growthgraph.http.playground import MAX_INPUT_DEPTH, RefusalError, check_request_text
 
 KEY = "the-key"
 KEYS = ((Role.ANALYST, hash_key(KEY)),)
