@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -245,7 +246,8 @@ async def test_the_initial_load_builds_the_same_graph_as_the_online_create_mode(
     found = dict(names[0]["found"])
     assert "itest_marker" in found  # the empty database's own schema was kept
     for statement in SCHEMA_STATEMENTS:
-        name = statement.split()[2]
-        assert found.get(name) == "ONLINE", name
+        named = re.search(r"(?:INDEX|CONSTRAINT) (\w+) IF NOT EXISTS", statement)
+        assert named is not None, statement
+        assert found.get(named.group(1)) == "ONLINE", statement
     odd = await own_db.read("MATCH (u:User {id: 'odd-1'}) RETURN u.name AS name")
     assert odd[0]["name"] == 'O"Brien, Jr.\nsecond line'
