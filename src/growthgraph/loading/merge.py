@@ -15,6 +15,7 @@ from growthgraph.graph import loading as cypher
 from growthgraph.graph import loading_lookups as lookups
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values
+from growthgraph.graph.users import UNREADABLE
 from growthgraph.loading import files
 from growthgraph.loading.dataset import node_props
 from growthgraph.loading.files import KindName, Reject
@@ -53,13 +54,10 @@ def _values(names: tuple[str, ...], row: object) -> dict[str, Any]:
     return dict(zip(names, values, strict=True))
 
 
-# A user row is compared as the API compares an admin's repeated sign-up: the keyed IP and
-# device hashes never are (they stand for values no one may read; see graph/users.py).
-NOT_COMPARED = frozenset({"ipHash", "deviceHash"})
-
-
 def _compared(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k not in NOT_COMPARED}
+    """A user row's values compared as the API compares an admin's repeated sign-up
+    (``graph.users.compared_props``): never the keyed IP and device hashes."""
+    return {k: v for k, v in values.items() if k not in UNREADABLE}
 
 
 async def _differing_nodes(
