@@ -29,6 +29,7 @@ from typing import Any, LiteralString
 from urllib.parse import urlsplit
 
 from growthgraph.config import Settings
+from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
@@ -252,7 +253,7 @@ async def initial_load(
     staging = Path(tempfile.mkdtemp(prefix="initial-", dir=instance.import_dir))
     try:
         written = _prepare(directory, staging, outcome, phase)
-        await _check_empty(settings)  # once more, right before the server stops
+        kept_schema = await _check_empty(settings)  # once more, right before the server stops
         with phase("neo4j-admin database import (the server is stopped, then started)"):
             try:
                 local.admin_import(
@@ -274,6 +275,10 @@ async def _check_empty(settings: Settings) -> list[str]:
     db = _connect(settings)
     try:
         return await _empty_with_schema(db)
+    except ServiceUnavailableError:
+        raise RefusedError(
+            f"Neo4j at {settings.neo4j_uri} does not answer; nothing was changed"
+        ) from None
     finally:
         await db.close()
 
