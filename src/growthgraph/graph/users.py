@@ -13,6 +13,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from growthgraph import rules
 from growthgraph.graph import counters as referral_counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values, write_retrying
@@ -161,7 +162,7 @@ def _decide(
             return UnknownReferrer(signup.referrer_kind, signup.referrer_id)
         if signup.referrer_kind is Kind.USER:
             ref_at = to_datetime(ref["signedUpAt"])
-            if signup.signed_up_at < ref_at:
+            if rules.sign_up_before_referrer(signup.signed_up_at, ref_at):
                 return SignUpBeforeReferrer(signup.referrer_id, ref_at)
     if signup.campaign_id is not None and not state["campaignExists"]:
         return UnknownCampaign(signup.campaign_id)
@@ -175,13 +176,16 @@ def _through_invite(state: Mapping[str, Any] | None, signup: SignUp) -> SignUp |
         return UnknownInvite(str(signup.invite_id))
     invite: dict[str, Any] = state["invite"]
     sender = (Kind(state["senderLabel"]), str(state["senderId"]))
-    if signup.referrer_id is not None and (signup.referrer_kind, signup.referrer_id) != sender:
+    named = None
+    if signup.referrer_kind is not None and signup.referrer_id is not None:
+        named = (signup.referrer_kind.value, signup.referrer_id)
+    if rules.referrer_differs_from_sender(named, (sender[0].value, sender[1])):
         return InviteReferrerMismatch(signup.invite_id, sender[0], sender[1])
     taker = state["acceptedBy"]
     if taker is not None and taker != signup.id:
         return InviteAlreadyAccepted(signup.invite_id, str(taker))
     sent_at = to_datetime(invite["at"])
-    if signup.signed_up_at < sent_at:
+    if rules.sign_up_before_invite(signup.signed_up_at, sent_at):
         return SignUpBeforeInvite(signup.invite_id, sent_at)
     return replace(
         signup,

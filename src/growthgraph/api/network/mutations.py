@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from growthgraph import rules
 from growthgraph.api.context import Info
 from growthgraph.api.enums import ErrorCode
 from growthgraph.api.errors import invalid_input, unknown_users
@@ -36,7 +37,7 @@ async def connect_users(
         problems += check_aware("at", at)
     if problems:
         return invalid_input(problems)
-    if str(a) == str(b):
+    if rules.is_self_connection(str(a), str(b)):
         return SelfConnectionError(
             code=ErrorCode.SELF_CONNECTION,
             message="a user cannot be connected to themselves",

@@ -7,6 +7,7 @@ from datetime import UTC
 
 import strawberry
 
+from growthgraph import rules
 from growthgraph.api.context import Info
 from growthgraph.api.enums import TO_KIND, ReferrerKind
 from growthgraph.api.errors import error_for, invalid_input
@@ -46,7 +47,9 @@ async def record_sign_up(info: Info, input: RecordSignUpInput) -> RecordSignUpRe
         problems += check_id("inviteId", str(input.invite_id))
     if problems:
         return invalid_input(problems)
-    if ref is not None and ref.kind is ReferrerKind.USER and str(ref.id) == str(input.id):
+    if ref is not None and rules.is_self_referral(
+        str(input.id), ref.kind is ReferrerKind.USER, str(ref.id)
+    ):
         return self_referral(input.id)
     signup = users.SignUp(
         id=str(input.id),
