@@ -13,10 +13,10 @@ from growthgraph.api.permissions import MASK
 from growthgraph.app import create_app
 from growthgraph.config import Environment, Role, Settings, parse_keys
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.http.auth import Authenticator, hash_key
 from tests.api.conftest import ADMIN_KEY, ANALYST_KEY, API_KEYS, WRITER_KEY, Api
 from tests.support.server import serve
+from tests.support.snapshot import snapshot
 
 SIGN_UP = """
 mutation($id: ID!) {

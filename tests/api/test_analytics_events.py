@@ -7,10 +7,10 @@ from typing import Any
 
 from growthgraph.config import Settings
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.identity import keyed_hash
 from tests.api.conftest import Api
 from tests.api.test_graphql import INFLUENCER, PARTNER, sign_up, user_input
+from tests.support.snapshot import snapshot
 
 INVITE = """
 mutation($input: RecordInviteInput!) {

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from tests.api.conftest import ADMIN_KEY, Api
+from tests.support.snapshot import snapshot
 
 AUDIT_DIR = Path(__file__).resolve().parents[1] / "tools" / "graphql-http"
 # SHOULD audits we do not pass, each about the optional application/graphql-response+json media

@@ -4,8 +4,8 @@ nothing (not even the time), an unknown user writes nothing, analysts cannot set
 from __future__ import annotations
 
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from tests.api.conftest import ANALYST_KEY, WRITER_KEY, Api
+from tests.support.snapshot import snapshot
 
 SIGN_UP = """
 mutation { recordSignUp(input: {id: "u-c", name: "C", email: "c@example.com",

@@ -4,8 +4,8 @@ only, safe to repeat; an unknown id writes nothing."""
 from __future__ import annotations
 
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from tests.api.conftest import WRITER_KEY, Api
+from tests.support.snapshot import snapshot
 
 INFLUENCER = """
 mutation { createInfluencer(input: {id: "inf-e", handle: "e", platform: "tiktok", followers: 1,

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.http.playground import DEFAULT_QUERY
 from growthgraph.loading import seed
 from growthgraph.loading.dataset import load_dataset
 from tests.api.conftest import Api
 from tests.support import oracle
+from tests.support.snapshot import snapshot
 
 SIGN_UP = """
 mutation($input: RecordSignUpInput!) {

@@ -13,10 +13,10 @@ import pytest
 from growthgraph.app import create_app
 from growthgraph.config import Settings
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from tests.api.conftest import Api
 from tests.support.proxy import CuttableProxy, proxied
 from tests.support.server import serve
+from tests.support.snapshot import snapshot
 
 CREATE = (
     'mutation { createPartner(input: {id: "p-csrf", name: "X", kind: AFFILIATE}) { __typename } }'

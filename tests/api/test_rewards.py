@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.loading.dataset import ConversionRow, load_dataset
 from tests.api.conftest import Api
 from tests.support.handmade import at, handmade
+from tests.support.snapshot import snapshot
 
 RULE = """
 mutation($input: CreateRewardRuleInput!) {

@@ -12,7 +12,6 @@ from growthgraph.graph import events, sources
 from growthgraph.graph import users as writes
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import Kind
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.graph.outcomes import (
     IdConflict,
     InviteAlreadyAccepted,
@@ -23,6 +22,7 @@ from growthgraph.graph.outcomes import (
     UnknownReferrer,
     Written,
 )
+from tests.support.snapshot import snapshot
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
 H = timedelta(hours=1)

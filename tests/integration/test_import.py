@@ -12,12 +12,13 @@ import networkx as nx
 
 from growthgraph.graph import counters
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import delete_everything, snapshot
+from growthgraph.graph.maintenance import delete_everything
 from growthgraph.loading.dataset import load_dataset
 from growthgraph.loading.generate import generate_files
 from growthgraph.loading.rows import Options
 from growthgraph.loading.run import run_import
 from tests.support.handmade import handmade
+from tests.support.snapshot import snapshot
 
 EDGES = """
 MATCH (src)-[r:REFERRED]->(u:User)

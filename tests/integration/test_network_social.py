@@ -12,10 +12,10 @@ import pytest
 
 from growthgraph.graph import network
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.loading.dataset import load_dataset
 from tests.support import social
 from tests.support.email_eu import email_eu_user_id, load_email_eu
+from tests.support.snapshot import snapshot
 
 AT = datetime(2024, 6, 1, 9, tzinfo=UTC)
 COUNT_EDGES = "MATCH (:User)-[r:CONNECTED_TO]->(:User) RETURN count(r) AS n"

@@ -15,8 +15,8 @@ import networkx as nx
 from growthgraph.graph import users as writes
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import Kind
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.graph.outcomes import AlreadyReferred, IdConflict, SignUpBeforeReferrer, Written
+from tests.support.snapshot import snapshot
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 EDGES = "MATCH (a:User)-[:REFERRED]->(b:User) RETURN a.id AS a, b.id AS b"

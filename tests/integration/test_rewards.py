@@ -14,12 +14,12 @@ import pytest
 
 from growthgraph.graph import rewards
 from growthgraph.graph.database import Database
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.graph.outcomes import IdConflict, Written
 from growthgraph.loading import seed
 from growthgraph.loading.dataset import ConversionRow, Dataset, load_dataset
 from tests.support import oracle
 from tests.support.invites import with_invites
+from tests.support.snapshot import snapshot
 
 LEVELS = (rewards.Level(1000, 500), rewards.Level(200, 0), rewards.Level(100, 0))
 REFEREE = 300
@@ -110,12 +110,12 @@ async def test_a_period_too_large_is_refused_and_writes_nothing(
                                   cap_cents=None),
         Written,
     )  # fmt: skip
-    before = await snapshot(db, limit=1_000_000)
+    before = await snapshot(db)
     monkeypatch.setattr(rewards, "MAX_RUN_ROWS", 10)
     out = await rewards.run_rewards(db, rule_id="r", start=NOW - timedelta(days=99_999),
                                     end=NOW, at=NOW)  # fmt: skip
     assert out == rewards.PeriodTooLarge(10)
-    assert await snapshot(db, limit=1_000_000) == before
+    assert await snapshot(db) == before
 
 
 async def test_ledger_matches_the_oracle_and_runs_once(clean_db: Database) -> None:
@@ -156,7 +156,7 @@ async def test_ledger_matches_the_oracle_and_runs_once(clean_db: Database) -> No
     assert out.record.rewards == len(want)
     assert out.record.total_cents == sum(v[2] for v in want.values())
 
-    before = await snapshot(db, limit=1_000_000)
+    before = await snapshot(db)
     again = await rewards.run_rewards(db, rule_id="tiers", start=start, end=end, at=NOW)
     assert again == Written(out.record, created=False)
     overlap = await rewards.run_rewards(
@@ -170,7 +170,7 @@ async def test_ledger_matches_the_oracle_and_runs_once(clean_db: Database) -> No
         db, id="tiers", name="10/2/1", levels=LEVELS[:1], referee_cents=REFEREE, cap_cents=CAP
     )
     assert other == IdConflict("RewardRule", "tiers")
-    assert await snapshot(db, limit=1_000_000) == before
+    assert await snapshot(db) == before
     # The adjacent period [end, ...) does not overlap.
     nxt = await rewards.run_rewards(db, rule_id="tiers", start=end, end=times[-1], at=NOW)
     assert isinstance(nxt, Written)
@@ -210,7 +210,7 @@ async def test_transitions_are_recorded_idempotent_and_checked(clean_db: Databas
     assert isinstance(paid, Written)
     assert paid.record.status == "PAID"
     assert paid.record.history[-1] == ("PAID", t2)
-    before = await snapshot(db, limit=1_000_000)
+    before = await snapshot(db)
     refused = [
         (pending.id, "REJECTED", rewards.InvalidTransition(pending.id, "PAID", "REJECTED")),
         (held.id, "APPROVED", rewards.InvalidTransition(held.id, "HELD", "APPROVED")),
@@ -222,7 +222,7 @@ async def test_transitions_are_recorded_idempotent_and_checked(clean_db: Databas
     # A late retry of an earlier move is a repeat, not an error.
     late = await rewards.set_status(db, id=pending.id, status="APPROVED", at=t2)
     assert late == Written(paid.record, created=False)
-    assert await snapshot(db, limit=1_000_000) == before
+    assert await snapshot(db) == before
     rejected = await rewards.set_status(db, id=held.id, status="REJECTED", at=t2)
     assert isinstance(rejected, Written)
     assert rejected.record.history == (("HELD", NOW), ("REJECTED", t2))

@@ -11,7 +11,6 @@ from growthgraph.graph import sources
 from growthgraph.graph import users as writes
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import Kind
-from growthgraph.graph.maintenance import snapshot
 from growthgraph.graph.outcomes import (
     AlreadyReferred,
     IdConflict,
@@ -20,6 +19,7 @@ from growthgraph.graph.outcomes import (
     UnknownReferrer,
     Written,
 )
+from tests.support.snapshot import snapshot
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
 
@@ -176,6 +176,6 @@ async def test_concurrent_sign_ups_of_one_user_make_one_user_and_one_edge(
             assert isinstance(out, Written)
         else:
             assert isinstance(out, AlreadyReferred)
-    rows = await snapshot(db)
-    assert sum(1 for r in rows if "'REFERRED'" in r and "('toId', 'racer')" in r) == 1
-    assert sum(1 for r in rows if "['User']" in r and "'id': 'racer'" in r) == 1
+    stored = await snapshot(db)
+    assert stored.relationships_of("REFERRED", end="racer") == 1
+    assert stored.nodes_with("User", id="racer") == 1
