@@ -90,6 +90,46 @@ def worker(client: httpx.Client, w: int, stop: threading.Event, tally: Tally) ->
         time.sleep(0.02)
 
 
+def wait_until(what: str, done: Callable[[], bool], *, timeout_s: float = 60) -> None:
+    """Poll until ``done()`` holds: phases follow what is observed, not the clock."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def _worker_of(uid: str) -> int:
+    return int(uid.split("-")[1])
+
+
+def _acked_per_worker(tally: Tally) -> list[int]:
+    with tally.lock:
+        counts = [0] * WORKERS
+        for uid in tally.acked:
+            counts[_worker_of(uid)] += 1
+        return counts
+
+
+def _load_seen(tally: Tally, *, minimum: int) -> bool:
+    with tally.lock:
+        reads = tally.reads_ok
+    return reads >= minimum * WORKERS and min(_acked_per_worker(tally)) >= minimum
+
+
+def _failed_since(tally: Tally, start: int) -> bool:
+    """Every worker had a write refused among the unacknowledged ones after ``start``."""
+    with tally.lock:
+        failed = {_worker_of(v["input"]["id"]) for v in tally.unacked[start:]}
+    return failed == set(range(WORKERS))
+
+
+def _ready(client: httpx.Client) -> bool | None:
+    try:
+        return client.get("/readyz").status_code == 200
+    except httpx.HTTPError:
+        return None
+
+
 def outage(
     neo4j_server: Neo4jServer, settings: Settings
 ) -> tuple[str, Callable[[], None], Callable[[], None]]:
@@ -123,10 +163,17 @@ def drive(
         ]
         for t in threads:
             t.start()
-        time.sleep(3)
+        # Phase 1: every client has written and read through the service.
+        wait_until("every client to write and read", lambda: _load_seen(tally, minimum=5))
         acked_before = len(tally.acked)
+        unacked_at_outage = len(tally.unacked)
         down()
-        time.sleep(2)
+        # Phase 2: the outage is seen: the service is not ready and every client had a write
+        # refused.
+        wait_until("the service to report the outage", lambda: _ready(clients[0]) is False)
+        wait_until(
+            "every client to see the outage", lambda: _failed_since(tally, unacked_at_outage)
+        )
         restart_started = time.monotonic()
         up()
         restart_s = time.monotonic() - restart_started
@@ -140,7 +187,15 @@ def drive(
             assert time.monotonic() - recovered_at < 60, "the service did not recover"
             time.sleep(0.2)
         recover_s = time.monotonic() - recovered_at
-        time.sleep(3)
+        # Phase 3: every client has written again since the service recovered.
+        acked_at_recovery = _acked_per_worker(tally)
+        wait_until(
+            "every client to write again",
+            lambda: all(
+                now >= then + 3
+                for now, then in zip(_acked_per_worker(tally), acked_at_recovery, strict=True)
+            ),
+        )
         stop.set()
         for t in threads:
             t.join(timeout=60)
