@@ -665,6 +665,7 @@ def _run_admin(
             _admin_command(settings, java, *args, heap=heap),
             cwd=settings.instance_dir,
             env=_java_env(settings),
+            preexec_fn=_die_with_parent,
             stdin=subprocess.DEVNULL if stdin is None else stdin,
             stdout=subprocess.PIPE if stdout is None else stdout,
             stderr=subprocess.PIPE,
@@ -674,6 +675,17 @@ def _run_admin(
         raise LocalNeo4jError(f"cannot run {java}: {exc}") from exc
     captured = (out.stdout or b"") if stdout is None else b""
     return out.returncode, (captured + out.stderr).decode("utf-8", errors="replace")
+
+
+def _die_with_parent() -> None:
+    """In the admin tool's process, before it runs: on Linux, be killed when the process that
+    started it dies, so that a killed backup, restore or import never leaves the tool writing a
+    store on its own (the store set aside is then put back by ``recover_aside``)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _set_initial_password(settings: Settings, java: str) -> None:

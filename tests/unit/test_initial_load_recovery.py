@@ -3,9 +3,11 @@ the previous database aside; the launcher puts it back before the next start or 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from growthgraph.loading.initial import staging_folder
 from tests.support.local_neo4j import clean_env, local
 
 
@@ -53,3 +55,14 @@ def test_a_database_set_aside_for_deletion_is_deleted_not_put_back(tmp_path: Pat
     assert not local.recover_aside(settings)
     assert not discard.exists()
     assert (store / "file").read_text() == "new store"
+
+
+def test_the_files_of_a_killed_initial_load_are_deleted_by_the_next(tmp_path: Path) -> None:
+    gone = tmp_path / "initial-999999999-abc"
+    live = tmp_path / f"initial-{os.getppid()}-def"
+    for folder in (gone, live):
+        folder.mkdir()
+    made = staging_folder(tmp_path)
+    assert made.name.startswith(f"initial-{os.getpid()}-")
+    assert not gone.exists()
+    assert live.exists()  # another running process's load is left alone

@@ -17,6 +17,7 @@ It refuses, changing nothing, a database that holds any node and a Neo4j it cann
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 import tempfile
@@ -249,8 +250,7 @@ async def initial_load(
     kept_schema = await _check_empty(settings)
     outcome = InitialOutcome()
     phase = _Phases(say, outcome.seconds)
-    instance.import_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="initial-", dir=instance.import_dir))
+    staging = staging_folder(instance.import_dir)
     try:
         written = _prepare(directory, staging, outcome, phase)
         kept_schema = await _check_empty(settings)  # once more, right before the server stops
@@ -269,6 +269,17 @@ async def initial_load(
     outcome.loaded = _loaded(written)
     await _finish(settings, written, kept_schema, outcome, phase)
     return outcome
+
+
+def staging_folder(import_dir: Path) -> Path:
+    """A new folder for the admin tool's files, named by this process; those of a process that
+    no longer runs (killed during a load) are deleted."""
+    import_dir.mkdir(parents=True, exist_ok=True)
+    for left in import_dir.glob("initial-*-*"):
+        pid = left.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+            shutil.rmtree(left, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"initial-{os.getpid()}-", dir=import_dir))
 
 
 async def _check_empty(settings: Settings) -> list[str]:
