@@ -21,9 +21,7 @@ from graphql import (
     GraphQLArgument,
     GraphQLError,
     GraphQLField,
-    GraphQLInterfaceType,
     GraphQLNamedType,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
@@ -32,7 +30,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from growthgraph.api.documents import Chosen, fragment_order
+from growthgraph.api.documents import Chosen, field_of, fragment_order
 from growthgraph.api.pagination import CURSOR_ARGUMENT, PAGE_SIZE_ARGUMENT, decode_cursor, page_size
 from growthgraph.errors import BadUserInputError
 from growthgraph.graph import (
@@ -119,7 +117,7 @@ def check_arguments(
             continue
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
-                definition = _field_of(parent, node.name.value)
+                definition = field_of(parent, node.name.value)
                 if definition is None:
                     continue
                 if definition.args:
@@ -131,13 +129,6 @@ def check_arguments(
                 if node.type_condition is not None:
                     target = schema.get_type(node.type_condition.name.value)
                 pending.append((target, node.selection_set))
-
-
-def _field_of(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
-    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-        found: GraphQLField | None = parent.fields.get(name)
-        return found
-    return None
 
 
 def _check_field(

@@ -21,9 +21,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
-    GraphQLInterfaceType,
     GraphQLNamedType,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
@@ -33,7 +31,7 @@ from graphql import (
     get_named_type,
 )
 
-from growthgraph.api.documents import Chosen, fragment_order
+from growthgraph.api.documents import Chosen, field_of, fragment_order
 from growthgraph.errors import QueryTooComplexError
 
 SIZE_ARGUMENTS = ("first", "limit")
@@ -87,7 +85,7 @@ class Coster:
         return total
 
     def field(self, parent: GraphQLNamedType | None, node: FieldNode) -> int:
-        definition = _field_of(parent, node.name.value)
+        definition = field_of(parent, node.name.value)
         child: GraphQLNamedType | None = None
         if definition is not None:
             child = get_named_type(definition.type)  # pyright: ignore[reportUnknownArgumentType]  graphql-core types GraphQLList generically
@@ -121,13 +119,6 @@ class Coster:
             if isinstance(default, int) and not isinstance(default, bool):
                 return default
         return None
-
-
-def _field_of(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
-    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-        found: GraphQLField | None = parent.fields.get(name)
-        return found
-    return None
 
 
 def operation_cost(

@@ -19,6 +19,10 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -222,3 +226,11 @@ def alias_limit(max_aliases: int) -> type[ValidationRule]:
                 context.report_error(GraphQLError(f"{total} aliases found. Allowed: {max_aliases}"))
 
     return AliasLimit
+
+
+def field_of(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+    """The definition of field ``name`` on an object or interface type; None elsewhere."""
+    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        found: GraphQLField | None = parent.fields.get(name)
+        return found
+    return None

@@ -38,6 +38,7 @@ from growthgraph.loading.rows import (
     epoch,
     forest_counters,
     read_kinds,
+    user_props,
 )
 
 
@@ -128,20 +129,12 @@ async def _create_nodes(
         "users",
         cypher.CREATE_USERS,
         (
-            {
-                "id": u.id,
-                "name": u.name,
-                "email": u.email,
-                "signedUpAt": epoch(u.signed_up_at),
-                "country": u.country,
-                "plan": u.plan,
-                "channel": u.channel,
-                "campaignId": u.campaign_id,
-                "ipHash": u.ip_hash,
-                "deviceHash": u.device_hash,
-                "above": above(key := counters.node_key("User", u.id)),
-                "below": below(key),
-            }
+            user_props(
+                u,
+                epoch(u.signed_up_at),
+                above=above(key := counters.node_key("User", u.id)),
+                below=below(key),
+            )
             for u in todo.users
         ),
         "User",

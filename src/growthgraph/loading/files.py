@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from growthgraph.rules import Code, Refusal
 
@@ -22,17 +22,8 @@ KindName = Literal[
     "conversions",
     "connections",
 ]
-# Load order: everything a row points at is loaded before it.
-KINDS: tuple[KindName, ...] = (
-    "influencers",
-    "partners",
-    "campaigns",
-    "users",
-    "referrals",
-    "invites",
-    "conversions",
-    "connections",
-)
+# Load order (the order of KindName): everything a row points at is loaded before it.
+KINDS: tuple[KindName, ...] = get_args(KindName)
 REQUIRED: dict[KindName, tuple[str, ...]] = {
     "influencers": ("id", "handle", "platform", "followers", "engagementRate"),
     "partners": ("id", "name", "kind"),

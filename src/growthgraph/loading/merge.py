@@ -30,6 +30,7 @@ from growthgraph.loading.rows import (
     Outcome,
     Progress,
     read_kinds,
+    user_props,
     without_nulls,
 )
 
@@ -169,20 +170,7 @@ async def _stored_events(
 
 
 def _user(u: ImportUser) -> dict[str, Any]:
-    return without_nulls(
-        {
-            "id": u.id,
-            "name": u.name,
-            "email": u.email,
-            "signedUpAt": u.signed_up_at.isoformat(),
-            "country": u.country,
-            "plan": u.plan,
-            "channel": u.channel,
-            "campaignId": u.campaign_id,
-            "ipHash": u.ip_hash,
-            "deviceHash": u.device_hash,
-        }
-    )
+    return without_nulls(user_props(u, u.signed_up_at.isoformat()))
 
 
 def _invite(i: ImportInvite) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from growthgraph.graph.labels import NAME_LABELS
 from growthgraph.loading import files
 from growthgraph.loading.fast import fast_parser
 from growthgraph.loading.files import KindName, Reject
-from growthgraph.loading.parse import ReferralRow, parse
+from growthgraph.loading.parse import ImportUser, ReferralRow, parse
 from growthgraph.loading.plan import Located, Parsed
 
 Progress = Callable[[int], object]
@@ -144,6 +144,23 @@ def epoch(at: datetime) -> tuple[int, int]:
     send than ISO text or a driver DateTime)."""
     seconds, micros = divmod((at - _EPOCH) // _MICROSECOND, 1_000_000)
     return seconds, micros * 1000
+
+
+def user_props(u: ImportUser, signed_up_at: object, **more: object) -> dict[str, Any]:
+    """A user row as the parameters of its node; the sign-up time as each mode sends it."""
+    return {
+        "id": u.id,
+        "name": u.name,
+        "email": u.email,
+        "signedUpAt": signed_up_at,
+        "country": u.country,
+        "plan": u.plan,
+        "channel": u.channel,
+        "campaignId": u.campaign_id,
+        "ipHash": u.ip_hash,
+        "deviceHash": u.device_hash,
+        **more,
+    }
 
 
 def without_nulls(values: dict[str, Any]) -> dict[str, Any]:

@@ -22,17 +22,7 @@ from growthgraph.api.errors import (
 )
 from growthgraph.api.types import Referrer, referrer
 from growthgraph.api.users.types import RecordSignUpSuccess
-from growthgraph.graph.outcomes import (
-    AlreadyReferred,
-    IdConflict,
-    InviteAlreadyAccepted,
-    InviteReferrerMismatch,
-    SignUpBeforeInvite,
-    SignUpBeforeReferrer,
-    UnknownCampaign,
-    UnknownInvite,
-    UnknownReferrer,
-)
+from growthgraph.graph import outcomes
 
 
 @strawberry.type(description="A user cannot refer themselves.")
@@ -99,32 +89,32 @@ def self_referral(user_id: strawberry.ID) -> SelfReferralError:
 
 
 SIGN_UP_ERRORS: OutcomeErrors[SignUpError] = {
-    IdConflict: id_conflict,
-    UnknownReferrer: unknown_referrer,
-    UnknownCampaign: unknown_campaign,
-    AlreadyReferred: lambda out: AlreadyReferredError(
+    outcomes.IdConflict: id_conflict,
+    outcomes.UnknownReferrer: unknown_referrer,
+    outcomes.UnknownCampaign: unknown_campaign,
+    outcomes.AlreadyReferred: lambda out: AlreadyReferredError(
         code=ErrorCode.ALREADY_REFERRED,
         message=f"user {out.user_id!r} was already referred by {out.referrer.id!r}",
         referrer=referrer(out.referrer),
     ),
-    SignUpBeforeReferrer: lambda out: SignUpBeforeReferrerError(
+    outcomes.SignUpBeforeReferrer: lambda out: SignUpBeforeReferrerError(
         code=ErrorCode.SIGN_UP_BEFORE_REFERRER,
         message=f"signedUpAt is before referrer {out.referrer_id!r} signed up "
         f"({out.referrer_signed_up_at.isoformat()})",
         referrer_signed_up_at=out.referrer_signed_up_at,
     ),
-    UnknownInvite: lambda out: UnknownInviteError(
+    outcomes.UnknownInvite: lambda out: UnknownInviteError(
         code=ErrorCode.UNKNOWN_INVITE,
         message=f"no invite with id {out.id!r}",
         invite_id=strawberry.ID(out.id),
     ),
-    InviteAlreadyAccepted: lambda out: InviteAlreadyAcceptedError(
+    outcomes.InviteAlreadyAccepted: lambda out: InviteAlreadyAcceptedError(
         code=ErrorCode.INVITE_ALREADY_ACCEPTED,
         message=f"invite {out.invite_id!r} was already accepted by user {out.accepted_by!r}",
         invite_id=strawberry.ID(out.invite_id),
         accepted_by=strawberry.ID(out.accepted_by),
     ),
-    InviteReferrerMismatch: lambda out: InviteReferrerMismatchError(
+    outcomes.InviteReferrerMismatch: lambda out: InviteReferrerMismatchError(
         code=ErrorCode.INVITE_REFERRER_MISMATCH,
         message=f"invite {out.invite_id!r} was sent by {out.sender_kind.value.lower()} "
         f"{out.sender_id!r}, not by the named referrer",
@@ -132,7 +122,7 @@ SIGN_UP_ERRORS: OutcomeErrors[SignUpError] = {
         sender_kind=FROM_KIND[out.sender_kind],
         sender_id=strawberry.ID(out.sender_id),
     ),
-    SignUpBeforeInvite: lambda out: SignUpBeforeInviteError(
+    outcomes.SignUpBeforeInvite: lambda out: SignUpBeforeInviteError(
         code=ErrorCode.SIGN_UP_BEFORE_INVITE,
         message=f"signedUpAt is before invite {out.invite_id!r} was sent "
         f"({out.invite_at.isoformat()})",
