@@ -11,9 +11,10 @@ from datetime import datetime
 MAX_ID_LENGTH = 128
 MAX_TEXT_LENGTH = 200
 # Deliberately permissive: one @, no spaces, a dot in the domain. Deliverability is not our job.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
+# Every pattern is applied with fullmatch: `$` would also match before a final newline.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ def check_id(field: str, value: str) -> list[Problem]:
         return [Problem(field, "must not be empty")]
     if len(value) > MAX_ID_LENGTH:
         return [Problem(field, f"must be at most {MAX_ID_LENGTH} characters")]
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         return [
             Problem(
                 field,
@@ -83,9 +84,9 @@ def check_sign_up(
     problems = (
         check_id("id", id) + check_text("name", name) + check_aware("signedUpAt", signed_up_at)
     )
-    if not _EMAIL.match(email) or len(email) > MAX_TEXT_LENGTH:
+    if not _EMAIL.fullmatch(email) or len(email) > MAX_TEXT_LENGTH:
         problems.append(Problem("email", "is not a valid email address"))
-    if country is not None and not _COUNTRY.match(country):
+    if country is not None and not _COUNTRY.fullmatch(country):
         problems.append(
             Problem("country", "must be an ISO 3166-1 alpha-2 code in capitals, e.g. DE")
         )
