@@ -89,3 +89,10 @@ class NotFoundError(GrowthGraphError):
     """``GET /graphql`` without a query while the playground is off, or an unknown path."""
 
     code = "NOT_FOUND"
+
+
+class ChainTooLongError(GrowthGraphError):
+    """A referral chain is longer than the walk that follows it (``attributionPath``: 1,000 hops):
+    answering would misstate it, so the request is refused."""
+
+    code = "CHAIN_TOO_LONG"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, LiteralString
 
+from growthgraph.errors import ChainTooLongError
 from growthgraph.graph import counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of, labels_in, per_label
@@ -170,7 +171,7 @@ RETURN [x IN reverse(nodes(p))[1..] | {
   label: """
     + label_of("x")
     + """
-}] AS chain
+}] AS chain, EXISTS { ()-[:REFERRED]->(u) } AS referred
 """
 )
 
@@ -274,4 +275,11 @@ async def attribution_path(db: Database, user_id: str) -> list[ReferrerRecord] |
     if not rows:
         return None
     chain: list[dict[str, Any]] = rows[0]["chain"] or []
+    if not chain and rows[0]["referred"]:
+        # Referred, yet no root within the bound: the chain is longer than the walk follows.
+        # An empty path would claim the user is organic.
+        raise ChainTooLongError(
+            f"user {user_id!r} is more than {MAX_ATTRIBUTION_HOPS} referrals below its root; "
+            "the attribution path is not computed"
+        )
     return [referrer_from(link["label"], link["n"]) for link in chain]

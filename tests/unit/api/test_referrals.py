@@ -236,14 +236,15 @@ async def test_referral_cascade_depth_bound(gql: Gql, fake: FakeDatabase) -> Non
     ("rows", "expected"),
     [
         ([], None),
-        ([{"chain": None}], []),
+        ([{"chain": None, "referred": False}], []),
         (
             [
                 {
                     "chain": [
                         {"n": user_props("u2"), "label": "User"},
                         {"n": PARTNER_NODE, "label": "Partner"},
-                    ]
+                    ],
+                    "referred": True,
                 }
             ],
             [
@@ -259,6 +260,14 @@ async def test_attribution_path(
     fake.answer(referrals.ATTRIBUTION_PATH, rows)
     assert await gql.data(PATH, {"id": "u3"}) == {"attributionPath": expected}
     assert fake.ran(referrals.ATTRIBUTION_PATH) == [{"id": "u3"}]
+
+
+async def test_a_chain_past_the_bound_is_refused_not_organic(gql: Gql, fake: FakeDatabase) -> None:
+    # Referred, yet no root within the walk: an empty path would claim the user is organic.
+    fake.answer(referrals.ATTRIBUTION_PATH, [{"chain": None, "referred": True}])
+    code, message = await gql.error(PATH, {"id": "u3"})
+    assert code == "CHAIN_TOO_LONG"
+    assert "more than 1000 referrals below its root" in message
 
 
 async def test_anonymous_callers_read_only_the_public_aggregates(fake: FakeDatabase) -> None:

@@ -94,5 +94,6 @@ class ReferralsQuery:
         description="The chain of referrers above a user, nearest first: its direct referrer, "
         "that referrer's referrer, and so on up to the root source (the last element), to which "
         "the user is ultimately attributed. Empty for an organic user; null if the user does "
-        "not exist.",
+        "not exist. A chain of more than 1,000 referrals is refused (CHAIN_TOO_LONG) rather "
+        "than shown as organic.",
     )
