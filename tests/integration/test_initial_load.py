@@ -10,10 +10,8 @@ jars (as ``test_local_neo4j_server`` does); the online import runs on the suite'
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,17 +32,11 @@ from growthgraph.loading.admin_files import AdminFiles, write_admin_files
 from growthgraph.loading.generate import generate_files
 from growthgraph.loading.plan import Plan
 from growthgraph.loading.run import run_import
-from tests.support.local_neo4j import clean_env, local
+from tests.support.local_neo4j import local, private_instance_env
 
 INSTANCE = "itest-initial"
 PASSWORD = "itest-initial-password"
 USERS = 300
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -72,28 +64,8 @@ class Instance:
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    shared = local.load_settings(
-        {"GROWTHGRAPH_NEO4J_HOME": os.environ.get("GROWTHGRAPH_NEO4J_HOME", "")}
-    )
-    try:
-        local.require_tools(maven=not local.is_installed(shared))
-        local.install(shared)
-    except local.LocalNeo4jError as exc:
-        pytest.fail(f"the initial-load tests need Java and Maven: {exc}", pytrace=False)
-    home = tmp_path_factory.mktemp("initial-load-home")
-    (home / "dist").symlink_to(shared.dist_dir, target_is_directory=True)
-    bolt = _free_port()
-    http = _free_port()
-    while http == bolt:
-        http = _free_port()
-    env = clean_env(
-        GROWTHGRAPH_NEO4J_HOME=str(home),
-        GROWTHGRAPH_NEO4J_INSTANCE=INSTANCE,
-        GROWTHGRAPH_NEO4J_BOLT_PORT=str(bolt),
-        GROWTHGRAPH_NEO4J_HTTP_PORT=str(http),
-        GROWTHGRAPH_NEO4J_HEAP="512m",
-        GROWTHGRAPH_NEO4J_PAGECACHE="64m",
-        NEO4J_PASSWORD=PASSWORD,
+    env = private_instance_env(
+        tmp_path_factory, instance=INSTANCE, password=PASSWORD, purpose="the initial-load tests"
     )
     settings = local.load_settings(env)
     local.start(settings)
@@ -101,7 +73,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         yield Instance(env, settings)
     finally:
         local.stop(settings)
-        shutil.rmtree(home, ignore_errors=True)  # a store preallocates a few hundred MB
+        shutil.rmtree(env["GROWTHGRAPH_NEO4J_HOME"], ignore_errors=True)  # a store preallocates MBs
 
 
 @pytest_asyncio.fixture

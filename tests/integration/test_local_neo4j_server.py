@@ -31,16 +31,10 @@ from typing import Any
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from tests.support.local_neo4j import REPO, SCRIPT, clean_env, local
+from tests.support.local_neo4j import REPO, SCRIPT, local, private_instance_env
 
 INSTANCE = "itest-local"
 PASSWORD = "itest-local-password"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -92,35 +86,15 @@ class Instance:
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    shared = local.load_settings(
-        {"GROWTHGRAPH_NEO4J_HOME": os.environ.get("GROWTHGRAPH_NEO4J_HOME", "")}
-    )
-    try:
-        local.require_tools(maven=not local.is_installed(shared))
-        local.install(shared)
-    except local.LocalNeo4jError as exc:
-        pytest.fail(f"the local Neo4j tests need Java and Maven: {exc}", pytrace=False)
-    home = tmp_path_factory.mktemp("local-neo4j-home")
-    (home / "dist").symlink_to(shared.dist_dir, target_is_directory=True)
-    bolt = _free_port()
-    http = _free_port()
-    while http == bolt:
-        http = _free_port()
-    env = clean_env(
-        GROWTHGRAPH_NEO4J_HOME=str(home),
-        GROWTHGRAPH_NEO4J_INSTANCE=INSTANCE,
-        GROWTHGRAPH_NEO4J_BOLT_PORT=str(bolt),
-        GROWTHGRAPH_NEO4J_HTTP_PORT=str(http),
-        GROWTHGRAPH_NEO4J_HEAP="512m",
-        GROWTHGRAPH_NEO4J_PAGECACHE="64m",
-        NEO4J_PASSWORD=PASSWORD,
+    env = private_instance_env(
+        tmp_path_factory, instance=INSTANCE, password=PASSWORD, purpose="the local Neo4j tests"
     )
     instance = Instance(env, local.load_settings(env))
     try:
         yield instance
     finally:
         instance.run("stop")
-        shutil.rmtree(home, ignore_errors=True)  # a store preallocates a few hundred MB
+        shutil.rmtree(env["GROWTHGRAPH_NEO4J_HOME"], ignore_errors=True)  # a store preallocates MBs
 
 
 # --- 1. A failed start reports its real cause ------------------------------------------------

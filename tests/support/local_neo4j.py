@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "neo4j" / "local.py"
@@ -44,3 +47,40 @@ def clean_env(base: Mapping[str, str] | None = None, **settings: str) -> dict[st
             del env[name]
     env.update(settings)
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def private_instance_env(
+    tmp_path_factory: pytest.TempPathFactory, *, instance: str, password: str, purpose: str
+) -> dict[str, str]:
+    """The environment of a throwaway instance: the installed jars shared, its own home, data
+    and free ports, a small heap. Fails (never skips) when Java or Maven is missing."""
+    shared = local.load_settings(
+        {"GROWTHGRAPH_NEO4J_HOME": os.environ.get("GROWTHGRAPH_NEO4J_HOME", "")}
+    )
+    try:
+        local.require_tools(maven=not local.is_installed(shared))
+        local.install(shared)
+    except local.LocalNeo4jError as exc:
+        pytest.fail(f"{purpose} need Java and Maven: {exc}", pytrace=False)
+    home = tmp_path_factory.mktemp(f"{instance}-home")
+    (home / "dist").symlink_to(shared.dist_dir, target_is_directory=True)
+    bolt = free_port()
+    http = free_port()
+    while http == bolt:
+        http = free_port()
+    return clean_env(
+        GROWTHGRAPH_NEO4J_HOME=str(home),
+        GROWTHGRAPH_NEO4J_INSTANCE=instance,
+        GROWTHGRAPH_NEO4J_BOLT_PORT=str(bolt),
+        GROWTHGRAPH_NEO4J_HTTP_PORT=str(http),
+        GROWTHGRAPH_NEO4J_HEAP="512m",
+        GROWTHGRAPH_NEO4J_PAGECACHE="64m",
+        NEO4J_PASSWORD=password,
+    )
