@@ -11,8 +11,9 @@ Every step is linear in the size of the document: fragments are analysed once ea
 from __future__ import annotations
 
 import asyncio
-import functools
 import importlib
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -151,22 +152,46 @@ DATETIME = ScalarDefinition(
 )
 
 
-Validate = Callable[
-    [GraphQLSchema, DocumentNode, tuple[type[ASTValidationRule], ...]], list[GraphQLError]
-]
+ValidationKey = tuple[GraphQLSchema, DocumentNode, tuple[type[ASTValidationRule], ...]]
 
 
-def cached_validation(maxsize: int) -> Validate:
-    """Strawberry's validation (graphql-core's rules and its own), cached per document."""
-    return functools.lru_cache(maxsize=maxsize)(validate_document)
+class CachedValidation:
+    """Strawberry's validation (graphql-core's rules and its own), cached per document (the
+    schema, the parsed document and the rules, as ``functools.lru_cache`` would key it). Shared
+    by the requests of one schema and by the worker threads that fill it."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._results: OrderedDict[ValidationKey, list[GraphQLError]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def known(self, key: ValidationKey) -> list[GraphQLError] | None:
+        """The errors of a document validated before, or None."""
+        with self._lock:
+            found = self._results.get(key)
+            if found is not None:
+                self._results.move_to_end(key)
+            return found
+
+    def validate(self, key: ValidationKey) -> list[GraphQLError]:
+        found = self.known(key)
+        if found is not None:
+            return found
+        errors = validate_document(*key)
+        with self._lock:
+            self._results[key] = errors
+            while len(self._results) > self._maxsize:
+                self._results.popitem(last=False)
+        return errors
 
 
 class ThreadedValidation(SchemaExtension):
-    """Validation, cached per document, run in a worker thread rather than on the event loop:
-    a large document being validated never holds up other requests (``/healthz`` included)."""
+    """Validation, cached per document. A document seen before is answered at once; a new one is
+    validated in a worker thread rather than on the event loop, so a large document never holds
+    up other requests (``/healthz`` included)."""
 
-    def __init__(self, validate: Validate) -> None:
-        self.validate = validate
+    def __init__(self, cache: CachedValidation) -> None:
+        self.cache = cache
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
@@ -174,8 +199,10 @@ class ThreadedValidation(SchemaExtension):
         if document is not None and context.pre_execution_errors is None:
             # Strawberry offers no public accessor for the graphql-core schema it built.
             schema = context.schema._schema  # pyright: ignore[reportPrivateUsage]
-            rules = context.validation_rules
-            errors = await asyncio.to_thread(self.validate, schema, document, rules)
+            key: ValidationKey = (schema, document, tuple(context.validation_rules))
+            errors = self.cache.known(key)
+            if errors is None:
+                errors = await asyncio.to_thread(self.cache.validate, key)
             context.pre_execution_errors = errors  # Strawberry then skips its own validation
         yield
 
@@ -220,7 +247,7 @@ def extensions(
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
     ]
-    validate = cached_validation(CACHE_SIZE)
+    validation = CachedValidation(CACHE_SIZE)
     # Order matters: access control runs before validation (its check is on the way in), the
     # other checks after it (on the way out).
     factories: list[Callable[[], SchemaExtension]] = [
@@ -228,7 +255,7 @@ def extensions(
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(limit_rules),
         lambda: AccessControl(settings.public_aggregates),
-        lambda: ThreadedValidation(validate),
+        lambda: ThreadedValidation(validation),
         lambda: PreExecutionChecks(settings),
     ]
     if not settings.introspection_enabled:

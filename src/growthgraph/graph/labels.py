@@ -39,8 +39,11 @@ KIND_NAMES: dict[ReferrerKindName, Kind] = {
 }
 # Referrer labels in the order every listing uses; the sources are the referrers that are not
 # users.
-REFERRER_LABEL_LIST: tuple[LiteralString, ...] = ("User", "Influencer", "Partner")
-SOURCE_LABELS: tuple[LiteralString, ...] = ("Influencer", "Partner")
+REFERRER_LABEL_LIST: tuple[LiteralString, ...] = tuple(REFERRER_LABELS.values())
+SOURCE_LABELS: tuple[LiteralString, ...] = (
+    REFERRER_LABELS[Kind.INFLUENCER],
+    REFERRER_LABELS[Kind.PARTNER],
+)
 NAME_LABELS: dict[ReferrerKindName, LiteralString] = {
     name: REFERRER_LABELS[kind] for name, kind in KIND_NAMES.items()
 }
