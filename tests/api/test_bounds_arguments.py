@@ -182,7 +182,8 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
             "Mutation",
             "runNetworkAnalysis",
             "inactiveDays",
-            "runNetworkAnalysis(inactiveDays: VALUE) { started job { id inactiveDays } }",
+            "runNetworkAnalysis(inactiveDays: VALUE) { ... on RunNetworkAnalysisSuccess "
+            "{ job { id inactiveDays } } ... on AnalysisRunningError { job { id inactiveDays } } }",
             "job",
             mutation=True,
         ),

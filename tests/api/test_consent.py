@@ -15,7 +15,7 @@ SET = """
 mutation($id: ID!, $m: Boolean, $a: Boolean) {
   setConsent(userId: $id, marketing: $m, analytics: $a) {
     __typename
-    ... on Consent { userId marketing analytics updatedAt }
+    ... on SetConsentSuccess { changed consent { userId marketing analytics updatedAt } }
     ... on Error { code }
   }
 }
@@ -39,12 +39,18 @@ async def test_consent_flags(api: Api, clean_db: Database) -> None:
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     assert await snapshot(clean_db) == before
 
-    first = api.data(SET, {"id": "u-c", "m": True}, key=WRITER_KEY)["setConsent"]
+    answer = api.data(SET, {"id": "u-c", "m": True}, key=WRITER_KEY)["setConsent"]
+    assert (answer["__typename"], answer["changed"]) == ("SetConsentSuccess", True)
+    first = answer["consent"]
     assert (first["marketing"], first["analytics"]) == (True, False)
     assert first["updatedAt"] is not None
+    stored = await snapshot(clean_db)
     again = api.data(SET, {"id": "u-c", "m": True})["setConsent"]
-    assert again == first  # a repeat changes nothing, not even the time
-    partial = api.data(SET, {"id": "u-c", "a": True})["setConsent"]
+    assert again == {"__typename": "SetConsentSuccess", "changed": False, "consent": first}
+    assert await snapshot(clean_db) == stored  # a repeat writes nothing, not even the time
+    partial_answer = api.data(SET, {"id": "u-c", "a": True})["setConsent"]
+    assert partial_answer["changed"] is True
+    partial = partial_answer["consent"]
     assert (partial["marketing"], partial["analytics"]) == (True, True)
     assert partial["updatedAt"] >= first["updatedAt"]
-    assert {"__typename": "Consent", **api.data(GET, {"id": "u-c"})["userConsent"]} == partial
+    assert api.data(GET, {"id": "u-c"})["userConsent"] == partial

@@ -112,7 +112,7 @@ async def test_identity_evidence_is_masked_below_admin(api: Api, clean_db: Datab
 def test_jobs_and_ledger_moves_are_admin_only(api: Api) -> None:
     before = api.round_trips
     for mutation in [
-        "mutation { runNetworkAnalysis { started } }",
+        "mutation { runNetworkAnalysis { __typename } }",
         'mutation { setRewardStatus(input: {rewardId: "r", status: APPROVED}) { __typename } }',
     ]:
         body = api.gql(mutation, key=WRITER_KEY)

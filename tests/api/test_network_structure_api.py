@@ -19,7 +19,11 @@ from tests.support.handmade import handmade
 
 RUN = """
 mutation($days: Int) {
-  runNetworkAnalysis(inactiveDays: $days) { started job { id status inactiveDays } }
+  runNetworkAnalysis(inactiveDays: $days) {
+    __typename
+    ... on RunNetworkAnalysisSuccess { job { id status inactiveDays } }
+    ... on AnalysisRunningError { code job { id status inactiveDays } }
+  }
 }
 """
 JOB = """
@@ -56,7 +60,7 @@ async def test_run_network_analysis_over_http(api: Api, clean_db: Database) -> N
     await load_dataset(clean_db, data)
     assert api.data(JOB, {"id": None})["networkAnalysis"] is None
     first = api.data(RUN, {"days": 30})["runNetworkAnalysis"]
-    assert first["started"] is True
+    assert first["__typename"] == "RunNetworkAnalysisSuccess"
     assert first["job"]["status"] == "RUNNING"
     job = wait_for_job(api, first["job"]["id"])
     assert job["status"] == "SUCCEEDED", job

@@ -50,6 +50,7 @@ class ErrorCode(Enum):
     PERIOD_TOO_LARGE = "PERIOD_TOO_LARGE"
     UNKNOWN_REWARD = "UNKNOWN_REWARD"
     INVALID_TRANSITION = "INVALID_TRANSITION"
+    ANALYSIS_RUNNING = "ANALYSIS_RUNNING"
 
 
 # The referrer kinds of the schema and of the graph, one to one.

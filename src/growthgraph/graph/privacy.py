@@ -17,15 +17,20 @@ from neo4j import AsyncManagedTransaction
 from growthgraph.graph.database import Database
 from growthgraph.graph.records import to_datetime
 
+# A flag left null keeps its value, and the time moves only when a flag changes.
 SET_CONSENT: LiteralString = """
 MATCH (u:User {id: $id})
 WITH u, coalesce($marketing, u.consentMarketing, false) AS m,
      coalesce($analytics, u.consentAnalytics, false) AS a
-WITH u, m, a, (u.consentUpdatedAt IS NULL OR u.consentMarketing <> m
-               OR u.consentAnalytics <> a) AS changed
-SET u.consentMarketing = m, u.consentAnalytics = a,
-    u.consentUpdatedAt = CASE WHEN changed THEN datetime() ELSE u.consentUpdatedAt END
-RETURN u.id AS id, m AS marketing, a AS analytics, u.consentUpdatedAt AS updatedAt
+WITH u, m, a,
+     (u.consentUpdatedAt IS NULL OR u.consentMarketing <> m
+      OR u.consentAnalytics <> a) AS changed
+FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |
+  SET u.consentMarketing = m, u.consentAnalytics = a, u.consentUpdatedAt = datetime()
+)
+RETURN u.id AS id, coalesce(u.consentMarketing, false) AS marketing,
+       coalesce(u.consentAnalytics, false) AS analytics, u.consentUpdatedAt AS updatedAt,
+       changed
 """
 GET_CONSENT: LiteralString = """
 MATCH (u:User {id: $id})
@@ -52,14 +57,27 @@ def _record(row: dict[str, Any]) -> ConsentRecord:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentSet:
+    consent: ConsentRecord
+    changed: bool  # False: the flags already had these values and nothing was written
+
+
+@dataclass(frozen=True, slots=True)
+class NoSuchUser:
+    id: str
+
+
 async def set_consent(
     db: Database, user_id: str, *, marketing: bool | None, analytics: bool | None
-) -> ConsentRecord | None:
+) -> ConsentSet | NoSuchUser:
     """Flags left as None keep their value; the time changes only when a flag does."""
     rows = await db.write(
         SET_CONSENT, {"id": user_id, "marketing": marketing, "analytics": analytics}
     )
-    return _record(rows[0]) if rows else None
+    if not rows:
+        return NoSuchUser(user_id)
+    return ConsentSet(_record(rows[0]), changed=bool(rows[0]["changed"]))
 
 
 async def get_consent(db: Database, user_id: str) -> ConsentRecord | None:

@@ -16,7 +16,7 @@ SET_CONSENT = """
 mutation($id: ID!, $marketing: Boolean, $analytics: Boolean) {
   setConsent(userId: $id, marketing: $marketing, analytics: $analytics) {
     __typename
-    ... on Consent { userId marketing analytics updatedAt }
+    ... on SetConsentSuccess { changed consent { userId marketing analytics updatedAt } }
     ... on Error { code message }
     ... on UnknownUserError { ids }
   }
@@ -59,7 +59,10 @@ async def test_user_consent(
     assert fake.calls[0].how == "read"
 
 
-async def test_set_consent_passes_omitted_flags_as_null(gql: Gql, fake: FakeDatabase) -> None:
+@pytest.mark.parametrize("changed", [True, False])
+async def test_set_consent_passes_omitted_flags_as_null(
+    gql: Gql, fake: FakeDatabase, changed: bool
+) -> None:
     fake.answer(
         privacy.SET_CONSENT,
         [
@@ -68,6 +71,7 @@ async def test_set_consent_passes_omitted_flags_as_null(gql: Gql, fake: FakeData
                 "marketing": True,
                 "analytics": False,
                 "updatedAt": at("2024-05-01T10:00:00+00:00"),
+                "changed": changed,
             }
         ],
     )
@@ -75,11 +79,14 @@ async def test_set_consent_passes_omitted_flags_as_null(gql: Gql, fake: FakeData
     out = await gql.data(SET_CONSENT, {"id": "u1", "marketing": True}, role=Role.WRITER)
 
     assert out["setConsent"] == {
-        "__typename": "Consent",
-        "userId": "u1",
-        "marketing": True,
-        "analytics": False,
-        "updatedAt": "2024-05-01T10:00:00+00:00",
+        "__typename": "SetConsentSuccess",
+        "changed": changed,
+        "consent": {
+            "userId": "u1",
+            "marketing": True,
+            "analytics": False,
+            "updatedAt": "2024-05-01T10:00:00+00:00",
+        },
     }
     assert fake.ran(privacy.SET_CONSENT) == [{"id": "u1", "marketing": True, "analytics": None}]
     assert fake.calls[0].how == "write"

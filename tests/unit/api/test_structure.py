@@ -20,7 +20,13 @@ nodes referrals connections communities modularity weakNodes averageConnections
 """
 ANALYSIS = f"query($id: ID) {{ networkAnalysis(id: $id) {{ {JOB_FIELDS} }} }}"
 RUN = f"""
-mutation($days: Int) {{ runNetworkAnalysis(inactiveDays: $days) {{ started job {{ {JOB_FIELDS} }} }} }}
+mutation($days: Int) {{
+  runNetworkAnalysis(inactiveDays: $days) {{
+    __typename
+    ... on RunNetworkAnalysisSuccess {{ job {{ {JOB_FIELDS} }} }}
+    ... on AnalysisRunningError {{ code message job {{ {JOB_FIELDS} }} }}
+  }}
+}}
 """
 SCORE_FIELDS = (
     "user { id } influenceScore communityId betweenness lastActiveAt weakNodeScore computedAt"
@@ -121,9 +127,14 @@ async def test_a_running_job_is_returned_instead_of_a_second_one(
 
     out = await gql.data(RUN, {"days": 3650})
 
-    assert out["runNetworkAnalysis"]["started"] is False
-    assert out["runNetworkAnalysis"]["job"]["id"] == "j1"
-    assert out["runNetworkAnalysis"]["job"]["status"] == "RUNNING"
+    refused = out["runNetworkAnalysis"]
+    assert refused["__typename"] == "AnalysisRunningError"
+    assert refused["code"] == "ANALYSIS_RUNNING"
+    assert refused["message"] == (
+        "network analysis j1 is already running (started 2024-05-01T10:00:00+00:00)"
+    )
+    assert refused["job"]["id"] == "j1"
+    assert refused["job"]["status"] == "RUNNING"
     assert fake.ran(structure.CREATE_JOB) == []
     [lock] = fake.ran(structure.LOCK_JOBS)
     [stale] = fake.ran(structure.ABANDON_STALE)
@@ -149,7 +160,7 @@ async def test_a_new_job_runs_in_the_background_with_the_settings(
     out = (await gql.data(RUN, {}))["runNetworkAnalysis"]
     await asyncio.wait_for(done.wait(), 1)
 
-    assert out["started"] is True
+    assert out["__typename"] == "RunNetworkAnalysisSuccess"
     [create] = fake.ran(structure.CREATE_JOB)
     props = create["props"]
     assert props["startedAt"] == props["updatedAt"]

@@ -7,14 +7,19 @@ from typing import Annotated
 import strawberry
 
 from growthgraph.api.context import Info
-from growthgraph.api.errors import unknown_users
+from growthgraph.api.errors import OutcomeErrors, UnknownUserError, error_for, unknown_users
 from growthgraph.api.privacy.types import (
     EraseUserResult,
     EraseUserSuccess,
     SetConsentResult,
+    SetConsentSuccess,
     consent,
 )
 from growthgraph.graph import privacy
+
+CONSENT_ERRORS: OutcomeErrors[UnknownUserError] = {
+    privacy.NoSuchUser: lambda out: unknown_users([out.id], "no user has this id"),
+}
 
 
 async def erase_user(
@@ -42,9 +47,9 @@ async def set_consent(
     found = await privacy.set_consent(
         info.context.db, str(user_id), marketing=marketing, analytics=analytics
     )
-    if found is None:
-        return unknown_users([str(user_id)], "no user has this id")
-    return consent(found)
+    if isinstance(found, privacy.ConsentSet):
+        return SetConsentSuccess(consent=consent(found.consent), changed=found.changed)
+    return error_for(CONSENT_ERRORS, found)
 
 
 @strawberry.type
@@ -52,7 +57,7 @@ class PrivacyMutation:
     set_consent: SetConsentResult = strawberry.field(
         resolver=set_consent,
         description="Record a user's consent flags. Omitted flags keep their value; repeating "
-        "a call changes nothing (not even `updatedAt`).",
+        "a call changes nothing (not even `updatedAt`) and answers `changed: false`.",
     )
     erase_user: EraseUserResult = strawberry.field(
         resolver=erase_user,

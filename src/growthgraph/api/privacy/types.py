@@ -41,7 +41,18 @@ def consent(found: privacy.ConsentRecord) -> Consent:
     )
 
 
-SetConsentResult = Annotated[Consent | UnknownUserError, strawberry.union("SetConsentResult")]
+@strawberry.type(description="The user's consent flags as stored.")
+class SetConsentSuccess:
+    consent: Consent
+    changed: bool = strawberry.field(
+        description="False when the flags already had these values: nothing was written, not "
+        "even `updatedAt`."
+    )
+
+
+SetConsentResult = Annotated[
+    SetConsentSuccess | UnknownUserError, strawberry.union("SetConsentResult")
+]
 EraseUserResult = Annotated[
     EraseUserSuccess | UnknownUserError, strawberry.union("EraseUserResult")
 ]

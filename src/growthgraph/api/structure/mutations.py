@@ -11,8 +11,13 @@ import strawberry
 
 from growthgraph.api.arguments import INACTIVE_DAYS
 from growthgraph.api.context import Info
+from growthgraph.api.enums import ErrorCode
 from growthgraph.api.structure.mapping import job
-from growthgraph.api.structure.types import RunNetworkAnalysisResult
+from growthgraph.api.structure.types import (
+    AnalysisRunningError,
+    RunNetworkAnalysisResult,
+    RunNetworkAnalysisSuccess,
+)
 from growthgraph.graph import structure
 from growthgraph.graph.database import Database
 
@@ -46,11 +51,21 @@ async def run_network_analysis(
     start = await structure.start_job(
         ctx.db, inactive_days=days, now=datetime.now(UTC), betweenness_cutoff=cutoff
     )
-    if start.started:
-        task = asyncio.create_task(_run(ctx.db, start.job, ctx.settings.analysis_batch))
-        _RUNNING.add(task)
-        task.add_done_callback(_forget)
-    return RunNetworkAnalysisResult(job=job(start.job), started=start.started)
+    if not start.started:
+        return analysis_running(start.job)
+    task = asyncio.create_task(_run(ctx.db, start.job, ctx.settings.analysis_batch))
+    _RUNNING.add(task)
+    task.add_done_callback(_forget)
+    return RunNetworkAnalysisSuccess(job=job(start.job))
+
+
+def analysis_running(running: structure.JobRecord) -> AnalysisRunningError:
+    return AnalysisRunningError(
+        code=ErrorCode.ANALYSIS_RUNNING,
+        message=f"network analysis {running.id} is already running (started "
+        f"{running.started_at.isoformat()})",
+        job=job(running),
+    )
 
 
 @strawberry.type
@@ -59,6 +74,6 @@ class StructureMutation:
         resolver=run_network_analysis,
         description="Admin: start the network analysis in the background and return its job "
         "at once; follow it with `networkAnalysis(id:)`. Only one job runs at a time: while "
-        "one runs, this returns it with `started: false`. The same job runs from the command "
-        "line with `growthgraph analyze`.",
+        "one runs, this answers `ANALYSIS_RUNNING` with that job, and nothing starts. The "
+        "same job runs from the command line with `growthgraph analyze`.",
     )

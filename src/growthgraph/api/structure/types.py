@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
+from growthgraph.api.errors import Error
 from growthgraph.api.types import Referrer, User
 
 
@@ -63,13 +65,25 @@ class NetworkAnalysis:
     )
 
 
-@strawberry.type(description="What `runNetworkAnalysis` did.")
-class RunNetworkAnalysisResult:
-    job: NetworkAnalysis
-    started: bool = strawberry.field(
-        description="False when a job was already running: that job is returned instead and "
-        "no second one starts."
-    )
+@strawberry.type(
+    description="A new network analysis job started; follow it with `networkAnalysis(id:)`."
+)
+class RunNetworkAnalysisSuccess:
+    job: NetworkAnalysis = strawberry.field(description="The job just started (RUNNING).")
+
+
+@strawberry.type(
+    description="A network analysis job is already running: no second one starts. Follow the "
+    "running one with `networkAnalysis(id:)`, or call again once it has finished."
+)
+class AnalysisRunningError(Error):
+    job: NetworkAnalysis = strawberry.field(description="The job that is running.")
+
+
+RunNetworkAnalysisResult = Annotated[
+    RunNetworkAnalysisSuccess | AnalysisRunningError,
+    strawberry.union("RunNetworkAnalysisResult"),
+]
 
 
 @strawberry.type(description="A user's stored network scores, from the last analysis.")
