@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := playground/node_modules/.installed
+EXPLORER_STAMP := explorer/node_modules/.installed
 AUDIT_DIR := tests/tools/graphql-http
 AUDIT_STAMP := $(AUDIT_DIR)/node_modules/.installed
 LOCAL_NEO4J := $(BIN)/python neo4j/local.py
@@ -17,7 +18,7 @@ CONFIRM = $(if $(filter 1 y yes true,$(YES)), --yes)
 # How to stop the local instance of this shell's settings (for the message make run leaves).
 NEO4J_STOP_HINT = $${GROWTHGRAPH_NEO4J_INSTANCE:+GROWTHGRAPH_NEO4J_INSTANCE=$$GROWTHGRAPH_NEO4J_INSTANCE }make neo4j-stop
 
-.PHONY: help setup run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe backup restore seed clean bench bench-setup
+.PHONY: help setup browser run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe backup restore seed clean bench bench-setup
 
 help:  ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,11 +36,25 @@ $(NPM_STAMP): playground/package.json playground/package-lock.json
 	npm ci --prefix playground --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(EXPLORER_STAMP): explorer/package.json explorer/package-lock.json
+	npm ci --prefix explorer --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The browser tests drive Debian's chromium (no browser download). Installed here when it is
+# missing and the machine lets us (root, or sudo without a password); else the tests say so.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null && command -v apt-get >/dev/null; then \
+	    (sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  else echo "make setup: chromium is not installed and cannot be installed here: install Debian's chromium package (the browser tests need it)" >&2; fi; }
+
 $(AUDIT_STAMP): $(AUDIT_DIR)/package.json $(AUDIT_DIR)/package-lock.json
 	npm ci --prefix $(AUDIT_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(STAMP) $(NPM_STAMP) $(AUDIT_STAMP)  ## create the virtualenv and install everything
+setup: $(STAMP) $(NPM_STAMP) $(EXPLORER_STAMP) $(AUDIT_STAMP) browser  ## create the virtualenv and install everything (chromium too, where it can)
 
 # A Neo4j that make run started keeps running after the server stops (Ctrl-C): the next make run
 # attaches to it at once. The EXIT trap says so, and how to stop it.

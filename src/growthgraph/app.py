@@ -25,10 +25,12 @@ from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
 from growthgraph.http.auth import AuthMiddleware
+from growthgraph.http.explorer import explorer_dir, explorer_routes
 from growthgraph.http.graphql_view import PlaygroundGraphQL, http_error
 from growthgraph.http.guards import ClientLimits, GuardMiddleware
 from growthgraph.http.idempotency import IdempotencyMiddleware
 from growthgraph.http.observability import RequestContextMiddleware
+from growthgraph.http.persisted import PersistedQueries
 from growthgraph.http.playground import playground_assets_dir, playground_routes
 
 log = logging.getLogger("growthgraph")
@@ -47,6 +49,7 @@ class GraphQLApp(PlaygroundGraphQL[Context, None]):
             assets_dir=playground_assets_dir(settings.playground_dir),
             graphql_ide="graphiql" if settings.playground else None,
             allow_queries_via_get=True,
+            persisted_queries=PersistedQueries(settings.persisted_queries),
         )
         self._settings = settings
         self._db_ref = db_ref
@@ -131,6 +134,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         routes.append(Route("/metrics", metrics_endpoint))
     if settings.playground:
         routes += playground_routes(playground_assets_dir(settings.playground_dir))
+    if settings.explorer:
+        routes += explorer_routes(explorer_dir(settings.explorer_dir))
     middleware = [
         Middleware(RequestContextMiddleware, metrics=metrics),
         Middleware(

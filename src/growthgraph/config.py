@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     metrics: bool = True
     playground: bool = True
     playground_dir: str | None = None
+    # The network explorer page at /explorer, and where its npm bundle lives.
+    explorer: bool = True
+    explorer_dir: str | None = None
+    # Automatic persisted queries: documents remembered per process by hash (0 turns them off).
+    persisted_queries: int = Field(default=1_000, ge=0, le=100_000)
 
     @property
     def auth_required(self) -> bool:

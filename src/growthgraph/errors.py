@@ -91,6 +91,13 @@ class NotFoundError(GrowthGraphError):
     code = "NOT_FOUND"
 
 
+class PersistedQueryNotFoundError(GrowthGraphError):
+    """A persisted-query hash sent without its document that this process does not know: the
+    client sends the document with the hash again (the automatic persisted queries protocol)."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
 class ChainTooLongError(GrowthGraphError):
     """A referral chain is longer than the walk that follows it (``attributionPath``: 1,000 hops):
     answering would misstate it, so the request is refused."""

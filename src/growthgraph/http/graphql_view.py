@@ -38,6 +38,7 @@ from growthgraph.errors import (
     GrowthGraphError,
     MethodNotAllowedError,
     NotFoundError,
+    PersistedQueryNotFoundError,
     UnauthenticatedError,
     UnsupportedMediaTypeError,
 )
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from strawberry.http.ides import GraphQL_IDE
     from strawberry.schema import BaseSchema
 
+from growthgraph.http.persisted import PersistedQueries
 from growthgraph.http.playground import (
     ASSETS_PATH,
     DEFAULT_QUERY,
@@ -171,6 +173,7 @@ class PlaygroundGraphQL(GraphQL[Context, RootValue]):
         multipart_uploads_enabled: bool = False,
         max_subscriptions_per_connection: int | None = 100,
         allowed_origins: Sequence[str] = (),
+        persisted_queries: PersistedQueries | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -188,6 +191,7 @@ class PlaygroundGraphQL(GraphQL[Context, RootValue]):
         self.endpoint = endpoint
         self.assets_dir = assets_dir
         self.assets_path = assets_path
+        self.persisted_queries = persisted_queries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -238,6 +242,13 @@ class PlaygroundGraphQL(GraphQL[Context, RootValue]):
         if not isinstance(operation_name, str | None):
             raise _bad_request("`operationName` must be a string or null.")
         check_request_text(data)
+        if self.persisted_queries is not None:
+            try:
+                self.persisted_queries.resolve(data)
+            except PersistedQueryNotFoundError as miss:
+                raise RefusalError(200, miss) from None
+            except BadRequestError as bad:
+                raise RefusalError(400, bad) from None
         return data
 
     async def execute_single(

@@ -42,6 +42,7 @@ __all__ = [
     "NOT_INSTALLED_MESSAGE",
     "PLAYGROUND_ASSETS",
     "PlaygroundAsset",
+    "asset_endpoint",
     "missing_playground_assets",
     "not_installed",
     "playground_assets_dir",
@@ -147,23 +148,29 @@ def missing_playground_assets(assets_dir: Path) -> list[str]:
     ]
 
 
-def not_installed() -> PlainTextResponse:
-    return PlainTextResponse(
-        NOT_INSTALLED_MESSAGE, status_code=503, headers={"Cache-Control": "no-store"}
-    )
+def not_installed(message: str = NOT_INSTALLED_MESSAGE) -> PlainTextResponse:
+    return PlainTextResponse(message, status_code=503, headers={"Cache-Control": "no-store"})
 
 
-def _asset_endpoint(path: Path, media_type: str) -> Callable[[Request], Response]:
+def asset_endpoint(
+    path: Path,
+    media_type: str,
+    *,
+    cache_control: str = _CACHE_CONTROL,
+    missing: str = NOT_INSTALLED_MESSAGE,
+) -> Callable[[Request], Response]:
+    """A GET endpoint serving one file, or a 503 saying how to install it when it is missing."""
+
     # Synchronous on purpose: Starlette runs it in its thread pool, so the
     # existence check never blocks the event loop.
     def endpoint(_request: Request) -> Response:
         if not path.is_file():
-            return not_installed()
+            return not_installed(missing)
         return FileResponse(
             path,
             media_type=media_type,
             headers={
-                "Cache-Control": _CACHE_CONTROL,
+                "Cache-Control": cache_control,
                 "X-Content-Type-Options": "nosniff",
             },
         )
@@ -180,7 +187,7 @@ def playground_routes(assets_dir: Path, *, assets_path: str = ASSETS_PATH) -> li
     return [
         Route(
             f"{assets_path.rstrip('/')}/{asset.name}",
-            _asset_endpoint(assets_dir / asset.source, asset.media_type),
+            asset_endpoint(assets_dir / asset.source, asset.media_type),
             methods=["GET", "HEAD"],
             name=f"playground:{asset.name}",
         )
