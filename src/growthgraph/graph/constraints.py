@@ -26,6 +26,8 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX user_signed_up_at IF NOT EXISTS FOR (n:User) ON (n.signedUpAt)",
     "CREATE INDEX invite_at IF NOT EXISTS FOR (n:Invite) ON (n.at)",
     "CREATE INDEX conversion_at IF NOT EXISTS FOR (n:Conversion) ON (n.at)",
+    "CREATE CONSTRAINT cost_id IF NOT EXISTS FOR (n:Cost) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX cost_at IF NOT EXISTS FOR (n:Cost) ON (n.at)",
     "CREATE INDEX referred_at IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.at)",
     # Network analysis: job records, and the stored scores that leaderboards read in order.
     "CREATE CONSTRAINT network_analysis_id IF NOT EXISTS "

@@ -53,6 +53,13 @@ ENTITY_LABELS: dict[EntityLabel, LiteralString] = {
     "Partner": "Partner",
     "Campaign": "Campaign",
 }
+# What a cost is spent on, as the GraphQL enum and the import files spell it, and its label.
+CostSourceName = Literal["INFLUENCER", "PARTNER", "CAMPAIGN"]
+COST_SOURCE_LABELS: dict[CostSourceName, LiteralString] = {
+    "INFLUENCER": "Influencer",
+    "PARTNER": "Partner",
+    "CAMPAIGN": "Campaign",
+}
 LABEL_PLACEHOLDER: LiteralString = "$LABEL"
 
 

@@ -21,7 +21,14 @@ from neo4j.exceptions import TransientError
 
 from growthgraph.graph import counters
 from growthgraph.graph.database import Database, TransientDatabaseError
-from growthgraph.graph.labels import NAME_LABELS, EntityLabel, ReferrerKindName
+from growthgraph.graph.labels import (
+    COST_SOURCE_LABELS,
+    NAME_LABELS,
+    CostSourceName,
+    EntityLabel,
+    ReferrerKindName,
+    per_label,
+)
 
 T = TypeVar("T")
 Mode = Literal["create", "merge"]
@@ -81,6 +88,18 @@ WITH u, c
 WHERE NOT EXISTS { MATCH (other:User)-[:CONVERTED]->(c) WHERE other <> u }
 MERGE (u)-[:CONVERTED]->(c)
 """
+# Costs are few (one per spend on a source), so both import modes merge them.
+MERGE_COSTS: dict[CostSourceName, LiteralString] = per_label(
+    COST_SOURCE_LABELS,
+    """
+UNWIND $rows AS row
+MATCH (s:$LABEL {id: row.sourceId})
+MERGE (c:Cost {id: row.props.id}) ON CREATE SET c = row.props, c.at = datetime(row.props.at)
+WITH s, c
+WHERE NOT EXISTS { MATCH (c)-[:SPENT_ON]->(other) WHERE other <> s }
+MERGE (c)-[:SPENT_ON]->(s)
+""",
+)
 MERGE_CONNECTIONS: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:User {id: row.a})

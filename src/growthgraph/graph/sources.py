@@ -1,9 +1,16 @@
 """Sources: influencers, partners and campaigns (registered idempotently through
-``graph.entities``), and their performance: sign-ups directly and through their whole downline,
-by depth, conversions, revenue, cost per acquisition; ranked for leaderboards.
+``graph.entities``), their dated costs, and their performance: sign-ups directly and through
+their whole downline, by depth, conversions, revenue, cost per acquisition; ranked for
+leaderboards.
 
 One statement walks each source's downline (a forest, so every user is counted once per source)
 down to a bounded depth and aggregates per depth; ranking and the limit are applied in Cypher.
+
+Costs are ``(:Cost {id, at, amountCents, note?})-[:SPENT_ON]->(source)`` entries, one per
+spend. A source's older ``costCents`` property is an *undated* cost: it counts only in figures
+over all time (no window bound given), never in a windowed one, because nobody can say when it
+was spent. A windowed cost is the sum of the entries dated in the window; a source with no cost
+at all (no entry, and no undated cost in an all-time figure) has an unknown cost (null).
 """
 
 from __future__ import annotations
@@ -13,16 +20,26 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, LiteralString
 
+from neo4j import AsyncManagedTransaction
+
 from growthgraph.graph import entities
 from growthgraph.graph.database import Database
-from growthgraph.graph.labels import REFERRER_LABELS, Kind
-from growthgraph.graph.outcomes import IdConflict, Written
+from growthgraph.graph.entities import same_values, write_retrying
+from growthgraph.graph.labels import (
+    COST_SOURCE_LABELS,
+    REFERRER_LABELS,
+    CostSourceName,
+    Kind,
+    per_label,
+)
+from growthgraph.graph.outcomes import IdConflict, UnknownCampaign, UnknownReferrer, Written
 from growthgraph.graph.records import (
     CampaignRecord,
     InfluencerRecord,
     PartnerRecord,
     ReferrerRecord,
     referrer_from,
+    to_datetime,
 )
 
 MAX_DEPTH = 50
@@ -56,19 +73,27 @@ WITH s, collect(CASE WHEN depth IS NULL THEN null
      sum(signUps) AS downline, sum(converted) AS converted,
      sum(CASE depth WHEN 1 THEN signUps ELSE 0 END) AS direct,
      sum(revenue) AS revenue
-WITH s, levels, downline, direct, revenue,
+CALL (s) {
+  OPTIONAL MATCH (c:Cost)-[:SPENT_ON]->(s)
+  RETURN count(c) AS entries,
+         sum(CASE WHEN c.at >= $start AND c.at < $end THEN c.amountCents ELSE 0 END) AS dated
+}
+WITH s, levels, downline, converted, direct, revenue,
+     CASE WHEN $undated AND s.costCents IS NOT NULL THEN dated + s.costCents
+          WHEN entries > 0 THEN dated END AS cost
+WITH s, levels, cost,
      CASE $sortBy
        WHEN 'DIRECT_SIGN_UPS' THEN toFloat(direct)
        WHEN 'DOWNLINE_SIGN_UPS' THEN toFloat(downline)
        WHEN 'REVENUE' THEN toFloat(revenue)
        WHEN 'CONVERSION_RATE' THEN
          CASE WHEN downline = 0 THEN null ELSE toFloat(converted) / downline END
-       ELSE CASE WHEN s.costCents IS NULL OR direct = 0 THEN null
-                 ELSE -toFloat(s.costCents) / direct END
+       ELSE CASE WHEN cost IS NULL OR direct = 0 THEN null
+                 ELSE -toFloat(cost) / direct END
      END AS score
 ORDER BY score IS NULL, score DESC, s.id
 LIMIT $limit
-RETURN s {.*} AS s, levels
+RETURN s {.*} AS s, levels, cost
 """.replace("$LABEL", label)
     for kind, label in _LABEL.items()
 }
@@ -85,7 +110,7 @@ class DepthPerformance:
 @dataclass(frozen=True, slots=True)
 class SourcePerformance:
     source: ReferrerRecord
-    cost_cents: int | None
+    cost_cents: int | None  # the window's cost (see the module's note); null when unknown
     by_depth: tuple[DepthPerformance, ...]  # depths with at least one sign-up, in order
 
     @property
@@ -128,14 +153,23 @@ async def source_performance(
     max_depth: int,
     sort: SourceSort,
     limit: int,
+    undated: bool = False,
 ) -> list[SourcePerformance]:
+    """``undated``: the window is all time, so undated costs (``costCents``) count."""
     if kind not in _LABEL:
         raise ValueError("only influencers and partners are sources")
     if not 1 <= max_depth <= MAX_DEPTH or not 1 <= limit <= MAX_LIMIT:
         raise ValueError("max_depth or limit out of range")
     rows = await db.read(
         SOURCE_PERFORMANCE[kind],
-        {"start": start, "end": end, "maxDepth": max_depth, "sortBy": sort.value, "limit": limit},
+        {
+            "start": start,
+            "end": end,
+            "maxDepth": max_depth,
+            "sortBy": sort.value,
+            "limit": limit,
+            "undated": undated,
+        },
     )
     out: list[SourcePerformance] = []
     for row in rows:
@@ -144,7 +178,7 @@ async def source_performance(
         out.append(
             SourcePerformance(
                 source=referrer_from(_LABEL[kind], props),
-                cost_cents=None if props.get("costCents") is None else int(props["costCents"]),
+                cost_cents=None if row["cost"] is None else int(row["cost"]),
                 by_depth=tuple(
                     DepthPerformance(
                         int(lv["depth"]),
@@ -204,3 +238,88 @@ async def create_campaign(
         "utmCampaign": utm_campaign,
     }
     return await entities.create(db, entities.CAMPAIGNS, props)
+
+
+# --- dated costs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CostRecord:
+    id: str
+    source_kind: CostSourceName
+    source_id: str
+    at: datetime
+    amount_cents: int
+    note: str | None
+
+
+CostOutcome = Written[CostRecord] | IdConflict | UnknownReferrer | UnknownCampaign
+
+COST_STATE: dict[CostSourceName, LiteralString] = per_label(
+    COST_SOURCE_LABELS,
+    """
+OPTIONAL MATCH (existing:Cost {id: $id})
+OPTIONAL MATCH (existing)-[:SPENT_ON]->(on)
+WITH existing, on
+OPTIONAL MATCH (s:$LABEL {id: $sourceId})
+RETURN existing {.*} AS existing, on.id AS onId, on:$LABEL AS sameKind, s IS NOT NULL AS known
+""",
+)
+CREATE_COST: dict[CostSourceName, LiteralString] = per_label(
+    COST_SOURCE_LABELS,
+    """
+MATCH (s:$LABEL {id: $sourceId})
+CREATE (c:Cost)-[:SPENT_ON]->(s)
+SET c = $props
+""",
+)
+_UNKNOWN_KIND: dict[CostSourceName, Kind] = {
+    "INFLUENCER": Kind.INFLUENCER,
+    "PARTNER": Kind.PARTNER,
+}
+
+
+def _cost(props: dict[str, Any], kind: CostSourceName, source_id: str) -> CostRecord:
+    return CostRecord(
+        id=str(props["id"]),
+        source_kind=kind,
+        source_id=source_id,
+        at=to_datetime(props["at"]),
+        amount_cents=int(props["amountCents"]),
+        note=props.get("note"),
+    )
+
+
+async def record_cost(
+    db: Database,
+    *,
+    id: str,
+    source_kind: CostSourceName,
+    source_id: str,
+    at: datetime,
+    amount_cents: int,
+    note: str | None,
+) -> CostOutcome:
+    """Record what was spent on a source at an instant. An identical repeat returns the stored
+    entry (``created`` false); another entry under the same id is a conflict; nothing is written
+    on any refusal."""
+    props = {"id": id, "at": at, "amountCents": amount_cents, "note": note}
+
+    async def work(tx: AsyncManagedTransaction) -> CostOutcome:
+        result = await tx.run(COST_STATE[source_kind], id=id, sourceId=source_id)
+        state = (await result.single(strict=True)).data()
+        existing: dict[str, Any] | None = state["existing"]
+        if existing is not None:
+            same_source = state["onId"] == source_id and bool(state["sameKind"])
+            if same_source and same_values(existing, props):
+                return Written(_cost(existing, source_kind, source_id), created=False)
+            return IdConflict(entity="Cost", id=id)
+        if not state["known"]:
+            if source_kind == "CAMPAIGN":
+                return UnknownCampaign(source_id)
+            return UnknownReferrer(_UNKNOWN_KIND[source_kind], source_id)
+        stored = {k: v for k, v in props.items() if v is not None}
+        await (await tx.run(CREATE_COST[source_kind], sourceId=source_id, props=stored)).consume()
+        return Written(_cost(props, source_kind, source_id), created=True)
+
+    return await write_retrying(db, work)

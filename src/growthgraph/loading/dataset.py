@@ -16,7 +16,7 @@ from typing import Any, Literal, LiteralString
 from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.database import Database
-from growthgraph.graph.labels import NAME_LABELS, ReferrerKindName
+from growthgraph.graph.labels import NAME_LABELS, CostSourceName, ReferrerKindName
 
 PartnerKindName = Literal["app-marketplace", "affiliate", "co-marketing", "alliance", "reseller"]
 
@@ -105,6 +105,18 @@ class ConnectionRow:
     at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CostRow:
+    """Money spent on an influencer, partner or campaign at ``at`` (``recordCost``)."""
+
+    id: str
+    source_kind: CostSourceName
+    source_id: str
+    at: datetime  # timezone-aware
+    amount_cents: int
+    note: str | None = None
+
+
 @dataclass(slots=True)
 class Dataset:
     influencers: list[InfluencerRow] = field(default_factory=list[InfluencerRow])
@@ -114,6 +126,7 @@ class Dataset:
     invites: list[InviteRow] = field(default_factory=list[InviteRow])
     conversions: list[ConversionRow] = field(default_factory=list[ConversionRow])
     connections: list[ConnectionRow] = field(default_factory=list[ConnectionRow])
+    costs: list[CostRow] = field(default_factory=list[CostRow])
 
 
 Progress = Callable[[int], object]
@@ -222,6 +235,33 @@ async def _load_events(db: Database, data: Dataset, batch: int, progress: Progre
         if c.a != c.b
     )
     await _write(db, cypher.MERGE_CONNECTIONS, connections, batch, progress)
+    await load_costs(db, data.costs, batch, progress)
+
+
+def cost_params(c: CostRow) -> dict[str, Any]:
+    """A cost row as the parameters of ``graph.loading.MERGE_COSTS``."""
+    return {
+        "sourceId": c.source_id,
+        "props": _props(id=c.id, at=c.at, amountCents=c.amount_cents, note=c.note),
+    }
+
+
+async def load_costs(
+    db: Database, costs: Iterable[CostRow], batch: int, progress: Progress | None
+) -> int:
+    """Write cost entries (merged on id: a re-run duplicates nothing); returns rows written."""
+    rows = list(costs)
+    written = 0
+    for kind, query in cypher.MERGE_COSTS.items():
+        written += await cypher.write_rows(
+            db,
+            query,
+            (cost_params(c) for c in rows if c.source_kind == kind),
+            batch=batch,
+            parallel=1,
+            progress=progress,
+        )
+    return written
 
 
 async def is_empty(db: Database) -> bool:

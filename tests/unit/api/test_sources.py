@@ -180,8 +180,8 @@ async def test_source_performance_adds_up_the_levels(gql: Gql, fake: FakeDatabas
         {"depth": 1, "signUps": 2, "converted": 1, "revenue": 300},
     ]
     rows: list[dict[str, Any]] = [
-        {"s": INFLUENCER_NODE | {"costCents": 1000}, "levels": levels},
-        {"s": INFLUENCER_NODE | {"id": "i2"}, "levels": [None]},
+        {"s": INFLUENCER_NODE | {"costCents": 1000}, "levels": levels, "cost": 1000},
+        {"s": INFLUENCER_NODE | {"id": "i2"}, "levels": [None], "cost": None},
     ]
     fake.answer(sources.SOURCE_PERFORMANCE[Kind.INFLUENCER], rows)
 
@@ -217,6 +217,7 @@ async def test_source_performance_adds_up_the_levels(gql: Gql, fake: FakeDatabas
             "maxDepth": 10,
             "sortBy": "DOWNLINE_SIGN_UPS",
             "limit": 10,
+            "undated": True,
         }
     ]
 
@@ -227,7 +228,13 @@ async def test_partners_have_no_reach_and_the_window_is_passed_in_utc(
     partner = {"id": "p1", "name": "Acme", "kind": "affiliate"}
     fake.answer(
         sources.SOURCE_PERFORMANCE[Kind.PARTNER],
-        [{"s": partner, "levels": [{"depth": 1, "signUps": 4, "converted": 0, "revenue": 0}]}],
+        [
+            {
+                "s": partner,
+                "levels": [{"depth": 1, "signUps": 4, "converted": 0, "revenue": 0}],
+                "cost": None,
+            }
+        ],
     )
     window = {"from": "2024-05-01T02:00:00+02:00", "to": "2024-06-01T00:00:00Z"}
 
@@ -247,6 +254,7 @@ async def test_partners_have_no_reach_and_the_window_is_passed_in_utc(
     assert params["start"].tzinfo is UTC
     assert params["end"] == at("2024-06-01T00:00:00+00:00")
     assert params["sortBy"] == "COST_PER_ACQUISITION"
+    assert params["undated"] is False
 
 
 async def test_source_performance_bounds(gql: Gql, fake: FakeDatabase) -> None:

@@ -1,13 +1,19 @@
-"""Root fields that register sources: ``createInfluencer``, ``createPartner``,
-``createCampaign``. Each is idempotent: an identical repeat returns the stored entity."""
+"""Root fields that register sources (``createInfluencer``, ``createPartner``,
+``createCampaign``) and record what they cost (``recordCost``). Each is idempotent: an identical
+repeat returns the stored entity."""
 
 from __future__ import annotations
+
+from datetime import UTC
 
 import strawberry
 
 from growthgraph.api.context import Info
-from growthgraph.api.errors import id_conflict, invalid_input
+from growthgraph.api.errors import error_for, id_conflict, invalid_input
+from growthgraph.api.sources.errors import COST_ERRORS, RecordCostResult
 from growthgraph.api.sources.types import (
+    Cost,
+    CostSourceKind,
     CreateCampaignInput,
     CreateCampaignResult,
     CreateCampaignSuccess,
@@ -17,11 +23,20 @@ from growthgraph.api.sources.types import (
     CreatePartnerInput,
     CreatePartnerResult,
     CreatePartnerSuccess,
+    RecordCostInput,
+    RecordCostSuccess,
 )
 from growthgraph.api.types import campaign, influencer, partner
 from growthgraph.graph import sources
-from growthgraph.graph.outcomes import IdConflict
-from growthgraph.validation import check_cents, check_id, check_influencer, check_text
+from growthgraph.graph.labels import CostSourceName
+from growthgraph.graph.outcomes import IdConflict, Written
+from growthgraph.validation import (
+    check_aware,
+    check_cents,
+    check_id,
+    check_influencer,
+    check_text,
+)
 
 
 async def create_influencer(info: Info, input: CreateInfluencerInput) -> CreateInfluencerResult:
@@ -91,6 +106,48 @@ async def create_campaign(info: Info, input: CreateCampaignInput) -> CreateCampa
     return CreateCampaignSuccess(campaign=campaign(out.record), created=out.created)
 
 
+COST_KINDS: dict[CostSourceKind, CostSourceName] = {
+    CostSourceKind.INFLUENCER: "INFLUENCER",
+    CostSourceKind.PARTNER: "PARTNER",
+    CostSourceKind.CAMPAIGN: "CAMPAIGN",
+}
+
+
+def _cost(r: sources.CostRecord) -> Cost:
+    return Cost(
+        id=strawberry.ID(r.id),
+        source_kind=CostSourceKind(r.source_kind),
+        source_id=strawberry.ID(r.source_id),
+        amount_cents=r.amount_cents,
+        at=r.at,
+        note=r.note,
+    )
+
+
+async def record_cost(info: Info, input: RecordCostInput) -> RecordCostResult:
+    problems = (
+        check_id("id", str(input.id))
+        + check_id("source.id", str(input.source.id))
+        + check_cents("amountCents", input.amount_cents)
+        + check_aware("at", input.at)
+        + check_text("note", input.note, required=False)
+    )
+    if problems:
+        return invalid_input(problems)
+    out = await sources.record_cost(
+        info.context.db,
+        id=str(input.id),
+        source_kind=COST_KINDS[input.source.kind],
+        source_id=str(input.source.id),
+        at=input.at.astimezone(UTC),
+        amount_cents=input.amount_cents,
+        note=input.note,
+    )
+    if isinstance(out, Written):
+        return RecordCostSuccess(cost=_cost(out.record), created=out.created)
+    return error_for(COST_ERRORS, out)
+
+
 @strawberry.type
 class SourcesMutation:
     create_influencer: CreateInfluencerResult = strawberry.field(
@@ -101,4 +158,12 @@ class SourcesMutation:
     )
     create_campaign: CreateCampaignResult = strawberry.field(
         resolver=create_campaign, description="Register a campaign."
+    )
+    record_cost: RecordCostResult = strawberry.field(
+        resolver=record_cost,
+        description="Record money spent on an influencer, partner or campaign at an instant. "
+        "Windowed figures (cost per acquisition, return on spend) count the entries dated in "
+        "their window. Repeating an identical call returns the stored entry; another entry "
+        "under the same id, or the same id on another source, is an ID_CONFLICT; an unknown "
+        "influencer or partner is UNKNOWN_REFERRER, an unknown campaign UNKNOWN_CAMPAIGN.",
     )

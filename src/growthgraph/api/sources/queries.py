@@ -127,6 +127,7 @@ async def source_performance(
         max_depth=max_depth,
         sort=SORTS[sort_by],
         limit=limit,
+        undated=start is None and end is None,
     )
     return [_performance(r) for r in rows]
 
@@ -155,6 +156,7 @@ class SourcesQuery:
         resolver=source_performance,
         description="Leaderboard of influencers or partners: direct sign-ups, the whole "
         "downline and sign-ups by depth, conversion rate, revenue directly and through the "
-        "network, cost per acquisition when the cost is known, and reach next to engagement "
-        "rate. Sorted by `sortBy`, ties by id; at most `limit` (1 to 100) sources.",
+        "network, the window's cost and cost per acquisition when the cost is known, and reach "
+        "next to engagement rate. Sorted by `sortBy`, ties by id; at most `limit` (1 to 100) "
+        "sources.",
     )

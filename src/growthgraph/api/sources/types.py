@@ -3,6 +3,7 @@ results, and their performance leaderboards."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Annotated
 
@@ -22,7 +23,8 @@ class CreateInfluencerInput:
     engagement_rate: float = strawberry.field(description="From 0 to 1.")
     cost_cents: int | None = strawberry.field(
         default=None,
-        description="What the deal cost, in cents; enables cost per acquisition. Zero or more.",
+        description="What the deal cost, in cents, undated: it counts only in figures over all "
+        "time (no `from`/`to`). Record dated costs with `recordCost`. Zero or more.",
     )
 
 
@@ -33,7 +35,8 @@ class CreatePartnerInput:
     kind: PartnerKind
     cost_cents: int | None = strawberry.field(
         default=None,
-        description="What the deal cost, in cents; enables cost per acquisition. Zero or more.",
+        description="What the deal cost, in cents, undated: it counts only in figures over all "
+        "time (no `from`/`to`). Record dated costs with `recordCost`. Zero or more.",
     )
 
 
@@ -103,10 +106,14 @@ class SourcePerformance:
         description="Revenue of the users below the direct ones (depth 2 and deeper): what the "
         "source brought in through the network."
     )
-    cost_cents: int | None = strawberry.field(description="What the deal cost; null if unknown.")
+    cost_cents: int | None = strawberry.field(
+        description="What was spent on the source in the window: the sum of its cost entries "
+        "(`recordCost`) dated in the window, plus its undated `costCents` only when no window "
+        "bound is given. Null when the source has no cost that applies (unknown)."
+    )
     cost_per_acquisition_cents: float | None = strawberry.field(
-        description="CPA: costCents / directSignUps. Null when the cost is unknown or there "
-        "are no direct sign-ups."
+        description="CPA: costCents / directSignUps, both for the same window. Null when the "
+        "cost is unknown or there are no direct sign-ups."
     )
     reach: int | None = strawberry.field(
         description="Audience size (an influencer's followers); null for partners."
@@ -151,3 +158,52 @@ CreateCampaignResult = Annotated[
     CreateCampaignSuccess | InvalidInputError | IdConflictError,
     strawberry.union("CreateCampaignResult"),
 ]
+
+
+@strawberry.enum(description="What a cost can be spent on.")
+class CostSourceKind(Enum):
+    INFLUENCER = "INFLUENCER"
+    PARTNER = "PARTNER"
+    CAMPAIGN = "CAMPAIGN"
+
+
+@strawberry.input(description="An influencer, partner or campaign, by kind and id.")
+class CostSourceRef:
+    kind: CostSourceKind
+    id: strawberry.ID
+
+
+@strawberry.input(
+    description="Money spent on a source at an instant (a fee, a payout, an ad spend). A spend "
+    "over a period is recorded dated at the period's start, or as one entry per part of it."
+)
+class RecordCostInput:
+    id: strawberry.ID = strawberry.field(
+        description="Your stable id for the cost entry; repeating it is safe (idempotent)."
+    )
+    source: CostSourceRef = strawberry.field(description="The existing source it was spent on.")
+    amount_cents: int = strawberry.field(
+        description="The amount in cents, in the one currency all money in the graph uses; "
+        "zero or more."
+    )
+    at: datetime = strawberry.field(
+        description="When it was spent; must carry a time zone offset. Windowed figures count "
+        "the entries dated in their window."
+    )
+    note: str | None = strawberry.field(default=None, description="Free text, e.g. an invoice.")
+
+
+@strawberry.type(description="Money spent on an influencer, partner or campaign.")
+class Cost:
+    id: strawberry.ID
+    source_kind: CostSourceKind
+    source_id: strawberry.ID
+    amount_cents: int
+    at: datetime = strawberry.field(description="When it was spent (UTC).")
+    note: str | None
+
+
+@strawberry.type(description="The cost entry as stored.")
+class RecordCostSuccess:
+    cost: Cost
+    created: bool = created_flag()
