@@ -12,6 +12,7 @@ import httpx
 
 from growthgraph.graph.database import Database
 from tests.api.conftest import ADMIN_KEY, Api
+from tests.support.snapshot import snapshot
 
 NAME = "Zoë Réal-Eraseme"
 EMAIL = "zoe.real@example.com"
@@ -157,3 +158,93 @@ async def test_a_value_inside_a_longer_word_is_not_someone_else(
     assert reason == [{"r": "Annex of [erased]"}]
     replay = post(api, sign_up_body("u-anna", "Anna", "anna@example.com"), "k-anna")
     assert replay.json()["data"]["recordSignUp"]["user"]["name"] == "Anna"
+
+
+CONSENT_SET = """
+mutation($id: ID!, $m: Boolean, $a: Boolean) {
+  setConsent(userId: $id, marketing: $m, analytics: $a) {
+    __typename
+    ... on SetConsentSuccess { changed consent { marketing analytics } }
+    ... on UserErasedError { code userId erasedAt }
+  }
+}
+"""
+CONSENT_GET = "query($id: ID!) { userConsent(userId: $id) { marketing analytics updatedAt } }"
+CONNECT = 'mutation { connectUsers(a: "A", b: "B") { __typename } }'
+PYMK = "query($id: ID!) { peopleYouMayKnow(userId: $id) { user { id } sharedConnections { id } } }"
+CONSENT_PROPS = ("consentMarketing", "consentAnalytics", "consentUpdatedAt")
+
+
+async def consent_everywhere(db: Database) -> dict[str, dict[str, object]]:
+    """Every node that holds a consent property, with those properties."""
+    rows = await db.read("MATCH (n) RETURN elementId(n) AS eid, properties(n) AS props")
+    return {
+        str(row["eid"]): {k: v for k, v in row["props"].items() if k in CONSENT_PROPS}
+        for row in rows
+        if any(k in CONSENT_PROPS for k in row["props"])
+    }
+
+
+async def test_erasure_clears_the_consent_flags_for_good(api: Api, clean_db: Database) -> None:
+    """An erased user's consent flags are cleared (false, dated by the erasure) wherever they are
+    stored, stay so, and the erased user drops out of what consent governs: a hand-worked
+    friends-of-friends graph (the path C - A - B) loses the suggestion that runs through A."""
+    for uid in ("A", "B", "C"):
+        post(api, sign_up_body(uid, f"Name {uid}", f"{uid.lower()}@example.com"), f"k-{uid}")
+    api.data(CONNECT)
+    api.data('mutation { connectUsers(a: "A", b: "C") { __typename } }')
+    for uid in ("A", "B", "C"):
+        answer = api.data(CONSENT_SET, {"id": uid, "m": True, "a": True})["setConsent"]
+        assert answer["consent"] == {"marketing": True, "analytics": True}
+    # Through A, B and C know each other: each is the other's suggestion, A the evidence.
+    assert api.data(PYMK, {"id": "B"})["peopleYouMayKnow"] == [
+        {"user": {"id": "C"}, "sharedConnections": [{"id": "A"}]}
+    ]
+    before = await consent_everywhere(clean_db)
+    assert len(before) == 3
+
+    erased = api.data('mutation { eraseUser(id: "A") { ... on EraseUserSuccess { erasedAt } } }')
+    erased_at = erased["eraseUser"]["erasedAt"]
+
+    after = await consent_everywhere(clean_db)
+    changed = {eid: props for eid, props in after.items() if before[eid] != props}
+    assert len(changed) == 1  # only A's flags moved; B's and C's are untouched
+    [props] = changed.values()
+    assert (props["consentMarketing"], props["consentAnalytics"]) == (False, False)
+    assert api.data(CONSENT_GET, {"id": "A"})["userConsent"] == {
+        "marketing": False,
+        "analytics": False,
+        "updatedAt": erased_at,
+    }
+    # The flags stay cleared: setting them again is refused and writes nothing.
+    stored = await snapshot(clean_db)
+    refused = api.data(CONSENT_SET, {"id": "A", "m": True, "a": True})["setConsent"]
+    assert refused == {
+        "__typename": "UserErasedError",
+        "code": "USER_ERASED",
+        "userId": "A",
+        "erasedAt": erased_at,
+    }
+    assert await snapshot(clean_db) == stored
+    # A was the only path between B and C: without A nobody is suggested.
+    assert api.data(PYMK, {"id": "B"})["peopleYouMayKnow"] == []
+    assert api.data(PYMK, {"id": "C"})["peopleYouMayKnow"] == []
+    # Erasing again changes nothing, the consent time included.
+    api.data('mutation { eraseUser(id: "A") { __typename } }')
+    assert await snapshot(clean_db) == stored
+
+
+async def test_erasure_clears_flags_never_recorded(api: Api, clean_db: Database) -> None:
+    """A user who never recorded consent (the flags absent, which excludes no one) is excluded
+    once erased: the cleared flags are recorded as false."""
+    for uid in ("A", "B", "C"):
+        post(api, sign_up_body(uid, f"Name {uid}", f"{uid.lower()}@example.com"), f"k-{uid}")
+    api.data(CONNECT)
+    api.data('mutation { connectUsers(a: "A", b: "C") { __typename } }')
+    assert await consent_everywhere(clean_db) == {}
+    assert [s["user"]["id"] for s in api.data(PYMK, {"id": "A"})["peopleYouMayKnow"]] == []
+    assert [s["user"]["id"] for s in api.data(PYMK, {"id": "B"})["peopleYouMayKnow"]] == ["C"]
+    api.data('mutation { eraseUser(id: "C") { __typename } }')
+    [props] = (await consent_everywhere(clean_db)).values()
+    assert (props["consentMarketing"], props["consentAnalytics"]) == (False, False)
+    assert api.data(PYMK, {"id": "B"})["peopleYouMayKnow"] == []

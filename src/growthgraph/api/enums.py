@@ -51,6 +51,7 @@ class ErrorCode(Enum):
     UNKNOWN_REWARD = "UNKNOWN_REWARD"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     ANALYSIS_RUNNING = "ANALYSIS_RUNNING"
+    USER_ERASED = "USER_ERASED"
 
 
 # The referrer kinds of the schema and of the graph, one to one.

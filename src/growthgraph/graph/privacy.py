@@ -17,20 +17,21 @@ from neo4j import AsyncManagedTransaction
 from growthgraph.graph.database import Database
 from growthgraph.graph.records import to_datetime
 
-# A flag left null keeps its value, and the time moves only when a flag changes.
+# An erased user's flags stay cleared: the call is refused and nothing is written. Otherwise a
+# flag left null keeps its value, and the time moves only when a flag changes.
 SET_CONSENT: LiteralString = """
 MATCH (u:User {id: $id})
-WITH u, coalesce($marketing, u.consentMarketing, false) AS m,
+WITH u, u.erasedAt AS erasedAt, coalesce($marketing, u.consentMarketing, false) AS m,
      coalesce($analytics, u.consentAnalytics, false) AS a
-WITH u, m, a,
-     (u.consentUpdatedAt IS NULL OR u.consentMarketing <> m
-      OR u.consentAnalytics <> a) AS changed
+WITH u, erasedAt, m, a,
+     erasedAt IS NULL AND (u.consentUpdatedAt IS NULL OR u.consentMarketing <> m
+                           OR u.consentAnalytics <> a) AS changed
 FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |
   SET u.consentMarketing = m, u.consentAnalytics = a, u.consentUpdatedAt = datetime()
 )
 RETURN u.id AS id, coalesce(u.consentMarketing, false) AS marketing,
        coalesce(u.consentAnalytics, false) AS analytics, u.consentUpdatedAt AS updatedAt,
-       changed
+       changed, erasedAt
 """
 GET_CONSENT: LiteralString = """
 MATCH (u:User {id: $id})
@@ -68,16 +69,26 @@ class NoSuchUser:
     id: str
 
 
+@dataclass(frozen=True, slots=True)
+class UserErased:
+    id: str
+    erased_at: datetime
+
+
 async def set_consent(
     db: Database, user_id: str, *, marketing: bool | None, analytics: bool | None
-) -> ConsentSet | NoSuchUser:
-    """Flags left as None keep their value; the time changes only when a flag does."""
+) -> ConsentSet | NoSuchUser | UserErased:
+    """Flags left as None keep their value; the time changes only when a flag does. An erased
+    user's flags stay cleared: nothing is written."""
     rows = await db.write(
         SET_CONSENT, {"id": user_id, "marketing": marketing, "analytics": analytics}
     )
     if not rows:
         return NoSuchUser(user_id)
-    return ConsentSet(_record(rows[0]), changed=bool(rows[0]["changed"]))
+    row = rows[0]
+    if row["erasedAt"] is not None:
+        return UserErased(str(row["id"]), to_datetime(row["erasedAt"]))
+    return ConsentSet(_record(row), changed=bool(row["changed"]))
 
 
 async def get_consent(db: Database, user_id: str) -> ConsentRecord | None:
@@ -98,10 +109,19 @@ MASK_TEXT = "[masked]"  # what a non-admin reads instead of a personal value
 # (JSON, read as such), fraud-flag reasons, reward rule names and analysis job messages. The
 # erasure needs the values it erases, so it redacts copies only on the first call: ERASE returns
 # the values it replaced.
+#
+# The consent flags are cleared: both become false (no consent, which ``setConsent`` then refuses
+# to change), dated by the erasure when they changed, so the erased user takes no part in what
+# consent governs (``peopleYouMayKnow``, marketing).
 ERASE: LiteralString = """
 MATCH (u:User {id: $id})
 WITH u, u.erasedAt IS NOT NULL AS already, u.name AS name, u.email AS email
 SET u.name = $erased, u.email = $erased, u.erasedAt = coalesce(u.erasedAt, datetime())
+WITH u, already, name, email,
+     u.consentUpdatedAt IS NULL OR coalesce(u.consentMarketing, true)
+     OR coalesce(u.consentAnalytics, true) AS consentChanges
+SET u.consentMarketing = false, u.consentAnalytics = false,
+    u.consentUpdatedAt = CASE WHEN consentChanges THEN u.erasedAt ELSE u.consentUpdatedAt END
 REMOVE u.country, u.ipHash, u.deviceHash
 MERGE (e:Erasure {userId: u.id})
 ON CREATE SET e.at = u.erasedAt

@@ -19,6 +19,7 @@ mutation($id: ID!, $marketing: Boolean, $analytics: Boolean) {
     ... on SetConsentSuccess { changed consent { userId marketing analytics updatedAt } }
     ... on Error { code message }
     ... on UnknownUserError { ids }
+    ... on UserErasedError { userId erasedAt }
   }
 }
 """
@@ -72,6 +73,7 @@ async def test_set_consent_passes_omitted_flags_as_null(
                 "analytics": False,
                 "updatedAt": at("2024-05-01T10:00:00+00:00"),
                 "changed": changed,
+                "erasedAt": None,
             }
         ],
     )
@@ -96,6 +98,30 @@ async def test_consent_of_an_unknown_user(gql: Gql, fake: FakeDatabase) -> None:
     fake.answer(privacy.SET_CONSENT, [])
     out = await gql.data(SET_CONSENT, {"id": "u9", "analytics": True})
     assert out["setConsent"] == UNKNOWN
+
+
+async def test_consent_of_an_erased_user_is_refused(gql: Gql, fake: FakeDatabase) -> None:
+    fake.answer(
+        privacy.SET_CONSENT,
+        [
+            {
+                "id": "u1",
+                "marketing": False,
+                "analytics": False,
+                "updatedAt": at("2024-05-01T10:00:00+00:00"),
+                "changed": False,
+                "erasedAt": at("2024-05-01T10:00:00+00:00"),
+            }
+        ],
+    )
+    out = await gql.data(SET_CONSENT, {"id": "u1", "analytics": True})
+    assert out["setConsent"] == {
+        "__typename": "UserErasedError",
+        "code": "USER_ERASED",
+        "message": "user 'u1' was erased; their consent stays cleared",
+        "userId": "u1",
+        "erasedAt": "2024-05-01T10:00:00+00:00",
+    }
 
 
 @pytest.mark.parametrize("already", [False, True])

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from growthgraph.api.errors import UnknownUserError
+from growthgraph.api.errors import Error, UnknownUserError
 from growthgraph.graph import privacy
 
 
@@ -50,8 +50,17 @@ class SetConsentSuccess:
     )
 
 
+@strawberry.type(
+    description="The user was erased: their consent flags were cleared (both false) and stay "
+    "so. Nothing was written."
+)
+class UserErasedError(Error):
+    user_id: strawberry.ID
+    erased_at: datetime = strawberry.field(description="When the user was erased (UTC).")
+
+
 SetConsentResult = Annotated[
-    SetConsentSuccess | UnknownUserError, strawberry.union("SetConsentResult")
+    SetConsentSuccess | UnknownUserError | UserErasedError, strawberry.union("SetConsentResult")
 ]
 EraseUserResult = Annotated[
     EraseUserSuccess | UnknownUserError, strawberry.union("EraseUserResult")
