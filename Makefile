@@ -121,7 +121,7 @@ $(BENCH_NPM_STAMP): $(BENCH_NPM_DIR)/package.json $(BENCH_NPM_DIR)/package-lock.
 
 bench-setup: setup $(BENCH_NPM_STAMP)  ## install the benchmark's comparison server (npm ci, pinned)
 
-bench: bench-setup  ## benchmark on its own Neo4j (BENCH_USERS=1000000; see bench/README.md)
+bench: bench-setup  ## benchmark on its own Neo4j (BENCH_USERS=100000 by default; see bench/README.md)
 	$(BIN)/python bench/run.py
 
 clean:  ## remove the virtualenv and installed assets (keeps Neo4j data)

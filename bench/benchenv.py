@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 REPO = Path(__file__).resolve().parent.parent
-FULL_USERS = 1_000_000
+DEFAULT_USERS = 100_000
+FULL_USERS = 100_000  # smaller data sets are quick mode: development figures, not the record
+PHASES = ("reads", "leaderboard", "writes")
 _STARTED = time.monotonic()
 
 
@@ -53,6 +55,28 @@ def _float(name: str, default: float) -> float:
     return value
 
 
+def _ints(name: str, default: str) -> tuple[int, ...]:
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        values = tuple(int(v) for v in raw.replace(" ", "").split(",") if v)
+    except ValueError:
+        fail(f"{name} must be whole numbers separated by commas, got {raw!r}")
+    if not values or min(values) < 1:
+        fail(f"{name} must list positive numbers, got {raw!r}")
+    return values
+
+
+def _phases() -> tuple[str, ...]:
+    raw = os.environ.get("BENCH_PHASES", "").strip()
+    if not raw:
+        return PHASES
+    chosen = tuple(p for p in raw.replace(" ", "").split(",") if p)
+    unknown = [p for p in chosen if p not in PHASES]
+    if unknown or not chosen:
+        fail(f"BENCH_PHASES lists phases of {', '.join(PHASES)}; got {raw!r}")
+    return chosen
+
+
 def _str(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
@@ -63,8 +87,10 @@ class BenchSettings:
     seed: int
     duration_s: float  # one measured run
     warmup_s: float  # before the runs of one operation on one target
-    concurrency: int
+    concurrencies: tuple[int, ...]  # of the read comparison; the write runs use the largest
     repeats: int
+    samples: int  # requests per operation whose answers are compared across all targets
+    phases: tuple[str, ...]
     timeout_s: float  # one request
     neo4j_uri: str | None  # given: use it; None: start the local instance
     neo4j_user: str
@@ -76,7 +102,7 @@ class BenchSettings:
     neo4j_heap: str
     neo4j_pagecache: str
     growthgraph_port: int
-    growthgraph_workers: int  # server processes of growthgraph serve
+    growthgraph_workers: int  # server processes of growthgraph serve (0: its default, one per CPU)
     apollo_port: int
     allow_wipe: bool  # may a database given by NEO4J_URI be emptied to load the data set?
     data_dir: Path
@@ -85,6 +111,11 @@ class BenchSettings:
     @property
     def quick(self) -> bool:
         return self.users < FULL_USERS
+
+    @property
+    def concurrency(self) -> int:
+        """The largest concurrency: the write runs use it."""
+        return max(self.concurrencies)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -96,7 +127,7 @@ class BenchSettings:
 
 
 def load_settings() -> BenchSettings:
-    users = _int("BENCH_USERS", FULL_USERS)
+    users = _int("BENCH_USERS", DEFAULT_USERS)
     uri = os.environ.get("NEO4J_URI", "").strip() or None
     results = os.environ.get("BENCH_RESULTS_DIR", "").strip()
     default_results = REPO / "bench" / "results" / ("quick" if users < FULL_USERS else "")
@@ -106,10 +137,12 @@ def load_settings() -> BenchSettings:
     return BenchSettings(
         users=users,
         seed=_int("BENCH_SEED", 7, minimum=0),
-        duration_s=_float("BENCH_DURATION", 20.0),
-        warmup_s=_float("BENCH_WARMUP", 5.0),
-        concurrency=_int("BENCH_CONCURRENCY", 8),
+        duration_s=_float("BENCH_DURATION", 5.0),
+        warmup_s=_float("BENCH_WARMUP", 2.0),
+        concurrencies=_ints("BENCH_CONCURRENCY", "1,2,4,8"),
         repeats=_int("BENCH_REPEATS", 3),
+        samples=_int("BENCH_SAMPLES", 100),
+        phases=_phases(),
         timeout_s=timeout,
         neo4j_uri=uri,
         neo4j_user=_str("NEO4J_USER", "neo4j"),
@@ -122,11 +155,11 @@ def load_settings() -> BenchSettings:
         http_port=_int("BENCH_HTTP_PORT", 17478),
         neo4j_heap=_str("BENCH_NEO4J_HEAP", "4g"),
         neo4j_pagecache=_str("BENCH_NEO4J_PAGECACHE", "4g"),
-        growthgraph_port=_int("BENCH_GROWTHGRAPH_PORT", 18080),
-        # One process by default: the comparison server is one Node process, and peak memory is
-        # read per process.
-        growthgraph_workers=_int("BENCH_WORKERS", 1),
-        apollo_port=_int("BENCH_APOLLO_PORT", 18081),
+        # 0: a free port chosen when the server starts.
+        growthgraph_port=_int("BENCH_GROWTHGRAPH_PORT", 0, minimum=0),
+        # 0: growthgraph serve's own default, one process per CPU (what `make run` deploys).
+        growthgraph_workers=_int("BENCH_WORKERS", 0, minimum=0),
+        apollo_port=_int("BENCH_APOLLO_PORT", 0, minimum=0),
         allow_wipe=os.environ.get("BENCH_ALLOW_WIPE", "") in {"1", "true", "yes"},
         data_dir=Path(_str("BENCH_DATA_DIR", str(REPO / "bench" / "data"))).resolve(),
         results_dir=Path(results).resolve() if results else default_results,

@@ -19,7 +19,7 @@ from typing import Any, LiteralString
 
 from benchenv import BenchSettings, fail, progress
 from growthgraph.graph.database import Database
-from processes import local_neo4j, start_local_neo4j
+from processes import local_neo4j, neo4j_env, start_local_neo4j
 
 WRITE_PREFIX = "bw-"
 GENERATED_PREFIX = "u-"  # ids of generated users (growthgraph/seed.py)
@@ -27,7 +27,7 @@ GROWTHGRAPH = Path(sys.executable).parent / "growthgraph"
 BATCH = 10_000
 WINDOW_DAYS = 30
 # The importer's summary ("imported 80,137 valid rows (...)"): acceptances count as rows too.
-IMPORTED = re.compile(r"imported ([0-9,]+) valid rows")
+IMPORTED = re.compile(r"(?:imported|initial load of) ([0-9,]+) valid rows")
 
 # Asked only once the label exists: a MATCH on an unknown label draws a server warning.
 HAS_MARKER: LiteralString = "CALL db.labels() YIELD label WHERE label = 'BenchDataset' RETURN 1"
@@ -90,6 +90,7 @@ def connect(settings: BenchSettings, uri: str) -> Database:
         database=settings.neo4j_database,
         timeout_s=settings.timeout_s,
         pool_size=max(50, settings.concurrency * 2),
+        acquire_timeout_s=60,
     )
 
 
@@ -191,8 +192,10 @@ def count_rows(files: Path) -> int:
 
 
 def import_files(settings: BenchSettings, files: Path, uri: str) -> dict[str, Any]:
-    """``growthgraph import`` into the (empty) database, timed."""
-    env = dict(os.environ)
+    """Load the files into the (empty) database, timed: ``growthgraph import --initial`` (the
+    offline admin importer) into the benchmark's own local instance, ``growthgraph import`` (the
+    online one) into a database given by NEO4J_URI."""
+    env = neo4j_env(settings) if settings.neo4j_uri is None else dict(os.environ)
     env.update(
         NEO4J_URI=uri,
         NEO4J_USER=settings.neo4j_user,
@@ -200,7 +203,9 @@ def import_files(settings: BenchSettings, files: Path, uri: str) -> dict[str, An
         NEO4J_DATABASE=settings.neo4j_database,
         GROWTHGRAPH_QUERY_TIMEOUT="600",
     )
-    command = [str(GROWTHGRAPH), "import", str(files), "--rejects", str(files / "rejects.csv")]
+    initial = ["--initial"] if settings.neo4j_uri is None else []
+    command = [str(GROWTHGRAPH), "import", *initial, str(files)]
+    command += ["--rejects", str(files / "rejects.csv")]
     progress(f"importing: {' '.join(command[1:])}")
     started = time.perf_counter()
     # The progress bar goes to stderr as it is; the summary line (stdout) is read for its count.
@@ -217,7 +222,9 @@ def import_files(settings: BenchSettings, files: Path, uri: str) -> dict[str, An
         "importSeconds": round(seconds, 1),
         "importRows": rows,
         "importRowsPerSecond": round(rows / seconds, 1),
-        "importCommand": "growthgraph import DIR --rejects DIR/rejects.csv",
+        "importCommand": "growthgraph import "
+        + ("--initial " if initial else "")
+        + "DIR --rejects DIR/rejects.csv",
     }
 
 

@@ -3,8 +3,12 @@ time for a fixed duration, with latencies taken around every call.
 
 The same runner drives HTTP requests (to growthgraph and to the comparison server) and direct
 driver calls, so every figure is measured the same way. Call ``i`` of a run always uses the same
-request (ids are drawn from a seeded sequence by index), so two targets see the same requests in
+request (ids are drawn from a seeded sequence by index), so every target sees the same requests in
 the same order.
+
+HTTP goes through a minimal HTTP/1.1 keep-alive client on asyncio streams (one connection per
+worker), not a general-purpose client library: the load generator shares the machine's CPUs with
+the servers it measures, so its own cost per request is kept small and is recorded for every run.
 """
 
 from __future__ import annotations
@@ -17,8 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 Call = Callable[[int], Awaitable[bool]]
 """Runs request ``i``; True when the answer was a success."""
@@ -42,7 +45,9 @@ class RunStats:
     mean_ms: float
     max_ms: float
     load_average: float  # 1-minute load average when the run began
-    # CPU seconds used during the run: the load generator's own process, and each watched one.
+    load_average_end: float  # and when it ended
+    # CPU seconds used during the run: the load generator's own process, and each watched one
+    # (a server counts with its worker processes).
     cpu_s: dict[str, float] = field(default_factory=dict[str, float])
 
     def to_json(self) -> dict[str, Any]:
@@ -57,13 +62,36 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (from /proc)."""
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (uvicorn's workers under its supervisor)."""
+    found: list[int] = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat_fields(int(entry))) and fields[1] == str(pid):
+            found.append(int(entry))
+    return sorted(found)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time so far of a process and its live children (from /proc)."""
+    total = 0.0
+    for one in (pid, *children(pid)):
+        fields = _stat_fields(one)
+        if fields is None:
+            if one == pid:
+                return None
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
 
 
 def _cpu_snapshot(watch: Mapping[str, int]) -> dict[str, float | None]:
@@ -105,7 +133,7 @@ async def measure(
             t0 = time.perf_counter()
             try:
                 ok = await asyncio.wait_for(call(index), timeout_s)
-            except (TimeoutError, httpx.HTTPError, OSError):
+            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError):
                 ok = False
             elapsed = time.perf_counter() - t0
             if ok:
@@ -135,52 +163,138 @@ async def measure(
         mean_ms=round(sum(ms) / len(ms), 3) if ms else 0.0,
         max_ms=round(ms[-1], 3) if ms else 0.0,
         load_average=round(load_average, 2),
+        load_average_end=round(os.getloadavg()[0], 2),
         cpu_s=cpu,
     )
 
 
+# --- a minimal HTTP/1.1 keep-alive client ----------------------------------------------------
+
+
+class HttpError(OSError):
+    """A connection that broke or an answer that could not be read."""
+
+
+class _Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class HttpClient:
+    """POSTs to one URL over at most ``size`` keep-alive connections (one per worker)."""
+
+    def __init__(self, url: str, size: int, headers: Mapping[str, str] | None = None) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        path = parts.path or "/"
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        self._head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nAccept: application/json\r\n{extra}"
+        ).encode()
+        self._idle: list[_Connection] = []
+        self._size = size
+
+    async def _connect(self) -> _Connection:
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        return _Connection(reader, writer)
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        """(status, body) of one POST; a kept-alive connection the server closed meanwhile is
+        replaced once."""
+        reused = bool(self._idle)
+        conn = self._idle.pop() if reused else await self._connect()
+        try:
+            status, content, keep = await self._exchange(conn, body)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            conn.close()
+            if not reused:
+                raise HttpError(str(exc)) from exc
+            conn = await self._connect()
+            try:
+                status, content, keep = await self._exchange(conn, body)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as again:
+                conn.close()
+                raise HttpError(str(again)) from again
+        if keep and len(self._idle) < self._size:
+            self._idle.append(conn)
+        else:
+            conn.close()
+        return status, content
+
+    async def _exchange(self, conn: _Connection, body: bytes) -> tuple[int, bytes, bool]:
+        conn.writer.write(self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        reader = conn.reader
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            content = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            parts: list[bytes] = []
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:
+                    await reader.readuntil(b"\r\n")
+                    break
+                parts.append(await reader.readexactly(size))
+                await reader.readexactly(2)
+            content = b"".join(parts)
+        else:
+            raise ValueError("an answer without a length")
+        keep = headers.get("connection", "").lower() != "close"
+        return status, content, keep
+
+    async def aclose(self) -> None:
+        for conn in self._idle:
+            conn.close()
+        self._idle.clear()
+
+
 def http_call(
-    client: httpx.AsyncClient,
-    url: str,
-    body: Callable[[int], bytes],
-    ok: Callable[[bytes], bool],
-    headers: dict[str, str] | None = None,
+    client: HttpClient, body: Callable[[int], bytes], ok: Callable[[bytes], bool]
 ) -> Call:
     """A call that POSTs request ``i``'s JSON body and checks the answer."""
-    sent = {"content-type": "application/json", **(headers or {})}
 
     async def call(index: int) -> bool:
-        response = await client.post(url, content=body(index), headers=sent)
-        return response.status_code == 200 and ok(response.content)
+        status, content = await client.post(body(index))
+        return status == 200 and ok(content)
 
     return call
 
 
 def graphql_ok(content: bytes) -> bool:
     """A GraphQL answer without errors (cheap: the load generator shares the CPUs)."""
-    return b'"errors"' not in content and content.startswith(b'{"data"')
+    return content.startswith(b'{"data"') and b'"errors"' not in content
 
 
-def client_for(concurrency: int, timeout_s: float) -> httpx.AsyncClient:
-    """Keep-alive connections, one per worker."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(limits=limits, timeout=timeout_s)
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def median_stats(runs: Sequence[RunStats]) -> dict[str, float]:
-    """The median of each figure over repeated runs."""
+    """The median of each figure over repeated runs, and CPU milliseconds per request."""
     out: dict[str, float] = {}
     for name in ("throughput", "p50_ms", "p90_ms", "p99_ms", "mean_ms"):
-        values = sorted(float(getattr(run, name)) for run in runs)
-        mid = len(values) // 2
-        value = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-        out[name] = round(value, 3)
+        out[name] = round(median([float(getattr(run, name)) for run in runs]), 3)
     names = sorted({name for run in runs for name in run.cpu_s})
     for name in names:
-        per = sorted(
-            run.cpu_s[name] * 1000 / max(1, run.requests) for run in runs if name in run.cpu_s
-        )
-        out[f"cpu_ms_per_request_{name}"] = round(per[len(per) // 2], 3)
+        per = [run.cpu_s[name] * 1000 / max(1, run.requests) for run in runs if name in run.cpu_s]
+        out[f"cpu_ms_per_request_{name}"] = round(median(per), 3)
     out["errors"] = float(sum(run.errors for run in runs))
     out["requests"] = float(sum(run.requests for run in runs))
+    out["load_min"] = min(run.load_average for run in runs)
+    out["load_max"] = max(max(run.load_average, run.load_average_end) for run in runs)
     return out

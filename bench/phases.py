@@ -1,37 +1,34 @@
 """The measured phases. Each figure is the median of ``BENCH_REPEATS`` runs of ``BENCH_DURATION``
-seconds after one warm-up of ``BENCH_WARMUP`` seconds; targets compared with each other take
-turns, run by run, so a change in the machine's load hits both."""
+seconds after one warm-up of ``BENCH_WARMUP`` seconds per operation and target; targets compared
+with each other take turns, run by run, so a change in the machine's load hits all of them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
-import httpx
+import neo4j
 
 from benchenv import BenchSettings, progress
-from growthgraph.graph import referrals
-from growthgraph.graph.database import Database
 from loadgen import (
     WARMUP_OFFSET,
     Call,
+    HttpClient,
     RunStats,
-    client_for,
     graphql_ok,
     http_call,
     measure,
     median_stats,
 )
 from workloads import (
-    ALL_KINDS,
     OPERATIONS,
     TITLES,
     TOP,
     Sequences,
-    direct_call,
+    baseline_call,
     growthgraph_body,
     neo4j_graphql_body,
     write_body,
@@ -39,11 +36,15 @@ from workloads import (
 )
 
 WRITES_PER_RUN_SPACING = 10_000_000  # request indexes of one write run never meet another's
+WINDOWS_DAYS = (30, 365)  # the leaderboard's windows: the last N days of the data's sign-ups
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Pids:
-    """Processes whose CPU time each run records: Neo4j and the GraphQL servers."""
+    """Processes whose CPU time each run records: Neo4j and the GraphQL servers (a server with
+    worker processes counts with them)."""
 
     neo4j: int | None
     growthgraph: int | None = None
@@ -55,16 +56,17 @@ class Pids:
         return {name: pid for name, pid in out.items() if pid is not None}
 
 
-async def compare(
-    settings: BenchSettings,
-    label: str,
-    calls: dict[str, Call],
-    *,
-    concurrency: int,
-    watch: Mapping[str, Mapping[str, int]],
-) -> dict[str, Any]:
-    """Warm each target up, then run them in turn ``repeats`` times; medians per target."""
-    runs: dict[str, list[RunStats]] = {name: [] for name in calls}
+def _log(label: str, name: str, repeat: int, repeats: int, stats: RunStats) -> None:
+    progress(
+        f"{label}: {name} run {repeat + 1}/{repeats}: {stats.throughput:,.1f} req/s, "
+        f"p50 {stats.p50_ms:,.2f} ms, p99 {stats.p99_ms:,.2f} ms, {stats.errors} errors, "
+        f"load {stats.load_average}"
+    )
+
+
+async def warm_up(
+    settings: BenchSettings, label: str, calls: Mapping[str, Call], *, concurrency: int
+) -> None:
     for name, call in calls.items():
         progress(f"{label}: warming up {name} ({settings.warmup_s:.0f}s)")
         await measure(
@@ -74,6 +76,18 @@ async def compare(
             timeout_s=settings.timeout_s,
             start_index=WARMUP_OFFSET,
         )
+
+
+async def compare(
+    settings: BenchSettings,
+    label: str,
+    calls: Mapping[str, Call],
+    *,
+    concurrency: int,
+    watch: Mapping[str, Mapping[str, int]],
+) -> dict[str, Any]:
+    """Run the targets in turn ``repeats`` times; medians per target."""
+    runs: dict[str, list[RunStats]] = {name: [] for name in calls}
     for repeat in range(settings.repeats):
         for name, call in calls.items():
             stats = await measure(
@@ -84,144 +98,101 @@ async def compare(
                 watch=watch.get(name),
             )
             runs[name].append(stats)
-            progress(
-                f"{label}: {name} run {repeat + 1}/{settings.repeats}: {stats.throughput:,.1f} "
-                f"req/s, p50 {stats.p50_ms:,.2f} ms, p99 {stats.p99_ms:,.2f} ms, "
-                f"{stats.errors} errors"
-            )
+            _log(label, name, repeat, settings.repeats, stats)
     return {
         name: {"median": median_stats(stats), "runs": [s.to_json() for s in stats]}
         for name, stats in runs.items()
     }
 
 
-async def overhead(
+async def reads(
     settings: BenchSettings,
     pids: Pids,
-    db: Database,
-    seq: Sequences,
-    gg_url: str,
-    gg_headers: dict[str, str],
-) -> dict[str, Any]:
-    """Sequential latency through growthgraph against the same repository calls made directly."""
-    out: dict[str, Any] = {}
-    async with client_for(1, settings.timeout_s) as client:
-        for op in OPERATIONS:
-            targets = {
-                "growthgraph": http_call(
-                    client, gg_url, growthgraph_body(op, seq), graphql_ok, gg_headers
-                ),
-                "direct": direct_call(op, db, seq),
-            }
-            watch = {"growthgraph": pids.watch(pids.growthgraph), "direct": pids.watch()}
-            result = await compare(
-                settings, f"overhead ({op})", targets, concurrency=1, watch=watch
-            )
-            gg = result["growthgraph"]["median"]["p50_ms"]
-            direct = result["direct"]["median"]["p50_ms"]
-            result["ratio_p50"] = round(gg / direct, 3) if direct else None
-            result["title"] = TITLES[op]
-            out[op] = result
-    return out
-
-
-async def versus(
-    settings: BenchSettings,
-    pids: Pids,
+    driver: neo4j.AsyncDriver,
     seq: Sequences,
     gg_url: str,
     gg_headers: dict[str, str],
     ng_url: str,
 ) -> dict[str, Any]:
-    """growthgraph against @neo4j/graphql at the same concurrency, with the same requests."""
+    """Every operation at every concurrency: growthgraph, @neo4j/graphql (for (c) in both forms)
+    and the one-statement baseline through the driver, with the same requests."""
     out: dict[str, Any] = {}
-    c = settings.concurrency
-    async with (
-        client_for(c, settings.timeout_s) as gg_client,
-        client_for(c, settings.timeout_s) as ng_client,
-    ):
+    size = settings.concurrency
+    clients: list[HttpClient] = []
+
+    def client(url: str, headers: dict[str, str] | None = None) -> HttpClient:
+        made = HttpClient(url, size, headers)
+        clients.append(made)
+        return made
+
+    try:
         for op in OPERATIONS:
-            targets = {
+            calls: dict[str, Call] = {
                 "growthgraph": http_call(
-                    gg_client, gg_url, growthgraph_body(op, seq), graphql_ok, gg_headers
-                ),
-                "neo4j-graphql": http_call(
-                    ng_client, ng_url, neo4j_graphql_body(op, seq), graphql_ok
-                ),
+                    client(gg_url, gg_headers), growthgraph_body(op, seq), graphql_ok
+                )
             }
-            watch = {
-                "growthgraph": pids.watch(pids.growthgraph),
-                "neo4j-graphql": pids.watch(pids.neo4j_graphql),
-            }
-            result = await compare(settings, f"versus ({op})", targets, concurrency=c, watch=watch)
-            gg = result["growthgraph"]["median"]
-            ng = result["neo4j-graphql"]["median"]
-            result["throughput_ratio"] = (
-                round(gg["throughput"] / ng["throughput"], 2) if ng["throughput"] else None
-            )
-            result["p50_ratio"] = round(ng["p50_ms"] / gg["p50_ms"], 2) if gg["p50_ms"] else None
-            result["title"] = TITLES[op]
-            out[op] = result
+            watch: dict[str, dict[str, int]] = {"growthgraph": pids.watch(pids.growthgraph)}
+            ng_forms = ("c-best", "c-first") if op == "c" else (op,)
+            for form in ng_forms:
+                name = "neo4j-graphql" + {"c-best": "-best", "c-first": "-first"}.get(form, "")
+                calls[name] = http_call(client(ng_url), neo4j_graphql_body(form, seq), graphql_ok)
+                watch[name] = pids.watch(pids.neo4j_graphql)
+            calls["baseline"] = baseline_call(driver, settings.neo4j_database, op, seq)
+            watch["baseline"] = pids.watch()
+            # The @cypher sort scans every node per request: warmed by one request, and measured
+            # one request at a time only (more at once only queue behind each other in Neo4j).
+            slow = {name: call for name, call in calls.items() if name == "neo4j-graphql-first"}
+            fast = {name: call for name, call in calls.items() if name not in slow}
+            await warm_up(settings, f"({op})", fast, concurrency=size)
+            for name, call in slow.items():
+                progress(f"({op}): warming up {name} (one request)")
+                await measure(
+                    call,
+                    concurrency=1,
+                    duration_s=0.001,
+                    timeout_s=settings.timeout_s,
+                    start_index=WARMUP_OFFSET,
+                )
+            per: dict[str, Any] = {}
+            for c in settings.concurrencies:
+                targets = calls if c == 1 else fast
+                per[str(c)] = await compare(
+                    settings, f"({op}) concurrency {c}", targets, concurrency=c, watch=watch
+                )
+            out[op] = {"title": TITLES[op], "by_concurrency": per}
+    finally:
+        for made in clients:
+            await made.aclose()
     return out
 
 
-def scan_query(degree: int) -> LiteralString:
-    """The leaderboard's full-scan Cypher: the baseline the counters are measured against."""
-    return referrals.TOP_REFERRERS_SCAN[degree]
+# --- the leaderboard's windows ---------------------------------------------------------------
+
+_KIND: LiteralString = (
+    "CASE WHEN n:User THEN 'USER' WHEN n:Influencer THEN 'INFLUENCER' "
+    "WHEN n:Partner THEN 'PARTNER' END"
+)
+# An independent answer for the check: expand two hops up from every sign-up in the window.
+SCAN: LiteralString = (
+    """
+MATCH (u:User) WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
+MATCH (n)-[:REFERRED*2..2]->(u)
+WITH n, count(*) AS signUps
+WITH n.id AS id, """
+    + _KIND
+    + """ AS kind, signUps
+RETURN kind, id, signUps ORDER BY signUps DESC, id ASC, kind ASC LIMIT $limit
+"""
+)
 
 
-async def top_referrers_direct(
-    settings: BenchSettings, pids: Pids, db: Database, window: tuple[datetime, datetime]
-) -> dict[str, Any]:
-    """topReferrers(degree 2, limit 10) straight through the driver: the counter-backed
-    repository function against the scan, without and with a time window."""
-    labels = [k.value for k in ALL_KINDS]
-    out: dict[str, Any] = {}
-    for name, since, until in (("no_window", None, None), ("window", *window)):
-
-        def counters(since: datetime | None = since, until: datetime | None = until) -> Call:
-            async def call(_index: int) -> bool:
-                await referrals.top_referrers(
-                    db, degree=2, limit=TOP, since=since, until=until, kinds=ALL_KINDS
-                )
-                return True
-
-            return call
-
-        def scan(since: datetime | None = since, until: datetime | None = until) -> Call:
-            params = {
-                "since": since or referrals.EARLIEST,
-                "until": until or referrals.LATEST,
-                "labels": labels,
-                "limit": TOP,
-            }
-
-            async def call(_index: int) -> bool:
-                await db.read(scan_query(2), params)
-                return True
-
-            return call
-
-        fast_rows = await referrals.top_referrers(
-            db, degree=2, limit=TOP, since=since, until=until, kinds=ALL_KINDS
-        )
-        scan_rows = await referrals.top_referrers(
-            db, degree=2, limit=TOP, since=since, until=until, kinds=ALL_KINDS, use_counters=False
-        )
-        result = await compare(
-            settings,
-            f"topReferrers direct ({name})",
-            {"counters": counters(), "scan": scan()},
-            concurrency=1,
-            watch={"counters": pids.watch(), "scan": pids.watch()},
-        )
-        fast = result["counters"]["median"]["p50_ms"]
-        slow = result["scan"]["median"]["p50_ms"]
-        result["speedup_p50"] = round(slow / fast, 2) if fast else None
-        result["same_answer"] = fast_rows == scan_rows
-        result["since"] = since.isoformat() if since else None
-        result["until"] = until.isoformat() if until else None
-        out[name] = result
+def windows(last_sign_up: datetime) -> dict[str, tuple[datetime, datetime] | None]:
+    """No window, and the last 30 and 365 days of the data's sign-ups, [since, until)."""
+    until = last_sign_up + timedelta(seconds=1)
+    out: dict[str, tuple[datetime, datetime] | None] = {"none": None}
+    for days in WINDOWS_DAYS:
+        out[f"{days}d"] = (until - timedelta(days=days), until)
     return out
 
 
@@ -237,25 +208,50 @@ def top_body(window: tuple[datetime, datetime] | None) -> bytes:
     return json.dumps({"query": query, "variables": variables}).encode()
 
 
-async def top_referrers_graphql(
+async def leaderboard(
     settings: BenchSettings,
     pids: Pids,
+    driver: neo4j.AsyncDriver,
     gg_url: str,
     gg_headers: dict[str, str],
-    window: tuple[datetime, datetime],
-    label: str,
+    last_sign_up: datetime,
 ) -> dict[str, Any]:
-    """topReferrers through growthgraph, sequentially, without and with the window."""
-    async with client_for(1, settings.timeout_s) as client:
-        plain, windowed = top_body(None), top_body(window)
-        targets = {
-            "no_window": http_call(client, gg_url, lambda _i: plain, graphql_ok, gg_headers),
-            "window": http_call(client, gg_url, lambda _i: windowed, graphql_ok, gg_headers),
-        }
-        watch = {name: pids.watch(pids.growthgraph) for name in targets}
-        return await compare(
-            settings, f"topReferrers GraphQL ({label})", targets, concurrency=1, watch=watch
-        )
+    """topReferrers(degree: 2, limit: 10) through growthgraph, one request at a time, without a
+    window and with the last 30 and 365 days; each answer checked against a scan first."""
+    client = HttpClient(gg_url, 1, gg_headers)
+    wins = windows(last_sign_up)
+    try:
+        checks: dict[str, bool] = {}
+        calls: dict[str, Call] = {}
+        for name, window in wins.items():
+            body = top_body(window)
+            status, content = await client.post(body)
+            data: dict[str, Any] = json.loads(content).get("data") or {}
+            top: list[dict[str, Any]] = data.get("topReferrers") or []
+            mine = [[r["referrer"]["kind"], r["referrer"]["id"], r["signUps"]] for r in top]
+            since, until = window or (EARLIEST, LATEST)
+            records, _, _ = await driver.execute_query(
+                SCAN,
+                {"since": since, "until": until, "limit": TOP},
+                database_=settings.neo4j_database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+            scan = [[r["kind"], r["id"], r["signUps"]] for r in records]
+            checks[name] = status == 200 and mine == scan
+            progress(f"leaderboard window {name}: same answer as the scan: {checks[name]}")
+            calls[name] = http_call(client, lambda _i, b=body: b, graphql_ok)
+        watch = {name: pids.watch(pids.growthgraph) for name in calls}
+        await warm_up(settings, "leaderboard", calls, concurrency=1)
+        result = await compare(settings, "leaderboard", calls, concurrency=1, watch=watch)
+    finally:
+        await client.aclose()
+    return {
+        "windows": {
+            name: [w[0].isoformat(), w[1].isoformat()] if w else None for name, w in wins.items()
+        },
+        "same_as_scan": checks,
+        "runs": result,
+    }
 
 
 async def writes(
@@ -267,13 +263,14 @@ async def writes(
     prefix: str,
     label: str,
 ) -> dict[str, Any]:
-    """recordSignUp through growthgraph at the benchmark's concurrency: fresh user ids under
+    """recordSignUp through growthgraph at the largest concurrency: fresh user ids under
     ``prefix``, each referred by a generated user."""
     body = write_body(seq, prefix, datetime.now(UTC))
     c = settings.concurrency
     runs: list[RunStats] = []
-    async with client_for(c, settings.timeout_s) as client:
-        call = http_call(client, gg_url, body, write_ok, gg_headers)
+    client = HttpClient(gg_url, c, gg_headers)
+    try:
+        call = http_call(client, body, write_ok)
         progress(f"writes ({label}): warming up ({settings.warmup_s:.0f}s)")
         await measure(
             call,
@@ -292,17 +289,7 @@ async def writes(
                 watch=pids.watch(pids.growthgraph),
             )
             runs.append(stats)
-            progress(
-                f"writes ({label}) run {repeat + 1}/{settings.repeats}: "
-                f"{stats.throughput:,.1f} sign-ups/s, p50 {stats.p50_ms:,.2f} ms, "
-                f"p99 {stats.p99_ms:,.2f} ms, {stats.errors} errors"
-            )
+            _log(f"writes ({label})", "growthgraph", repeat, settings.repeats, stats)
+    finally:
+        await client.aclose()
     return {"median": median_stats(runs), "runs": [s.to_json() for s in runs]}
-
-
-async def one_request(url: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=600) as client:
-        answer = await client.post(
-            url, content=body, headers={"content-type": "application/json", **headers}
-        )
-        return dict(json.loads(answer.content))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from benchenv import REPO, BenchSettings, fail, progress
+from loadgen import children
 
 LOCAL_NEO4J = REPO / "neo4j" / "local.py"
 APOLLO_DIR = REPO / "bench" / "neo4j-graphql"
@@ -99,6 +100,17 @@ class Server:
         """VmHWM: the peak resident set size of the process so far, in kB."""
         return proc_status_kb(self.process.pid, "VmHWM")
 
+    def worker_pids(self) -> list[int]:
+        """The processes that serve requests: the worker processes when it has any (uvicorn's
+        supervisor with --workers N spawns them through multiprocessing), else the process."""
+        workers = [pid for pid in children(self.process.pid) if _is_spawned_worker(pid)]
+        return workers or [self.process.pid]
+
+    def peak_rss_per_process_kb(self) -> dict[str, int | None]:
+        """VmHWM of the process and of each of its workers, in kB."""
+        pids = [self.process.pid, *self.worker_pids()]
+        return {str(pid): proc_status_kb(pid, "VmHWM") for pid in dict.fromkeys(pids)}
+
     def rss_kb(self) -> int | None:
         return proc_status_kb(self.process.pid, "VmRSS")
 
@@ -111,6 +123,15 @@ class Server:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.log.close()
+
+
+def _is_spawned_worker(pid: int) -> bool:
+    """A child started by multiprocessing's spawn (not its resource tracker)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"spawn_main" in command
 
 
 def proc_status_kb(pid: int, field: str) -> int | None:

@@ -16,9 +16,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import neo4j
 
 import render
 from benchenv import REPO, BenchError, BenchSettings, load_settings, progress
@@ -34,9 +36,10 @@ from dataset_setup import (
 )
 from growthgraph.graph.database import Database
 from machine_info import machine, versions
-from phases import Pids, overhead, top_referrers_direct, top_referrers_graphql, versus, writes
+from phases import Pids, leaderboard, reads, writes
 from processes import Server, neo4j_pid, start_local_neo4j, stop_local_neo4j
 from servers import (
+    APOLLO_POOL_SIZE,
     COUNTERS_SETTING,
     GROWTHGRAPH,
     ApiKey,
@@ -45,9 +48,7 @@ from servers import (
     start_apollo,
     start_growthgraph,
 )
-from workloads import GROWTHGRAPH_DOCS, NEO4J_GRAPHQL_DOCS, WRITE_DOC, Sequences
-
-Window = tuple[datetime, datetime]
+from workloads import BASELINE, GROWTHGRAPH_DOCS, NEO4J_GRAPHQL_DOCS, WRITE_DOC, Sequences
 
 
 def rebuild_counters(uri: str, settings: BenchSettings) -> dict[str, Any]:
@@ -81,14 +82,21 @@ def commands(settings: BenchSettings) -> dict[str, str]:
         "benchmark": "make bench  # " + " ".join(f"{k}={v}" for k, v in _bench_env().items()),
         "neo4j": local if settings.neo4j_uri is None else f"NEO4J_URI={settings.neo4j_uri}",
         "data": f"growthgraph generate --users {settings.users} --seed {settings.seed} --out DIR"
-        " && growthgraph import DIR",
+        " && growthgraph import " + ("--initial " if settings.neo4j_uri is None else "") + "DIR",
         "growthgraph": "GROWTHGRAPH_DEMO_DATA=false GROWTHGRAPH_RATE_LIMIT=0 "
         "GROWTHGRAPH_API_KEYS=admin:<sha256> GROWTHGRAPH_LOG_LEVEL=warning "
-        f"PORT={settings.growthgraph_port} {COUNTERS_SETTING}=true|false "
+        + (
+            f"GROWTHGRAPH_WORKERS={settings.growthgraph_workers} "
+            if settings.growthgraph_workers
+            else ""
+        )
+        + f"PORT=<free port> {COUNTERS_SETTING}=true|false "
         + shlex.join(["growthgraph", *growthgraph_command()[1:]]),
-        "neo4j-graphql": f"cd bench/neo4j-graphql && npm ci && NODE_ENV=production "
-        f"PORT={settings.apollo_port} " + shlex.join(apollo_command()),
-        "load": "bench/loadgen.py: asyncio + httpx, keep-alive, one connection per worker",
+        "neo4j-graphql": "cd bench/neo4j-graphql && npm ci && NODE_ENV=production "
+        f"PORT=<free port> BENCH_APOLLO_POOL_SIZE={APOLLO_POOL_SIZE} "
+        + shlex.join(apollo_command()),
+        "load": "bench/loadgen.py: one asyncio process, a minimal HTTP/1.1 keep-alive client, "
+        "one connection per worker; the baseline through the neo4j driver in the same process",
     }
 
 
@@ -98,11 +106,12 @@ def _bench_env() -> dict[str, str]:
 
 @dataclass
 class Session:
-    """What one run holds open: the database handle and the servers it started."""
+    """What one run holds open: the database handles and the servers it started."""
 
     settings: BenchSettings
     uri: str
     db: Database
+    driver: neo4j.AsyncDriver  # the baseline's: the plain driver, as an application would use it
     key: ApiKey
     log_dir: Path
     servers: list[Server] = field(default_factory=list[Server])
@@ -120,7 +129,7 @@ class Session:
             self.stop(server)
 
 
-async def prepare(session: Session, results: dict[str, Any]) -> tuple[Sequences, Window]:
+async def prepare(session: Session, results: dict[str, Any]) -> tuple[Sequences, datetime]:
     """The data set, loaded or reused, and the requests drawn from it."""
     settings, db = session.settings, session.db
     results["machine_before"] = machine()
@@ -143,85 +152,110 @@ async def prepare(session: Session, results: dict[str, Any]) -> tuple[Sequences,
     progress("drawing request ids from the generated users")
     referrer_ids, user_ids = await sample_ids(db)
     window = await last_window(db)
-    results["window"] = [window[0].isoformat(), window[1].isoformat()]
-    return Sequences.draw(referrer_ids, user_ids, settings.seed), window
+    return Sequences.draw(referrer_ids, user_ids, settings.seed), window[1] - timedelta(seconds=1)
+
+
+def memory_of(server: Server) -> dict[str, Any]:
+    """Peak resident memory (VmHWM, kB) of the supervisor and of each worker process."""
+    per = server.peak_rss_per_process_kb()
+    supervisor = str(server.process.pid)
+    workers = {pid: kb for pid, kb in per.items() if pid != supervisor} or {
+        supervisor: per.get(supervisor)
+    }
+    values = [kb for kb in workers.values() if kb is not None]
+    return {
+        "supervisor_kb": per.get(supervisor) if len(per) > 1 else None,
+        "workers_kb": workers,
+        "max_worker_kb": max(values) if values else None,
+    }
 
 
 async def measure_all(
-    session: Session, results: dict[str, Any], seq: Sequences, window: Window
+    session: Session, results: dict[str, Any], seq: Sequences, last_sign_up: datetime
 ) -> None:
     settings, db, key = session.settings, session.db, session.key
     headers = key.headers
+    phases = settings.phases
     stamp = datetime.fromisoformat(results["started"]).strftime("%Y%m%d%H%M%S")
     gg = session.start(
         start_growthgraph(settings, session.uri, key, counters=True, log_dir=session.log_dir)
     )
     ng = session.start(start_apollo(settings, session.uri, log_dir=session.log_dir))
-
+    results["growthgraph_processes"] = len(gg.worker_pids())
+    progress(f"growthgraph serves with {results['growthgraph_processes']} worker process(es)")
     pids = Pids(neo4j_pid(settings), gg.process.pid, ng.process.pid)
+    memory: dict[str, Any] = {}
 
-    progress("checking that both servers and the baseline give the same answers")
-    results["checks"] = await check_equivalence(settings, db, seq, gg.url, ng.url, headers)
-    results["overhead"] = await overhead(settings, pids, db, seq, gg.url, headers)
-    results["versus"] = await versus(settings, pids, seq, gg.url, headers, ng.url)
-    results["top_referrers_direct"] = await top_referrers_direct(settings, pids, db, window)
-    top: dict[str, Any] = {
-        "counters_on": await top_referrers_graphql(settings, pids, gg.url, headers, window, "on")
-    }
-    written: dict[str, Any] = {
-        "counters_on": await writes(
-            settings, pids, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-on-", "counters on"
+    if "reads" in phases:
+        progress("checking that every target gives the same answers")
+        results["checks"] = await check_equivalence(
+            settings, session.driver, seq, gg.url, ng.url, headers
         )
-    }
-    memory: dict[str, Any] = {"growthgraph_counters_on_kb": gg.peak_rss_kb()}
-    session.stop(gg)
-    await set_counters_ready(db, ready=False)  # sign-ups without counter maintenance follow
-
-    gg = session.start(
-        start_growthgraph(settings, session.uri, key, counters=False, log_dir=session.log_dir)
-    )
-    pids = Pids(pids.neo4j, gg.process.pid, ng.process.pid)
-    top["counters_off"] = await top_referrers_graphql(
-        settings, pids, gg.url, headers, window, "off"
-    )
-    written["counters_off"] = await writes(
-        settings, pids, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-off-", "counters off"
-    )
-    memory["growthgraph_counters_off_kb"] = gg.peak_rss_kb()
-    memory["neo4j_graphql_kb"] = ng.peak_rss_kb()
+        results["reads"] = await reads(settings, pids, session.driver, seq, gg.url, headers, ng.url)
+        memory["growthgraph_after_reads"] = memory_of(gg)
+        memory["neo4j_graphql_after_reads_kb"] = ng.peak_rss_kb()
+    if "leaderboard" in phases:
+        results["leaderboard"] = await leaderboard(
+            settings, pids, session.driver, gg.url, headers, last_sign_up
+        )
+        memory["growthgraph_after_leaderboard"] = memory_of(gg)
+    session.stop(ng)
+    if "writes" in phases:
+        written: dict[str, Any] = {
+            "counters_on": await writes(
+                settings, pids, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-on-", "counters on"
+            )
+        }
+        memory["growthgraph_after_writes"] = memory_of(gg)
+        session.stop(gg)
+        await set_counters_ready(db, ready=False)  # sign-ups without counter maintenance follow
+        gg = session.start(
+            start_growthgraph(settings, session.uri, key, counters=False, log_dir=session.log_dir)
+        )
+        pids = Pids(pids.neo4j, gg.process.pid, None)
+        written["counters_off"] = await writes(
+            settings, pids, seq, gg.url, headers, f"{WRITE_PREFIX}{stamp}-off-", "counters off"
+        )
+        session.stop_all()
+        progress("removing the users the write benchmark added")
+        written["removed_users"] = await remove_written_users(db)
+        written["counters_rebuild"] = rebuild_counters(session.uri, settings)
+        if written["counters_rebuild"].get("exit_code") == 0:
+            await set_counters_ready(db, ready=True)
+        results["writes"] = written
     session.stop_all()
-
-    progress("removing the users the write benchmark added")
-    written["removed_users"] = await remove_written_users(db)
-    written["counters_rebuild"] = rebuild_counters(session.uri, settings)
-    if written["counters_rebuild"].get("exit_code") == 0:
-        await set_counters_ready(db, ready=True)
-    results["top_referrers_graphql"] = top
-    results["writes"] = written
     results["memory_peak"] = memory
 
 
 async def run(settings: BenchSettings) -> dict[str, Any]:
     results: dict[str, Any] = {
+        "format": render.FORMAT,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": settings.to_json(),
         "commands": commands(settings),
         "documents": {
             "growthgraph": GROWTHGRAPH_DOCS,
             "neo4j-graphql": NEO4J_GRAPHQL_DOCS,
+            "baseline": BASELINE,
             "write": WRITE_DOC,
         },
     }
     uri = settings.neo4j_uri or f"bolt://127.0.0.1:{settings.bolt_port}"
     owns_neo4j = start_local_neo4j(settings) if settings.neo4j_uri is None else False
     db = connect(settings, uri)
-    session = Session(settings, uri, db, ApiKey(), settings.data_dir / "logs")
+    driver = neo4j.AsyncGraphDatabase.driver(
+        uri,
+        auth=(settings.neo4j_user, settings.neo4j_password),
+        max_connection_pool_size=APOLLO_POOL_SIZE,
+    )
+    session = Session(settings, uri, db, driver, ApiKey(), settings.data_dir / "logs")
     try:
-        seq, window = await prepare(session, results)
-        await measure_all(session, results, seq, window)
+        seq, last_sign_up = await prepare(session, results)
+        await measure_all(session, results, seq, last_sign_up)
         results["machine_after"] = machine()
     finally:
         session.stop_all()
+        await driver.close()
         await db.close()
         if owns_neo4j:
             stop_local_neo4j(settings)
@@ -244,7 +278,8 @@ def main() -> int:
         mode = "quick mode" if settings.quick else "full run"
         progress(
             f"{mode}: {settings.users:,} users, {settings.repeats} x {settings.duration_s:.0f}s "
-            f"runs, concurrency {settings.concurrency}"
+            f"runs, concurrency {', '.join(map(str, settings.concurrencies))}, "
+            f"phases {', '.join(settings.phases)}"
         )
         results = asyncio.run(run(settings))
     except BenchError as exc:
@@ -255,14 +290,17 @@ def main() -> int:
         return 130
     path = save(settings, results)
     progress(f"raw results: {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
-    markdown = render.render(results)
     if settings.quick:
         md_path = path.with_suffix(".md")
-        md_path.write_text(markdown)
+        md_path.write_text(render.render([results]))
         progress(f"quick mode: the section is in {md_path}; bench/RESULTS.md is left as it is")
     else:
-        render.replace_section(REPO / "bench" / "RESULTS.md", markdown)
-        progress("bench/RESULTS.md: the make bench section is rewritten")
+        chosen = render.latest_per_size(settings.results_dir)
+        render.replace_section(REPO / "bench" / "RESULTS.md", render.render(chosen))
+        progress(
+            "bench/RESULTS.md: the make bench section is rewritten from "
+            + ", ".join(str(r.get("file")) for r in chosen)
+        )
     return 0
 
 

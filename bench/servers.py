@@ -6,18 +6,17 @@ import hashlib
 import json
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
-
-import httpx
 
 from benchenv import REPO, BenchSettings
 from processes import APOLLO_DIR, Server, start_server
 
 GROWTHGRAPH = Path(sys.executable).parent / "growthgraph"
 PROBE = json.dumps({"query": "{ __typename }"}).encode()
-ROUND_TRIPS_METRIC = "growthgraph_neo4j_round_trips"
 COUNTERS_SETTING = "GROWTHGRAPH_REFERRAL_COUNTERS"
+APOLLO_POOL_SIZE = 50  # growthgraph's default GROWTHGRAPH_NEO4J_POOL_SIZE
 
 
 class ApiKey:
@@ -32,8 +31,15 @@ class ApiKey:
         return {"x-api-key": self.secret}
 
 
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def growthgraph_env(
-    settings: BenchSettings, uri: str, key: ApiKey, *, counters: bool
+    settings: BenchSettings, uri: str, key: ApiKey, port: int, *, counters: bool
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GROWTHGRAPH_")}
     env.update(
@@ -42,8 +48,7 @@ def growthgraph_env(
         NEO4J_PASSWORD=settings.neo4j_password,
         NEO4J_DATABASE=settings.neo4j_database,
         HOST="127.0.0.1",
-        PORT=str(settings.growthgraph_port),
-        GROWTHGRAPH_WORKERS=str(settings.growthgraph_workers),
+        PORT=str(port),
         GROWTHGRAPH_DEMO_DATA="false",
         GROWTHGRAPH_RATE_LIMIT="0",  # 0 turns the per-client limit off
         GROWTHGRAPH_API_KEYS=key.setting,
@@ -54,6 +59,8 @@ def growthgraph_env(
         GROWTHGRAPH_PLAYGROUND="false",
         **{COUNTERS_SETTING: "true" if counters else "false"},
     )
+    if settings.growthgraph_workers:
+        env["GROWTHGRAPH_WORKERS"] = str(settings.growthgraph_workers)
     return env
 
 
@@ -64,12 +71,13 @@ def growthgraph_command() -> list[str]:
 def start_growthgraph(
     settings: BenchSettings, uri: str, key: ApiKey, *, counters: bool, log_dir: Path
 ) -> Server:
+    port = settings.growthgraph_port or free_port()
     return start_server(
         f"growthgraph-counters-{'on' if counters else 'off'}",
         growthgraph_command(),
-        env=growthgraph_env(settings, uri, key, counters=counters),
+        env=growthgraph_env(settings, uri, key, port, counters=counters),
         cwd=REPO,
-        url=f"http://127.0.0.1:{settings.growthgraph_port}/graphql",
+        url=f"http://127.0.0.1:{port}/graphql",
         probe=PROBE,
         headers=key.headers,
         log_dir=log_dir,
@@ -81,31 +89,24 @@ def apollo_command() -> list[str]:
 
 
 def start_apollo(settings: BenchSettings, uri: str, *, log_dir: Path) -> Server:
+    port = settings.apollo_port or free_port()
     env = dict(os.environ)
     env.update(
         NEO4J_URI=uri,
         NEO4J_USER=settings.neo4j_user,
         NEO4J_PASSWORD=settings.neo4j_password,
         NEO4J_DATABASE=settings.neo4j_database,
-        PORT=str(settings.apollo_port),
+        PORT=str(port),
         NODE_ENV="production",
+        BENCH_APOLLO_POOL_SIZE=str(APOLLO_POOL_SIZE),
     )
     return start_server(
         "neo4j-graphql",
         apollo_command(),
         env=env,
         cwd=APOLLO_DIR,
-        url=f"http://127.0.0.1:{settings.apollo_port}/",
+        url=f"http://127.0.0.1:{port}/",
         probe=PROBE,
         headers={},
         log_dir=log_dir,
     )
-
-
-def round_trips(settings: BenchSettings) -> int:
-    """growthgraph's count of Neo4j round trips so far (from /metrics)."""
-    url = f"http://127.0.0.1:{settings.growthgraph_port}/metrics"
-    for line in httpx.get(url, timeout=10).text.splitlines():
-        if line.startswith(ROUND_TRIPS_METRIC + " "):
-            return int(float(line.split()[1]))
-    return -1
