@@ -11,7 +11,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -24,12 +23,12 @@ from growthgraph.config import Settings, parse_keys, parse_proxies
 from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
-from growthgraph.http.auth import AuthMiddleware
+from growthgraph.http.auth import Gate
 from growthgraph.http.explorer import explorer_dir, explorer_routes
+from growthgraph.http.front import FrontDoor
 from growthgraph.http.graphql_view import PlaygroundGraphQL, http_error
-from growthgraph.http.guards import ClientLimits, GuardMiddleware
+from growthgraph.http.guards import ClientLimits
 from growthgraph.http.idempotency import IdempotencyMiddleware
-from growthgraph.http.observability import RequestContextMiddleware
 from growthgraph.http.persisted import PersistedQueries
 from growthgraph.http.playground import playground_assets_dir, playground_routes
 
@@ -136,27 +135,22 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         routes += playground_routes(playground_assets_dir(settings.playground_dir))
     if settings.explorer:
         routes += explorer_routes(explorer_dir(settings.explorer_dir))
+    # One layer in front (request id, metrics, CORS, who is calling and may they call now, the
+    # body limit: all before the body is parsed), then idempotent replays of mutations.
     middleware = [
-        Middleware(RequestContextMiddleware, metrics=metrics),
         Middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origin_list,
-            allow_methods=["GET", "POST"],
-            allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
-            expose_headers=["x-request-id", "retry-after"],
-            max_age=600,
+            FrontDoor,
+            gate=Gate(
+                keys=parse_keys(settings.api_keys),
+                required=settings.auth_required,
+                limits=ClientLimits(settings.rate_limit, settings.auth_failure_limit),
+                trusted_proxies=parse_proxies(settings.trusted_proxies),
+                anonymous_may_read=settings.public_aggregates,
+            ),
+            max_body_bytes=settings.max_body_bytes,
+            metrics=metrics,
+            cors_origins=settings.cors_origin_list,
         ),
-        # Who is calling and may they call now (the rate limit is keyed by the identity the
-        # key proves, else the address), then the body limit: both before the body is parsed.
-        Middleware(
-            AuthMiddleware,
-            keys=parse_keys(settings.api_keys),
-            required=settings.auth_required,
-            limits=ClientLimits(settings.rate_limit, settings.auth_failure_limit),
-            trusted_proxies=parse_proxies(settings.trusted_proxies),
-            anonymous_may_read=settings.public_aggregates,
-        ),
-        Middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes),
         Middleware(
             IdempotencyMiddleware,
             db_ref=db_ref,

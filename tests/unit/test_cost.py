@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from growthgraph.api.cost import operation_cost
+from growthgraph.api.cost import compile_cost, operation_cost
+from growthgraph.api.documents import Chosen
 from growthgraph.api.schema import build_schema
 from growthgraph.config import Settings
 from growthgraph.http.guards import RateLimiter
@@ -24,7 +25,11 @@ def cost(document: str, variables: dict[str, Any] | None = None) -> int:
     fragments = {
         d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    return operation_cost(schema, operation, fragments, variables or {}, PAGE)
+    walked = operation_cost(schema, operation, fragments, variables or {}, PAGE)
+    # The walk compiled once per document, evaluated with the variables, gives the same cost.
+    compiled = compile_cost(schema, Chosen(operation, fragments), PAGE)
+    assert compiled.evaluate(variables or {}) == walked
+    return walked
 
 
 @pytest.mark.parametrize(
@@ -55,6 +60,17 @@ def cost(document: str, variables: dict[str, Any] | None = None) -> int:
             2 * 3 + 2,
         ),
         ("{ __typename }", None, 1),
+        # a fragment spread twice, with a variable inside, and one spreading another
+        (
+            "query($n: Int) { a: users(first: 2) { ...E } b: users(first: 3) { ...E } } "
+            "fragment E on UserConnection { edges { node { referrals(first: $n) { ...C } } } } "
+            "fragment C on UserConnection { edges { cursor } }",
+            {"n": 7},
+            (2 + 3) * (1 + (1 + (1 + 7 * (1 + 2)))),
+        ),
+        # a variable that is not an integer falls back as the walk does; a negative size is 0
+        (NESTED, {"n": 10, "m": None}, 10 * (3 + 3 * PAGE)),
+        (NESTED, {"n": -4, "m": 3}, 0),
     ],
 )
 def test_cost_by_hand(document: str, variables: dict[str, Any] | None, expected: int) -> None:

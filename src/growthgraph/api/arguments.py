@@ -97,19 +97,22 @@ class Pages:
     maximum: int
 
 
-def check_arguments(
-    schema: GraphQLSchema, chosen: Chosen, variables: VariableValues, pages: Pages
-) -> None:
-    """Check every bounded argument of the operation, before it runs, as the resolvers would;
-    raise ``BadUserInputError`` on the first violation. Each field node of the operation and of
-    every fragment it spreads is looked at once (a fragment's fields have the same parent type
-    and the same arguments wherever it is spread)."""
+Site = tuple[FieldNode, GraphQLField]
+"""A field of the operation that takes arguments, with its definition."""
+
+
+def argument_sites(schema: GraphQLSchema, chosen: Chosen) -> list[Site]:
+    """Every field node of the operation and of the fragments it spreads that takes arguments,
+    each once (a fragment's fields have the same parent type and the same arguments wherever it
+    is spread), in the order :func:`check_arguments` checks them. Depends on the document only:
+    a request checks the sites with its own variables (:func:`check_sites`)."""
     roots: list[tuple[GraphQLNamedType | None, SelectionSetNode | None]] = [
         (schema.get_root_type(chosen.operation.operation), chosen.operation.selection_set)
     ]
     for name in fragment_order([chosen.operation.selection_set], chosen.fragments):
         fragment = chosen.fragments[name]
         roots.append((schema.get_type(fragment.type_condition.name.value), fragment.selection_set))
+    sites: list[Site] = []
     pending = roots
     while pending:
         parent, selection_set = pending.pop()
@@ -121,7 +124,7 @@ def check_arguments(
                 if definition is None:
                     continue
                 if definition.args:
-                    _check_field(node, definition, variables, pages)
+                    sites.append((node, definition))
                 child = get_named_type(definition.type)  # pyright: ignore[reportUnknownArgumentType]  graphql-core types GraphQLList generically
                 pending.append((child, node.selection_set))
             elif isinstance(node, InlineFragmentNode):
@@ -129,6 +132,22 @@ def check_arguments(
                 if node.type_condition is not None:
                     target = schema.get_type(node.type_condition.name.value)
                 pending.append((target, node.selection_set))
+    return sites
+
+
+def check_sites(sites: list[Site], variables: VariableValues, pages: Pages) -> None:
+    """Check the arguments of ``sites`` with the request's variables; raise
+    ``BadUserInputError`` on the first violation."""
+    for node, definition in sites:
+        _check_field(node, definition, variables, pages)
+
+
+def check_arguments(
+    schema: GraphQLSchema, chosen: Chosen, variables: VariableValues, pages: Pages
+) -> None:
+    """Check every bounded argument of the operation, before it runs, as the resolvers would;
+    raise ``BadUserInputError`` on the first violation."""
+    check_sites(argument_sites(schema, chosen), variables, pages)
 
 
 def _check_field(

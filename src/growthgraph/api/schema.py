@@ -15,6 +15,7 @@ import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,11 +44,12 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.scalar import ScalarDefinition
 
-from growthgraph.api.arguments import Pages, check_arguments
+from growthgraph.api.arguments import Pages, Site, argument_sites, check_sites
 from growthgraph.api.cascades.queries import CascadesQuery
-from growthgraph.api.cost import check_cost
+from growthgraph.api.cost import Cost, compile_cost, refuse_cost
 from growthgraph.api.documents import (
     MISSING_OPERATION_NAME,
+    Chosen,
     alias_limit,
     depth_limit,
     operation_named,
@@ -156,22 +158,35 @@ ValidationKey = tuple[GraphQLSchema, DocumentNode, tuple[type[ASTValidationRule]
 
 
 class CachedValidation:
-    """Strawberry's validation (graphql-core's rules and its own), cached per document (the
-    schema, the parsed document and the rules, as ``functools.lru_cache`` would key it). Shared
-    by the requests of one schema and by the worker threads that fill it."""
+    """Strawberry's validation (graphql-core's rules and its own), cached per document: the
+    schema, the parsed document and the rules, each by identity (graphql-core's nodes hash and
+    compare field by field, a walk of the whole document at every lookup; ``ParserCache`` gives
+    the same text the same document object). Shared by the requests of one schema and by the
+    worker threads that fill it."""
 
     def __init__(self, maxsize: int) -> None:
         self._maxsize = maxsize
-        self._results: OrderedDict[ValidationKey, list[GraphQLError]] = OrderedDict()
+        self._results: OrderedDict[
+            tuple[int, int, tuple[type[ASTValidationRule], ...]],
+            tuple[ValidationKey, list[GraphQLError]],
+        ] = OrderedDict()
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _slot(key: ValidationKey) -> tuple[int, int, tuple[type[ASTValidationRule], ...]]:
+        schema, document, rules = key
+        return id(schema), id(document), rules
 
     def known(self, key: ValidationKey) -> list[GraphQLError] | None:
         """The errors of a document validated before, or None."""
+        slot = self._slot(key)
         with self._lock:
-            found = self._results.get(key)
-            if found is not None:
-                self._results.move_to_end(key)
-            return found
+            found = self._results.get(slot)
+            # The entry holds its document, so its id cannot be reused while it is cached.
+            if found is None or found[0][1] is not key[1] or found[0][0] is not key[0]:
+                return None
+            self._results.move_to_end(slot)
+            return found[1]
 
     def validate(self, key: ValidationKey) -> list[GraphQLError]:
         found = self.known(key)
@@ -179,7 +194,7 @@ class CachedValidation:
             return found
         errors = validate_document(*key)
         with self._lock:
-            self._results[key] = errors
+            self._results[self._slot(key)] = (key, errors)
             while len(self._results) > self._maxsize:
                 self._results.popitem(last=False)
         return errors
@@ -207,13 +222,54 @@ class ThreadedValidation(SchemaExtension):
         yield
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What the checks before execution need of one operation of one document, found by one
+    walk of it: the fields whose arguments are checked, and the cost as a function of the
+    variables."""
+
+    chosen: Chosen
+    sites: list[Site]
+    cost: Cost
+
+
+class PreparedChecks:
+    """:class:`Prepared` per document and operation, shared by the requests of one schema (a
+    parsed document is the same object for the same text: ``ParserCache``)."""
+
+    def __init__(self, maxsize: int, default_page_size: int) -> None:
+        self._maxsize = maxsize
+        self._default_page_size = default_page_size
+        self._prepared: OrderedDict[int, Prepared] = OrderedDict()
+
+    def of(self, schema: GraphQLSchema, chosen: Chosen) -> Prepared:
+        # Keyed by identity: graphql-core's nodes hash and compare field by field, a walk of
+        # the whole document each time; the entry keeps its operation alive, so the id stays its.
+        key = id(chosen.operation)
+        found = self._prepared.get(key)
+        if found is not None and found.chosen.operation is chosen.operation:
+            self._prepared.move_to_end(key)
+            return found
+        prepared = Prepared(
+            chosen=chosen,
+            sites=argument_sites(schema, chosen),
+            cost=compile_cost(schema, chosen, self._default_page_size),
+        )
+        self._prepared[key] = prepared
+        while len(self._prepared) > self._maxsize:
+            self._prepared.popitem(last=False)
+        return prepared
+
+
 class PreExecutionChecks(SchemaExtension):
     """After validation, with the request's variables: every argument range (``BAD_USER_INPUT``),
-    then the cost (``QUERY_TOO_COMPLEX``). Both are linear in the document."""
+    then the cost (``QUERY_TOO_COMPLEX``). The document is walked once (:class:`PreparedChecks`);
+    a request evaluates what the walk found with its variables."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, prepared: PreparedChecks) -> None:
         self.pages = Pages(default=settings.page_size, maximum=settings.max_page_size)
         self.max_cost = settings.max_cost
+        self.prepared = prepared
 
     def on_validate(self) -> Iterator[None]:
         yield
@@ -228,14 +284,9 @@ class PreExecutionChecks(SchemaExtension):
         )
         if isinstance(variables, list):
             return  # ill-typed variables: execution refuses them, with their own messages
-        check_arguments(schema, chosen, variables, self.pages)
-        check_cost(
-            schema,
-            chosen,
-            variables.coerced,
-            max_cost=self.max_cost,
-            default_page_size=self.pages.default,
-        )
+        prepared = self.prepared.of(schema, chosen)
+        check_sites(prepared.sites, variables, self.pages)
+        refuse_cost(prepared.cost.evaluate(variables.coerced), self.max_cost)
 
 
 def extensions(
@@ -248,6 +299,7 @@ def extensions(
         alias_limit(settings.max_aliases),
     ]
     validation = CachedValidation(CACHE_SIZE)
+    prepared = PreparedChecks(CACHE_SIZE, settings.page_size)
     # Order matters: access control runs before validation (its check is on the way in), the
     # other checks after it (on the way out).
     factories: list[Callable[[], SchemaExtension]] = [
@@ -256,7 +308,7 @@ def extensions(
         lambda: AddValidationRules(limit_rules),
         lambda: AccessControl(settings.public_aggregates),
         lambda: ThreadedValidation(validation),
-        lambda: PreExecutionChecks(settings),
+        lambda: PreExecutionChecks(settings, prepared),
     ]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)

@@ -92,14 +92,13 @@ def presented_key(scope: Scope) -> str | None:
     return next(iter(keys)) if len(keys) == 1 else None
 
 
-class AuthMiddleware:
-    """Sets the request's role and applies the rate limit. A key that matches nothing is
+class Gate:
+    """Decides a request's role and applies the rate limit. A key that matches nothing is
     refused at once (401, after its failed-attempts budget is charged); so is an anonymous
     request to ``/graphql`` when nothing may be read without a key."""
 
     def __init__(
         self,
-        app: ASGIApp,
         keys: tuple[tuple[Role, str], ...],
         required: bool,
         *,
@@ -107,7 +106,6 @@ class AuthMiddleware:
         trusted_proxies: tuple[Network, ...] = (),
         anonymous_may_read: bool = True,
     ) -> None:
-        self.app = app
         self.authenticator = Authenticator(keys)
         self.required = required
         self.limits = limits
@@ -128,10 +126,9 @@ class AuthMiddleware:
         role, digest = found
         return Client(Standing.KEY, digest), role
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def admit(self, scope: Scope, send: Send) -> tuple[bool, Role | None]:
+        """Whether the request may go on, and its role. A refused request has been answered
+        (401 or 429) when this returns False."""
         client, role = self.identify(scope)
         guarded = scope["path"] == GUARDED_PATH
         failed = client.standing is Standing.FAILED
@@ -140,15 +137,47 @@ class AuthMiddleware:
             wait = self.limits.take(client)
             if wait > 0:
                 await refuse_rate_limited(send, wait)
-                return
+                return False, None
         if failed:
             await refuse(
                 send, 401, UnauthenticatedError.code, "The API key is not valid.", WWW_AUTHENTICATE
             )
-            return
+            return False, None
         if role is None and guarded and not self.anonymous_may_read and _graphql_request(scope):
             # Nothing can be read without a key: refuse before the body is read or parsed.
             await refuse(send, 401, UnauthenticatedError.code, ANONYMOUS_REFUSED, WWW_AUTHENTICATE)
+            return False, None
+        return True, role
+
+
+class AuthMiddleware(Gate):
+    """The :class:`Gate` as a middleware of its own: sets the request's role for ``app``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        keys: tuple[tuple[Role, str], ...],
+        required: bool,
+        *,
+        limits: ClientLimits | None = None,
+        trusted_proxies: tuple[Network, ...] = (),
+        anonymous_may_read: bool = True,
+    ) -> None:
+        super().__init__(
+            keys,
+            required,
+            limits=limits,
+            trusted_proxies=trusted_proxies,
+            anonymous_may_read=anonymous_may_read,
+        )
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        admitted, role = await self.admit(scope, send)
+        if not admitted:
             return
         token = set_role(role)
         try:

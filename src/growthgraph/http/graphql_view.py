@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -213,8 +214,23 @@ class PlaygroundGraphQL(GraphQL[Context, RootValue]):
             )
         await response(scope, receive, send)
 
+    def encode_json(self, data: object) -> bytes:
+        """The response body, written by orjson (several times faster than ``json`` on the
+        large answers of list reads). What orjson refuses (an integer past 64 bits) is written
+        by ``json`` as before."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return json.dumps(data, separators=(",", ":")).encode()
+
     def decode_json(self, data: str | bytes) -> object:
-        """Strict JSON: UTF-8 only, and a refusal (not a crash) when it nests too deeply."""
+        """Strict JSON: UTF-8 only, and a refusal (not a crash) when it nests too deeply. orjson
+        reads the body; whatever it refuses is read again by ``json``, whose verdict (and
+        message) stands, so both accept exactly the same bodies."""
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
         try:
             text = data.decode("utf-8") if isinstance(data, bytes) else data
             return json.loads(text)

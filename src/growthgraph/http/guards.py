@@ -171,34 +171,43 @@ class GuardMiddleware:
         if scope["type"] != "http" or scope["path"] != GUARDED_PATH:
             await self.app(scope, receive, send)
             return
-        too_large = f"The request body is larger than the limit of {self.max_body_bytes} bytes."
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                await refuse(send, 413, TOO_LARGE, too_large)
-                return
-        # Read the body here, bounded, so a chunked upload cannot exceed the limit either.
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                await refuse(send, 413, TOO_LARGE, too_large)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        replayed = False
+        replay = await read_bounded(receive, send, scope, self.max_body_bytes)
+        if replay is not None:
+            await self.app(scope, replay, send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        await self.app(scope, replay, send)
+async def read_bounded(
+    receive: Receive, send: Send, scope: Scope, max_body_bytes: int
+) -> Receive | None:
+    """Read the request's body, refusing it (413) past ``max_body_bytes`` whether it announces
+    its length or comes in chunks; the ``receive`` that replays it, or None once refused."""
+    too_large = f"The request body is larger than the limit of {max_body_bytes} bytes."
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > max_body_bytes:
+            await refuse(send, 413, TOO_LARGE, too_large)
+            return None
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > max_body_bytes:
+            await refuse(send, 413, TOO_LARGE, too_large)
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -82,11 +82,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                header = value.decode("latin-1")
-        request_id = request_id_from(header)
+        request_id = request_id_of(scope)
         token = bind_request_id(request_id)
         status = 500
         started = time.perf_counter()
@@ -103,10 +99,23 @@ class RequestContextMiddleware:
         finally:
             unbind_request_id(token)
             if self.metrics is not None:
-                route = _route(scope["path"])
-                method = _method(scope["method"])
-                self.metrics.requests.labels(method, route, str(status)).inc()
-                self.metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
+                record_request(self.metrics, scope, status, time.perf_counter() - started)
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id: its (last) ``X-Request-ID`` when sane, else a new one."""
+    header = None
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            header = value.decode("latin-1")
+    return request_id_from(header)
+
+
+def record_request(metrics: Metrics, scope: Scope, status: int, seconds: float) -> None:
+    """Count and time one HTTP request, under bounded labels."""
+    route = _route(scope["path"])
+    metrics.requests.labels(_method(scope["method"]), route, str(status)).inc()
+    metrics.request_seconds.labels(route).observe(seconds)
 
 
 _KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
