@@ -37,6 +37,7 @@ from growthgraph.graph import (
     cascades,
     fraud,
     growth,
+    money,
     network,
     referrals,
     rewards,
@@ -190,6 +191,9 @@ STRUCTURE_DEPTH = Bound(
     "maxDepth", 1, cascades.MAX_DEPTH, "How many levels below the root to follow"
 )
 LARGEST_LIMIT = Bound("limit", 1, cascades.MAX_LARGEST, "How many cascades")
+
+# money
+LTV_DAYS = Bound("withinDays", 1, money.MAX_DAYS, "Days after sign-up that count")
 
 # sources
 SOURCE_LIMIT = Bound("limit", 1, sources.MAX_LIMIT, "How many sources")

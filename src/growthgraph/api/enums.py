@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from growthgraph.graph.labels import Kind
+from growthgraph.graph.labels import CostSourceName, Kind
 
 
 @strawberry.enum(description="What kind of source referred a user.")
@@ -14,6 +14,20 @@ class ReferrerKind(Enum):
     USER = "USER"
     INFLUENCER = "INFLUENCER"
     PARTNER = "PARTNER"
+
+
+@strawberry.enum(description="What a cost can be spent on: an influencer, partner or campaign.")
+class CostSourceKind(Enum):
+    INFLUENCER = "INFLUENCER"
+    PARTNER = "PARTNER"
+    CAMPAIGN = "CAMPAIGN"
+
+
+COST_KINDS: dict[CostSourceKind, CostSourceName] = {
+    CostSourceKind.INFLUENCER: "INFLUENCER",
+    CostSourceKind.PARTNER: "PARTNER",
+    CostSourceKind.CAMPAIGN: "CAMPAIGN",
+}
 
 
 @strawberry.enum(description="The kind of partnership a partner has with the business.")

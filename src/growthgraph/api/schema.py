@@ -61,6 +61,7 @@ from growthgraph.api.extensions import VALIDATION_FAILED, OperationMetrics, code
 from growthgraph.api.fraud.mutations import FraudMutation
 from growthgraph.api.fraud.queries import FraudQuery
 from growthgraph.api.growth.queries import GrowthQuery
+from growthgraph.api.money.queries import MoneyQuery
 from growthgraph.api.network.mutations import NetworkMutation
 from growthgraph.api.network.queries import NetworkQuery
 from growthgraph.api.permissions import AccessControl
@@ -87,6 +88,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     SourcesQuery,
     ReferralsQuery,
     GrowthQuery,
+    MoneyQuery,
     CascadesQuery,
     RewardsQuery,
     NetworkQuery,

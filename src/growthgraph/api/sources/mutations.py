@@ -9,11 +9,11 @@ from datetime import UTC
 import strawberry
 
 from growthgraph.api.context import Info
+from growthgraph.api.enums import COST_KINDS, CostSourceKind
 from growthgraph.api.errors import error_for, id_conflict, invalid_input
 from growthgraph.api.sources.errors import COST_ERRORS, RecordCostResult
 from growthgraph.api.sources.types import (
     Cost,
-    CostSourceKind,
     CreateCampaignInput,
     CreateCampaignResult,
     CreateCampaignSuccess,
@@ -28,7 +28,6 @@ from growthgraph.api.sources.types import (
 )
 from growthgraph.api.types import campaign, influencer, partner
 from growthgraph.graph import sources
-from growthgraph.graph.labels import CostSourceName
 from growthgraph.graph.outcomes import IdConflict, Written
 from growthgraph.validation import (
     check_aware,
@@ -104,13 +103,6 @@ async def create_campaign(info: Info, input: CreateCampaignInput) -> CreateCampa
     if isinstance(out, IdConflict):
         return id_conflict(out)
     return CreateCampaignSuccess(campaign=campaign(out.record), created=out.created)
-
-
-COST_KINDS: dict[CostSourceKind, CostSourceName] = {
-    CostSourceKind.INFLUENCER: "INFLUENCER",
-    CostSourceKind.PARTNER: "PARTNER",
-    CostSourceKind.CAMPAIGN: "CAMPAIGN",
-}
 
 
 def _cost(r: sources.CostRecord) -> Cost:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import strawberry
 
-from growthgraph.api.enums import PartnerKind
+from growthgraph.api.enums import CostSourceKind, PartnerKind
 from growthgraph.api.errors import IdConflictError, InvalidInputError, created_flag
 from growthgraph.api.types import Campaign, Influencer, Partner, Referrer
 
@@ -158,13 +158,6 @@ CreateCampaignResult = Annotated[
     CreateCampaignSuccess | InvalidInputError | IdConflictError,
     strawberry.union("CreateCampaignResult"),
 ]
-
-
-@strawberry.enum(description="What a cost can be spent on.")
-class CostSourceKind(Enum):
-    INFLUENCER = "INFLUENCER"
-    PARTNER = "PARTNER"
-    CAMPAIGN = "CAMPAIGN"
 
 
 @strawberry.input(description="An influencer, partner or campaign, by kind and id.")
