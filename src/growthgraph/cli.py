@@ -37,6 +37,7 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
     from growthgraph.loading import dataset
     from growthgraph.loading import seed as generator
     from growthgraph.loading.seed_events import add_events
+    from growthgraph.loading.seed_money import add_costs
 
     db = await connect(settings)
     try:
@@ -44,13 +45,16 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
             print("growthgraph: the database already holds data; demo data not loaded")
             return
         started = time.perf_counter()
-        data = add_events(generator.generate(users=users, seed=seed), seed=seed)
+        data = add_costs(
+            add_events(generator.generate(users=users, seed=seed), seed=seed), seed=seed
+        )
         with tqdm(total=dataset.dataset_size(data), unit="row", desc="loading demo data") as bar:
             await dataset.load_dataset(db, data, progress=bar.update)
         print(
             f"growthgraph: loaded {len(data.users):,} users, {len(data.influencers)} influencers, "
             f"{len(data.partners)} partners, {len(data.campaigns)} campaigns, "
             f"{len(data.invites):,} invites, {len(data.conversions):,} conversions, "
+            f"{len(data.costs):,} cost entries, "
             f"{len(data.connections):,} connections in {time.perf_counter() - started:.1f}s"
         )
     finally:
