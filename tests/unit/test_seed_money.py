@@ -26,7 +26,8 @@ def test_deal_costs_become_monthly_entries() -> None:
     before = add_events(seed.generate(users=800, seed=4, days=100), seed=4)
     after = add_costs(before, seed=4)
     assert add_costs(before, seed=4) == after
-    assert all(r.cost_cents is None for r in [*after.influencers, *after.partners])
+    assert all(r.cost_cents is None for r in after.influencers)
+    assert all(r.cost_cents is None for r in after.partners)
     totals: Counter[tuple[str, str]] = Counter()
     for c in after.costs:
         totals[(c.source_kind, c.source_id)] += c.amount_cents
