@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     query_timeout: float = Field(default=15.0, gt=0, le=600)
     page_size: int = Field(default=20, ge=1, le=1000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    # Everyday reads (entities, pages, referrers, referrals) as one shaped Cypher statement.
+    compiled_reads: bool = True
     max_query_depth: int = Field(default=10, ge=2, le=100)
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2_000, ge=50, le=100_000)

@@ -46,6 +46,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from growthgraph.api.arguments import Pages, Site, argument_sites, check_sites
 from growthgraph.api.cascades.queries import CascadesQuery
+from growthgraph.api.compiled.extension import Plans, compiled_reads
 from growthgraph.api.cost import Cost, compile_cost, refuse_cost
 from growthgraph.api.documents import (
     MISSING_OPERATION_NAME,
@@ -316,6 +317,10 @@ def extensions(
         factories.append(DisableIntrospection)
     if metrics is not None:
         factories.append(lambda: OperationMetrics(metrics))
+    if settings.compiled_reads:
+        # Last: it answers at the start of execution, once every check has passed.
+        plans = Plans(CACHE_SIZE)
+        factories.append(lambda: compiled_reads(plans, settings.page_size, settings.max_page_size))
     return factories
 
 

@@ -60,6 +60,8 @@ class Database:
             max_transaction_retry_time=30.0 if retry_time_s is None else retry_time_s,
             # Informational notices ("constraint already exists") are noise in the logs.
             notifications_min_severity="WARNING",
+            # Nor is a property no node has yet (an optional one a compiled read projects).
+            notifications_disabled_classifications=["UNRECOGNIZED"],
         )
         return cls(driver, database=database, timeout_s=timeout_s)
 

@@ -49,6 +49,9 @@ def make_settings(**overrides: Any) -> Settings:
         "public_aggregates": False,
         "hash_secret": SecretStr("unit-test-secret"),
         "api_keys": "",
+        # The fake answers the resolvers' own statements; compiled reads are held to the
+        # resolvers' answers against a real Neo4j (tests/api/test_compiled_reads.py).
+        "compiled_reads": False,
         **overrides,
     }
     return ArgumentSettings(**values)
