@@ -81,6 +81,22 @@ class Database:
         """One auto-retried read on a READ-routed connection; rows as plain dicts."""
         return await self._run(query, params, RoutingControl.READ)
 
+    async def read_column(
+        self, query: LiteralString, params: Params | None = None, column: str = "v"
+    ) -> list[Any]:
+        """One auto-retried read on a READ-routed connection; the values of one column as the
+        driver gave them (plain lists, maps and scalars for a statement that returns no graph
+        objects), without ``Record.data()``'s recursive copy of each value."""
+        records, _, _ = await self._round_trip(
+            self._driver.execute_query(
+                self.query(query),
+                dict(params or {}),
+                database_=self._database,
+                routing_=RoutingControl.READ,
+            )
+        )
+        return [record[column] for record in records]
+
     async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
         """One auto-retried write statement. The statement itself must be idempotent."""
         return await self._run(query, params, RoutingControl.WRITE)

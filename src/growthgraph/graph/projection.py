@@ -227,5 +227,4 @@ def page(
 
 async def values(db: Database, statement: LiteralString, params: dict[str, object]) -> list[Any]:
     """Run a compiled statement (a READ transaction); the value of each row."""
-    rows = await db.read(statement, params)
-    return [row["v"] for row in rows]
+    return await db.read_column(statement, params)

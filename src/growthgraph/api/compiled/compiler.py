@@ -391,7 +391,9 @@ class Statement:
         parts: list[Part] = []
         for key, field_nodes in self.collector.sub_fields(page.connection_type, nodes).items():
             parts.append(page.part(key, field_nodes))
-        shape = ConnectionShape(tuple(parts), tuple(page.node_shapes), list_name, page.cursors)
+        shape = ConnectionShape(
+            tuple(parts), tuple(page.node_shapes), list_name, page.cursors, page.end_cursor
+        )
         return projection.items(page.node_values), shape, page.counted
 
 
@@ -408,6 +410,7 @@ class Page:
         self.node_shapes: list[ObjectShape] = []
         self.counted = False
         self.cursors = False
+        self.end_cursor = False
 
     def part(self, key: str, nodes: list[FieldNode]) -> Part:
         name = nodes[0].name.value
@@ -445,7 +448,7 @@ class Page:
         if name == "hasNextPage":
             return Part(key, shapes.HAS_NEXT)
         if name == "endCursor":
-            self.cursors = True
+            self.end_cursor = True
             return Part(key, shapes.END_CURSOR)
         raise NotCompiledError(f"PageInfo.{name}")
 

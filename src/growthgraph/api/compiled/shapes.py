@@ -116,17 +116,22 @@ class ConnectionShape:
     parts: tuple[Part, ...]
     nodes: tuple[ObjectShape, ...]  # one per distinct node selection
     list_name: str  # whose cursors these are
-    cursors: bool  # whether any cursor is selected
+    cursors: bool  # whether an edge's cursor is selected
+    end_cursor: bool  # whether the page's end cursor is
 
     def __call__(self, value: Any) -> Any:
         rows: list[Any] = value[0]
-        cursors = [encode_cursor(row[0], self.list_name) for row in rows] if self.cursors else []
+        cursors: list[str] = []
+        if self.cursors:
+            cursors = [encode_cursor(row[0], self.list_name) for row in rows]
+        elif self.end_cursor and rows:
+            cursors = [encode_cursor(rows[-1][0], self.list_name)]  # the only one asked for
         answer: dict[str, Any] = {}
         for part in self.parts:
             kind = part.kind
             if kind == EDGES:
                 answer[part.key] = [
-                    self._edge(part.parts, row, cursors[i] if cursors else None)
+                    self._edge(part.parts, row, cursors[i] if self.cursors else None)
                     for i, row in enumerate(rows)
                 ]
             elif kind == NODES:
