@@ -7,6 +7,7 @@ already holds a generated data set (``growthgraph generate`` + ``growthgraph imp
 
     NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python bench/profile_request.py b --requests 300
     ... --profile bench/data/profile-b.txt   # also write pyinstrument's text report
+    ... --calls                              # Python calls per request, own time by package
 
 Requests run one at a time; the figures are the process's CPU time (``time.process_time``, every
 thread) and the wall time, each divided by the number of requests, after a warm-up.
@@ -21,7 +22,7 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.types import Message
@@ -98,7 +99,36 @@ def _bodies(op: str, ids: list[str], count: int, seed: int) -> list[bytes]:
     return bodies
 
 
-async def _run(op: str, requests: int, warmup: int, profile: bool) -> str | None:
+def _calls_by_package(counter: Any, requests: int) -> str:
+    """Python function calls per request, and each package's share of their own time
+    (deterministic profiling: slower, but every call is counted)."""
+    import pstats
+
+    found: object = getattr(pstats.Stats(counter), "stats")  # noqa: B009  undeclared in typeshed
+    stats = cast("dict[tuple[str, int, str], tuple[int, int, float, float, object]]", found)
+    own: dict[str, float] = {}
+    calls = 0
+    for (path, _line, _name), (_primitive, count, own_time, _cumulative, _callers) in stats.items():
+        calls += count
+        if "site-packages/" in path:
+            package = path.split("site-packages/")[1].split("/")[0]
+        elif "/growthgraph/" in path:
+            package = "growthgraph." + path.split("/growthgraph/")[1].split("/")[0]
+        elif path.startswith(("~", "<")):
+            package = "built-in functions"
+        else:
+            package = "standard library"
+        own[package] = own.get(package, 0.0) + own_time
+    total = sum(own.values())
+    lines = [f"{calls / requests:,.0f} Python calls per request; own time by package:"]
+    for package, seconds in sorted(own.items(), key=lambda item: -item[1])[:8]:
+        lines.append(f"  {package.removesuffix('.py'):28} {seconds / total:6.1%}")
+    return "\n".join(lines)
+
+
+async def _run(
+    op: str, requests: int, warmup: int, profile: bool, calls: bool = False
+) -> str | None:
     """Run the requests; print the figures and return the profile's text report, if asked."""
     settings = Settings(rate_limit=0, metrics=False, log_level="warning")
     db = Database.connect(
@@ -119,6 +149,12 @@ async def _run(op: str, requests: int, warmup: int, profile: bool) -> str | None
                 if status != 200 or b'"errors"' in content:
                     raise SystemExit(f"request failed: {status} {content[:300]!r}")
             bodies = _bodies(op, ids, requests, seed=2)
+            counter = None
+            if calls:
+                import cProfile
+
+                counter = cProfile.Profile()
+                counter.enable()
             profiler = None
             if profile:
                 from pyinstrument import Profiler
@@ -131,6 +167,9 @@ async def _run(op: str, requests: int, warmup: int, profile: bool) -> str | None
                 await _call(app, body)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             trips = db.round_trips - trips
+            if counter is not None:
+                counter.disable()
+                print(_calls_by_package(counter, requests))
             report = None
             if profiler is not None:
                 profiler.stop()
@@ -154,8 +193,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--profile", type=Path, default=None, help="write a pyinstrument report")
+    parser.add_argument("--calls", action="store_true", help="count calls (cProfile) instead")
     args = parser.parse_args()
-    report = asyncio.run(_run(args.op, args.requests, args.warmup, args.profile is not None))
+    report = asyncio.run(
+        _run(args.op, args.requests, args.warmup, args.profile is not None, args.calls)
+    )
     if report is not None:
         args.profile.parent.mkdir(parents=True, exist_ok=True)
         args.profile.write_text(report)
