@@ -15,12 +15,22 @@ from typing import Any
 import pytest
 
 from growthgraph.config import Settings
-from growthgraph.graph import cascades, counters, fraud, growth, network, referrals, sources
+from growthgraph.graph import (
+    cascades,
+    counters,
+    fraud,
+    growth,
+    money,
+    network,
+    referrals,
+    sources,
+)
 from growthgraph.graph import export as tables
 from growthgraph.graph.database import Database
-from growthgraph.graph.labels import Kind
+from growthgraph.graph.labels import CostSourceName, Kind
 from growthgraph.graph.maintenance import delete_everything
 from growthgraph.graph.privacy import erase_user
+from growthgraph.graph.referrals import EARLIEST, LATEST
 from growthgraph.loading import seed
 from growthgraph.loading.dataset import load_dataset
 from growthgraph.loading.export import ExportRefusedError, export_graph
@@ -29,6 +39,7 @@ from growthgraph.loading.generate import generate_files
 from growthgraph.loading.rows import Options
 from growthgraph.loading.run import run_import
 from growthgraph.loading.seed_events import add_events
+from growthgraph.loading.seed_money import add_costs
 
 ALL_KINDS = [Kind.USER, Kind.INFLUENCER, Kind.PARTNER]
 START = datetime(2023, 12, 1, tzinfo=UTC)
@@ -75,6 +86,13 @@ async def analytics(db: Database) -> dict[str, Any]:
         )
     for interval in growth.Interval:
         out[f"growth {interval}"] = await growth.growth(db, start=START, end=END, interval=interval)
+    cost_kinds: tuple[CostSourceName, ...] = ("INFLUENCER", "PARTNER", "CAMPAIGN")
+    for cost_kind in cost_kinds:
+        windows = [(START, END, False), (MIDDLE[0], MIDDLE[1], False), (EARLIEST, LATEST, True)]
+        for lo, hi, undated in windows:
+            out[f"returns {cost_kind} {lo} {hi}"] = await money.source_returns(
+                db, cost_kind, start=lo, end=hi, undated=undated
+            )
     for kind in (Kind.INFLUENCER, Kind.PARTNER):
         for sort in sources.SourceSort:
             out[f"sources {kind} {sort}"] = await sources.source_performance(
@@ -109,7 +127,7 @@ async def _from_generated(db: Database, tmp: Path) -> None:
 
 async def _from_seed(db: Database, tmp: Path) -> None:
     """The demo data's path (``load_dataset``), then an erasure: what the API writes."""
-    await load_dataset(db, add_events(seed.generate(users=400, seed=5), seed=5))
+    await load_dataset(db, add_costs(add_events(seed.generate(users=400, seed=5), seed=5), seed=5))
     assert await erase_user(db, "u-000007") is not None
 
 

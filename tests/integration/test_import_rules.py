@@ -41,6 +41,7 @@ INFLUENCER = (
 )
 PARTNER = "mutation($i: CreatePartnerInput!) { r: createPartner(input: $i) " + RESULT + " }"
 CAMPAIGN = "mutation($i: CreateCampaignInput!) { r: createCampaign(input: $i) " + RESULT + " }"
+COST = "mutation($i: RecordCostInput!) { r: recordCost(input: $i) " + RESULT + " }"
 CONNECT = (
     "mutation($a: ID!, $b: ID!, $at: DateTime) { r: connectUsers(a: $a, b: $b, at: $at) "
     + RESULT
@@ -73,6 +74,10 @@ BASE: dict[files.KindName, list[dict[str, str]]] = {
         {"id": "cv1", "userId": "bob", "at": "2024-02-01T00:00:00Z", "revenueCents": "900"},
     ],
     "connections": [{"a": "alice", "b": "bob"}],
+    "costs": [
+        {"id": "k1", "sourceKind": "PARTNER", "sourceId": "p1", "at": "2024-01-01T00:00:00Z",
+         "amountCents": "500"},
+    ],
 }  # fmt: skip
 LONG = "x" * 201
 BAD_ID = "bad id"
@@ -108,6 +113,21 @@ class Case:
     # The rows are also appended to the base graph's own files and imported into an empty
     # database (create mode); False where that is not the same condition, with why.
     in_files: bool = True
+
+
+COST_9 = {"id": "k9", "sourceKind": "PARTNER", "sourceId": "p1", "at": "2024-01-01T00:00:00Z",
+          "amountCents": "500"}  # fmt: skip
+
+
+def cost_input(**changes: Any) -> dict[str, Any]:
+    """The ``recordCost`` input of ``COST_9``, with ``changes``."""
+    base: dict[str, Any] = {
+        "id": "k9",
+        "source": {"kind": "PARTNER", "id": "p1"},
+        "at": "2024-01-01T00:00:00Z",
+        "amountCents": 500,
+    }
+    return base | changes
 
 
 def sign_up(
@@ -263,6 +283,23 @@ CASES: list[Case] = [
     Case("conversion before the sign-up", "CONVERSION_BEFORE_SIGN_UP", CONVERSION,
          {"i": CV | {"at": "2024-01-02T00:00:00Z"}},
          {"conversions": [text(CV | {"at": "2024-01-02T00:00:00Z"})]}),
+    # recordCost.
+    bad("cost amount", COST, {"i": cost_input(amountCents=-1)}, {"costs": [COST_9 | {"amountCents": "-1"}]}),
+    bad("cost at zone", COST, {"i": cost_input(at=NAIVE)}, {"costs": [COST_9 | {"at": NAIVE}]}),
+    bad("cost id", COST, {"i": cost_input(id=BAD_ID)}, {"costs": [COST_9 | {"id": BAD_ID}]}),
+    bad("cost note", COST, {"i": cost_input(note=LONG)}, {"costs": [COST_9 | {"note": LONG}]}),
+    Case("cost with other values", "ID_CONFLICT", COST, {"i": cost_input(id="k1", amountCents=501)},
+         {"costs": [COST_9 | {"id": "k1", "amountCents": "501"}]}),
+    Case("cost on another source", "ID_CONFLICT", COST,
+         {"i": cost_input(id="k1", amountCents=500, source={"kind": "INFLUENCER", "id": "inf1"})},
+         {"costs": [COST_9 | {"id": "k1", "amountCents": "500", "sourceKind": "INFLUENCER",
+                              "sourceId": "inf1"}]}),
+    Case("cost of an unknown partner", "UNKNOWN_REFERRER", COST,
+         {"i": cost_input(source={"kind": "PARTNER", "id": "p9"})},
+         {"costs": [COST_9 | {"sourceId": "p9"}]}),
+    Case("cost of an unknown campaign", "UNKNOWN_CAMPAIGN", COST,
+         {"i": cost_input(source={"kind": "CAMPAIGN", "id": "nope"})},
+         {"costs": [COST_9 | {"sourceKind": "CAMPAIGN", "sourceId": "nope"}]}),
     Case("connection to an unknown user", "UNKNOWN_USER", CONNECT, {"a": "alice", "b": "nobody"},
          {"connections": [{"a": "alice", "b": "nobody"}]}),
     Case("self-connection", "SELF_CONNECTION", CONNECT, {"a": "alice", "b": "alice"},

@@ -4,10 +4,10 @@ keyset pages (bounded memory, whatever the size of the graph) and in one determi
 Each table is read by pages of ``limit`` nodes after the last key of the page before: nodes by
 id; referrals and connections by the user they hang from (a referral by the referred user, a
 connection by its first user: connections are stored from the smaller id to the larger);
-invites and conversions by their own id. Every query answers one record, ``rows``: lists whose
-first value is the page key, with the values in the import file's column order (times as ISO
-text, the cheapest form to send). A row whose ``present`` value is null is a node without the
-edge (a user nobody referred): it moves the page on but is not exported.
+invites, conversions and cost entries by their own id. Every query answers one record,
+``rows``: lists whose first value is the page key, with the values in the import file's column
+order (times as ISO text, the cheapest form to send). A row whose ``present`` value is null is
+a node without the edge (a user nobody referred): it moves the page on but is not exported.
 """
 
 from __future__ import annotations
@@ -90,6 +90,16 @@ TABLES: dict[str, Table] = {
         present=1,
         order=2,
     ),
+    "costs": Table(
+        "MATCH (k:Cost) WHERE k.id > $after WITH k ORDER BY k.id LIMIT $limit "
+        "OPTIONAL MATCH (k)-[:SPENT_ON]->(s) "
+        "RETURN collect([k.id, CASE WHEN s IS NULL THEN null WHEN s:Influencer THEN 'INFLUENCER' "
+        "WHEN s:Partner THEN 'PARTNER' ELSE 'CAMPAIGN' END, s.id, toString(k.at), "
+        "k.amountCents, k.note]) AS rows",
+        times=(3,),
+        present=2,
+        order=1,
+    ),
 }
 
 COUNTS: LiteralString = """
@@ -101,7 +111,9 @@ CALL () { MATCH ()-[r:REFERRED]->() RETURN count(r) AS referrals }
 CALL () { MATCH (n:Invite) RETURN count(n) AS invites }
 CALL () { MATCH (n:Conversion) RETURN count(n) AS conversions }
 CALL () { MATCH ()-[r:CONNECTED_TO]->() RETURN count(r) AS connections }
-RETURN influencers, partners, campaigns, users, referrals, invites, conversions, connections
+CALL () { MATCH (n:Cost) RETURN count(n) AS costs }
+RETURN influencers, partners, campaigns, users, referrals, invites, conversions, connections,
+       costs
 """
 
 

@@ -88,6 +88,22 @@ RETURN collect([i.id, CASE WHEN s IS NULL THEN null ELSE """
 """
 )
 CONVERSION_FIELDS: tuple[LiteralString, ...] = ("id", "userId", "at", "revenueCents", "plan")
+STORED_COSTS: LiteralString = """
+UNWIND $ids AS kid
+MATCH (k:Cost {id: kid})
+OPTIONAL MATCH (k)-[:SPENT_ON]->(s)
+RETURN collect([k.id, CASE WHEN s IS NULL THEN null WHEN s:Influencer THEN 'INFLUENCER'
+                           WHEN s:Partner THEN 'PARTNER' ELSE 'CAMPAIGN' END,
+                s.id, toString(k.at), k.amountCents, k.note]) AS found
+"""
+COST_FIELDS: tuple[LiteralString, ...] = (
+    "id",
+    "sourceKind",
+    "sourceId",
+    "at",
+    "amountCents",
+    "note",
+)
 STORED_CONVERSIONS: LiteralString = """
 UNWIND $ids AS cid
 MATCH (c:Conversion {id: cid})
@@ -159,3 +175,9 @@ async def stored_conversions(
 ) -> dict[str, dict[str, Any]]:
     """Each stored conversion's properties with the ``userId`` of its user."""
     return _named(CONVERSION_FIELDS, await _lookup(db, STORED_CONVERSIONS, ids, batch))
+
+
+async def stored_costs(db: Database, ids: Sequence[str], batch: int) -> dict[str, dict[str, Any]]:
+    """Each stored cost entry's properties with the ``sourceKind`` and ``sourceId`` it was spent
+    on."""
+    return _named(COST_FIELDS, await _lookup(db, STORED_COSTS, ids, batch))

@@ -17,7 +17,7 @@ from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import NAME_LABELS, REFERRER_LABEL_LIST, ReferrerKindName
-from growthgraph.loading.dataset import node_props
+from growthgraph.loading.dataset import load_costs, node_props
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.plan import (
     Existing,
@@ -79,6 +79,8 @@ async def create(
     plan_rest(parsed, todo, known)
     del parsed
     loaded.update(await _create_edges(db, todo, ids, options, progress))
+    # Cost entries are few: merged as the merge mode writes them.
+    loaded["costs"] = await load_costs(db, todo.costs, options.batch_size, progress)
     todo.rejects += rejects + rest_rejects
     todo.rejects.sort(key=lambda r: (r.file, r.line))
     return Outcome(mode="create", loaded=loaded, rejects=todo.rejects)

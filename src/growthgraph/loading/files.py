@@ -21,6 +21,7 @@ KindName = Literal[
     "invites",
     "conversions",
     "connections",
+    "costs",
 ]
 # Load order (the order of KindName): everything a row points at is loaded before it.
 KINDS: tuple[KindName, ...] = get_args(KindName)
@@ -33,6 +34,7 @@ REQUIRED: dict[KindName, tuple[str, ...]] = {
     "invites": ("id", "referrerKind", "referrerId", "at"),
     "conversions": ("id", "userId", "at", "revenueCents"),
     "connections": ("a", "b"),
+    "costs": ("id", "sourceKind", "sourceId", "at", "amountCents"),
 }
 OPTIONAL: dict[KindName, tuple[str, ...]] = {
     "influencers": ("costCents",),
@@ -43,6 +45,7 @@ OPTIONAL: dict[KindName, tuple[str, ...]] = {
     "invites": ("channel", "campaignId", "acceptedBy"),
     "conversions": ("plan",),
     "connections": ("at",),
+    "costs": ("note",),
 }
 SUFFIXES = (".csv", ".jsonl")
 

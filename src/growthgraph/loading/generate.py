@@ -23,6 +23,7 @@ from typing import Any
 from growthgraph.loading import seed as demo
 from growthgraph.loading.dataset import Dataset, UserRow
 from growthgraph.loading.files import OPTIONAL, REQUIRED, KindName
+from growthgraph.loading.seed_money import add_costs
 
 _PLANS = ("pro", "pro", "team")
 
@@ -166,4 +167,12 @@ def generate_files(out: Path, *, users: int, seed: int = 7) -> dict[KindName, in
         "invites": _write(out, "invites", _invites(rng, data)),
         "conversions": _write(out, "conversions", _conversions(rng, data.users)),
         "connections": _write(out, "connections", _connections(rng, data.users)),
+        "costs": _write(
+            out,
+            "costs",
+            (
+                (c.id, c.source_kind, c.source_id, c.at, c.amount_cents, c.note)
+                for c in add_costs(data, seed=seed).costs
+            ),
+        ),
     }

@@ -36,6 +36,7 @@ from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
 from growthgraph.loading import files
 from growthgraph.loading.admin_files import AdminFiles, write_admin_files
+from growthgraph.loading.dataset import CostRow, load_costs
 from growthgraph.loading.files import Reject
 from growthgraph.loading.plan import Existing, plan
 from growthgraph.loading.rows import forest_counters, gc_paused, read_directory
@@ -252,7 +253,7 @@ async def initial_load(
     phase = _Phases(say, outcome.seconds)
     staging = staging_folder(instance.import_dir)
     try:
-        written = _prepare(directory, staging, outcome, phase)
+        written, costs = _prepare(directory, staging, outcome, phase)
         kept_schema = await _check_empty(settings)  # once more, right before the server stops
         with phase("neo4j-admin database import (the server is stopped, then started)"):
             try:
@@ -268,7 +269,20 @@ async def initial_load(
         shutil.rmtree(staging, ignore_errors=True)
     outcome.loaded = _loaded(written)
     await _finish(settings, written, kept_schema, outcome, phase)
+    outcome.loaded["costs"] = await _load_costs(settings, costs)
     return outcome
+
+
+async def _load_costs(settings: Settings, costs: list[CostRow]) -> int:
+    """Cost entries are few: written online, as the online import writes them, once the
+    server runs again with its constraints."""
+    if not costs:
+        return 0
+    db = _connect(settings)
+    try:
+        return await load_costs(db, costs, 10_000, None)
+    finally:
+        await db.close()
 
 
 def staging_folder(import_dir: Path) -> Path:
@@ -294,9 +308,12 @@ async def _check_empty(settings: Settings) -> list[str]:
         await db.close()
 
 
-def _prepare(directory: Path, staging: Path, outcome: InitialOutcome, phase: _Phases) -> AdminFiles:
+def _prepare(
+    directory: Path, staging: Path, outcome: InitialOutcome, phase: _Phases
+) -> tuple[AdminFiles, list[CostRow]]:
     """Read, check and plan the files as the online import does, compute the counters and write
-    the admin tool's files; the rejects go into ``outcome``."""
+    the admin tool's files; the rejects go into ``outcome``. The planned cost entries are
+    returned to be written online afterwards."""
     with phase(f"reading and checking {directory}"), gc_paused():
         parsed, read_rejects = read_directory(directory)
         todo = plan(parsed, Existing())
@@ -305,7 +322,7 @@ def _prepare(directory: Path, staging: Path, outcome: InitialOutcome, phase: _Ph
     with phase("computing the leaderboard counters"), gc_paused():
         forest = forest_counters(todo.referrals)
     with phase("writing the admin tool's files"):
-        return write_admin_files(todo, forest, staging)
+        return write_admin_files(todo, forest, staging), todo.costs
 
 
 async def _finish(

@@ -17,7 +17,7 @@ from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values
 from growthgraph.graph.users import UNREADABLE
 from growthgraph.loading import files
-from growthgraph.loading.dataset import node_props
+from growthgraph.loading.dataset import CostRow, load_costs, node_props
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.parse import ImportConversion, ImportInvite, ImportUser
 from growthgraph.loading.plan import Existing, Located, Parsed, Plan, plan
@@ -80,6 +80,7 @@ async def look_up(db: Database, parsed: Parsed) -> Existing:
     users = _first(parsed.users, attrgetter("id"))
     invites = _first(parsed.invites, attrgetter("id"))
     conversions = _first(parsed.conversions, attrgetter("id"))
+    costs = _first(parsed.costs, attrgetter("id"))
     user_refs: set[str] = set()
     for r in parsed.referrals:
         user_refs.add(r.row.user_id)
@@ -95,11 +96,13 @@ async def look_up(db: Database, parsed: Parsed) -> Existing:
     def referenced(kind: str) -> list[str]:
         ids = {r.row.referrer_id for r in parsed.referrals if r.row.referrer_kind == kind}
         ids.update(i.referrer_id for i in invites.values() if i.referrer_kind == kind)
+        ids.update(c.source_id for c in costs.values() if c.source_kind == kind)
         return sorted(ids)
 
     campaigns = {u.campaign_id for u in users.values() if u.campaign_id}
     campaigns.update(r.row.campaign_id for r in parsed.referrals if r.row.campaign_id)
     campaigns.update(i.campaign_id for i in invites.values() if i.campaign_id)
+    campaigns.update(c.source_id for c in costs.values() if c.source_kind == "CAMPAIGN")
     existing = Existing(
         users=await lookups.existing_users(db, sorted(user_refs - users.keys()), LOOKUP_BATCH),
         influencers=await lookups.existing_ids(
@@ -130,7 +133,21 @@ async def look_up(db: Database, parsed: Parsed) -> Existing:
         stored, existing.differing[kind] = await _differing_nodes(db, label, defined)
         known.update(stored)
     await _stored_events(db, existing, invites, conversions)
+    await _stored_costs(db, existing, costs)
     return existing
+
+
+async def _stored_costs(db: Database, existing: Existing, costs: Mapping[str, CostRow]) -> None:
+    """Cost entries stored under the ids the files define: on another source, or with other
+    values, they are ID_CONFLICT (as ``recordCost`` answers)."""
+    stored = await lookups.stored_costs(db, sorted(costs), LOOKUP_BATCH)
+    existing.differing["costs"] = set()
+    for kid, found in stored.items():
+        row = costs[kid]
+        wanted = {"id": kid, "at": row.at, "amountCents": row.amount_cents, "note": row.note}
+        same_source = (found["sourceKind"], found["sourceId"]) == (row.source_kind, row.source_id)
+        if not (same_source and same_values(found, wanted)):
+            existing.differing["costs"].add(kid)
 
 
 async def _stored_events(
@@ -236,6 +253,7 @@ async def load_merge(
         for c in sorted(todo.connections)
     )
     await write("connections", cypher.MERGE_CONNECTIONS, connections)
+    loaded["costs"] = await load_costs(db, todo.costs, options.batch_size, progress)
     return loaded
 
 

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from growthgraph import rules
-from growthgraph.graph.labels import ReferrerKindName
+from growthgraph.graph.labels import COST_SOURCE_LABELS, CostSourceName, ReferrerKindName
 from growthgraph.graph.privacy import ERASED
 from growthgraph.loading.dataset import (
     PARTNER_KINDS,
     CampaignRow,
+    CostRow,
     InfluencerRow,
     PartnerKindName,
     PartnerRow,
@@ -102,6 +103,7 @@ Parsed = (
     | ImportInvite
     | ImportConversion
     | ImportConnection
+    | CostRow
 )
 
 
@@ -328,6 +330,26 @@ def _connection(f: _Fields) -> ImportConnection | None:
     return ImportConnection(min(a, b), max(a, b), at)
 
 
+def _cost_source(f: _Fields) -> CostSourceName | None:
+    value = f.text("sourceKind", required=True)
+    if value is None:
+        return None
+    for kind in COST_SOURCE_LABELS:
+        if kind == value:
+            return kind
+    f.problems.append(Problem("sourceKind", f"must be one of {', '.join(COST_SOURCE_LABELS)}"))
+    return None
+
+
+def _cost(f: _Fields) -> CostRow | None:
+    id_, kind, source = f.ident("id"), _cost_source(f), f.ident("sourceId")
+    at, amount, note = f.time("at"), f.integer("amountCents", required=True), f.text("note")
+    if f.problems or id_ is None or kind is None or source is None or at is None:
+        return None
+    assert amount is not None
+    return CostRow(id_, kind, source, at, amount, note)
+
+
 _PARSERS: dict[KindName, Callable[[_Fields], Parsed | None]] = {
     "influencers": _influencer,
     "partners": _partner,
@@ -337,6 +359,7 @@ _PARSERS: dict[KindName, Callable[[_Fields], Parsed | None]] = {
     "invites": _invite,
     "conversions": _conversion,
     "connections": _connection,
+    "costs": _cost,
 }
 
 

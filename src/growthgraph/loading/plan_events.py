@@ -1,6 +1,6 @@
-"""The rules for invites (with their acceptance), conversions and connections: those of
-``recordInvite``, of a sign-up through an invite, of ``recordConversion`` and ``connectUsers``,
-asked of ``growthgraph.rules``. Pure, like ``plan``."""
+"""The rules for invites (with their acceptance), conversions, connections and costs: those of
+``recordInvite``, of a sign-up through an invite, of ``recordConversion``, ``connectUsers`` and
+``recordCost``, asked of ``growthgraph.rules``. Pure, like ``plan``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from growthgraph import rules
+from growthgraph.loading.dataset import CostRow
 from growthgraph.loading.files import Reject
 from growthgraph.loading.parse import ImportInvite
 from growthgraph.loading.plan_state import Known, Located, Parsed, Plan, Referrer, first_by_id
@@ -114,8 +115,34 @@ def _acceptance_problem(
     return None
 
 
+def _cost_problem(row: CostRow, known: Known) -> Refusal | None:
+    """``recordCost``'s refusals, in its order."""
+    if known.existing.differs("costs", row.id):
+        return Refusal(
+            Code.ID_CONFLICT, f"cost {row.id} is stored with other values or another source"
+        )
+    if row.source_kind == "CAMPAIGN":
+        if not known.campaign_known(row.source_id):
+            return Refusal(Code.UNKNOWN_CAMPAIGN, f"unknown campaign {row.source_id}")
+    elif not known.referrer_known(row.source_kind, row.source_id):
+        return Refusal(Code.UNKNOWN_REFERRER, f"unknown source {row.source_kind} {row.source_id}")
+    return None
+
+
+def plan_costs(parsed: Parsed, out: Plan, known: Known) -> None:
+    """Cost entries (``recordCost``): the first row per id, on a source that exists."""
+    for item in first_by_id(parsed.costs, "id", out.rejects, "cost").values():
+        why = _cost_problem(item.row, known)
+        if why is None:
+            out.costs.append(item.row)
+        else:
+            out.rejects.append(_as_reject(item, why))
+
+
 def plan_events(parsed: Parsed, out: Plan, known: Known) -> None:
-    """Conversions (``recordConversion``) and connections (``connectUsers``)."""
+    """Conversions (``recordConversion``), connections (``connectUsers``) and costs
+    (``recordCost``)."""
+    plan_costs(parsed, out, known)
     signed_up = known.signed_up
     why: Refusal
     for item in first_by_id(parsed.conversions, "id", out.rejects, "conversion").values():

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from growthgraph.graph.labels import ReferrerKindName
-from growthgraph.loading.dataset import CampaignRow, InfluencerRow, PartnerRow
+from growthgraph.loading.dataset import CampaignRow, CostRow, InfluencerRow, PartnerRow
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.parse import (
     ImportConnection,
@@ -48,6 +48,7 @@ class Parsed:
     connections: list[Located[ImportConnection]] = field(
         default_factory=list[Located[ImportConnection]]
     )
+    costs: list[Located[CostRow]] = field(default_factory=list[Located[CostRow]])
 
 
 @dataclass(slots=True)
@@ -89,6 +90,7 @@ class Plan:
     invites: list[ImportInvite] = field(default_factory=list[ImportInvite])
     conversions: list[ImportConversion] = field(default_factory=list[ImportConversion])
     connections: list[ImportConnection] = field(default_factory=list[ImportConnection])
+    costs: list[CostRow] = field(default_factory=list[CostRow])
     rejects: list[Reject] = field(default_factory=list[Reject])
 
     def size(self) -> int:
@@ -103,6 +105,7 @@ class Plan:
             + sum(1 for i in self.invites if i.accepted_by is not None)
             + len(self.conversions)
             + len(self.connections)
+            + len(self.costs)
         )
 
 
