@@ -111,29 +111,31 @@ def test_influencer_leaderboard_by_hand(api: Api) -> None:
 @pytest.mark.usefixtures("hand")
 def test_cascade_structure_and_largest_by_hand(api: Api) -> None:
     star = api.data(STRUCTURE, {"root": {"kind": "INFLUENCER", "id": "inf-b"}})
-    # inf-b and 5 leaves: 5 pairs at distance 1, 10 pairs at distance 2.
+    # inf-b and 5 leaves (size 5, the root not counted): 5 pairs at distance 1, 10 pairs at
+    # distance 2 among the 6 nodes of the tree.
     assert star["cascadeStructure"] == {
         "root": {"id": "inf-b"},
-        "size": 6,
+        "size": 5,
         "depth": 1,
         "breadth": [5],
         "structuralVirality": pytest.approx(25 / 15),
         "truncated": False,
     }
     chain = api.data(STRUCTURE, {"root": {"kind": "INFLUENCER", "id": "x"}})["cascadeStructure"]
-    # A path of 9 nodes: mean distance (9 + 1) / 3.
-    assert (chain["size"], chain["depth"], chain["breadth"]) == (9, 8, [1] * 8)
+    # A path of 9 nodes, 8 below the root: mean distance (9 + 1) / 3.
+    assert (chain["size"], chain["depth"], chain["breadth"]) == (8, 8, [1] * 8)
     assert chain["structuralVirality"] == pytest.approx(10 / 3)
     lone = api.data(STRUCTURE, {"root": {"kind": "USER", "id": "o1"}})["cascadeStructure"]
-    assert (lone["size"], lone["structuralVirality"]) == (1, None)
+    assert (lone["size"], lone["structuralVirality"]) == (0, None)
     assert api.data(STRUCTURE, {"root": {"kind": "USER", "id": "zz"}}) == {"cascadeStructure": None}
-    # [0h, 24h): influencer x's tree gains c1..c8 (8); inf-b gains b0..b3 (4); user x gains
-    # x, ux1, ux2, ux1a (4, its whole tree) and p1 gains pp1, pp2, pp1a (3). Ties by id: "inf-b" < "x".
+    # [0h, 24h), the roots not counted: influencer x's cascade gains c1..c8 (8 of 8); inf-b
+    # gains b0..b3 (4 of 5); partner p1 gains pp1, pp2, pp1a (3 of 3) and user x gains ux1, ux2,
+    # ux1a (3 of 3; its own sign-up is not its cascade's). Ties by id: "p1" < "x".
     largest = api.data(LARGEST, {"from": at(0).isoformat(), "to": at(24).isoformat()})
     assert largest["largestCascades"] == [
-        {"root": {"id": "x", "kind": "INFLUENCER"}, "signUps": 8, "size": 9},
-        {"root": {"id": "inf-b", "kind": "INFLUENCER"}, "signUps": 4, "size": 6},
-        {"root": {"id": "x", "kind": "USER"}, "signUps": 4, "size": 4},
+        {"root": {"id": "x", "kind": "INFLUENCER"}, "signUps": 8, "size": 8},
+        {"root": {"id": "inf-b", "kind": "INFLUENCER"}, "signUps": 4, "size": 5},
+        {"root": {"id": "p1", "kind": "PARTNER"}, "signUps": 3, "size": 3},
     ]
 
 

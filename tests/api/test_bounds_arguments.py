@@ -82,6 +82,28 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
             f"referralCascade({ROOT}, maxDepth: VALUE) {{ total depth }}",
             "total",
         ),
+        q(
+            "cascadeStructure",
+            "maxDepth",
+            f"cascadeStructure({ROOT}, maxDepth: VALUE) {{ size depth truncated }}",
+            "size",
+        ),
+        q(
+            "largestCascades",
+            "maxDepth",
+            f"largestCascades({WINDOW}, maxDepth: VALUE) {{ signUps size }}",
+        ),
+        q(
+            "sourcePerformance",
+            "maxDepth",
+            "sourcePerformance(kind: INFLUENCER, maxDepth: VALUE) { downlineSignUps }",
+        ),
+        q(
+            "fraudSignals",
+            "maxDepth",
+            f"fraudSignals({ROOT}, maxDepth: VALUE) {{ downlineSize truncated }}",
+            "downlineSize",
+        ),
     ),
     "VIRAL_GROUPS": (
         q(
@@ -98,14 +120,6 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
             f"cascadeGenerations({ROOT}, maxGeneration: VALUE) {{ generation size }}",
         ),
     ),
-    "STRUCTURE_DEPTH": (
-        q(
-            "cascadeStructure",
-            "maxDepth",
-            f"cascadeStructure({ROOT}, maxDepth: VALUE) {{ size depth truncated }}",
-            "size",
-        ),
-    ),
     "LARGEST_LIMIT": (
         q("largestCascades", "limit", f"largestCascades({WINDOW}, limit: VALUE) {{ signUps }}"),
     ),
@@ -114,13 +128,6 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
             "sourcePerformance",
             "limit",
             "sourcePerformance(kind: INFLUENCER, limit: VALUE) { directSignUps }",
-        ),
-    ),
-    "SOURCE_DEPTH": (
-        q(
-            "sourcePerformance",
-            "maxDepth",
-            "sourcePerformance(kind: INFLUENCER, maxDepth: VALUE) { downlineSignUps }",
         ),
     ),
     **{
@@ -133,7 +140,6 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
             ),
         )
         for name, argument in (
-            ("FRAUD_DEPTH", "maxDepth"),
             ("FRAUD_USERS", "maxUsers"),
             ("BURST_WINDOW", "burstWindowMinutes"),
             ("BURST_MIN", "burstMinSignUps"),
@@ -391,5 +397,5 @@ def test_the_documented_limits_are_the_bounds() -> None:
         arguments.DEGREE.low,
         arguments.DEGREE.high,
     )
-    for bound in (arguments.CASCADE_DEPTH, arguments.STRUCTURE_DEPTH, arguments.FRAUD_DEPTH):
-        assert (int(depth.group(1)), int(depth.group(2))) == (bound.low, bound.high)
+    bound = arguments.CASCADE_DEPTH
+    assert (int(depth.group(1)), int(depth.group(2))) == (bound.low, bound.high)

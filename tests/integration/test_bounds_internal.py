@@ -3,7 +3,7 @@
 Bounds too large to reach in a test (200,000 cascade nodes, 50,000 sign-ups a period, 200,000
 reward rows, 5,000 campaign rows, 20,000 refreshed edges) are lowered with monkeypatch to the
 size of a small tree, and the tree is then read with the bound equal to its size and one below.
-Depth bounds that are written into the Cypher (``*1..50``, ``*0..1000``, ``*1..1000``) are
+Depth bounds that are written into the Cypher (``*1..50``, ``*1..1000``) are
 reached for real on a chain of 1,000 users."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ async def test_the_structure_is_read_to_exactly_the_deepest_allowed_level(
     top = cascades.MAX_DEPTH
     found = await cascades.cascade_stats(shaped, Kind.PARTNER, "far", max_depth=top)
     assert found is not None
-    assert (found.size, found.depth, found.truncated) == (top + 1, top, False)
+    assert (found.size, found.depth, found.truncated) == (top, top, False)
     assert found.breadth == (1,) * top
     # A chain of n nodes scores (n + 1) / 3 (docs/metrics.md).
     assert found.structural_virality == pytest.approx((top + 2) / 3)
@@ -170,14 +170,25 @@ async def test_attribution_reaches_a_root_exactly_the_most_hops_up(shaped: Datab
 async def test_the_largest_cascades_count_members_exactly_the_most_hops_down(
     shaped: Database,
 ) -> None:
-    # Members are found up to 1,000 hops below a root; `size` follows 50 levels.
+    # Members and size both follow the cascade down to `maxDepth` levels, never the root.
+    top = cascades.MAX_DEPTH
     found = await cascades.largest_cascades(
-        shaped, start=T0, end=WIDE_AT + timedelta(days=60), limit=cascades.MAX_LARGEST
+        shaped,
+        start=T0,
+        end=WIDE_AT + timedelta(days=60),
+        limit=cascades.MAX_LARGEST,
+        max_depth=top,
     )
     far = next(c for c in found if c.root.id == "far")
-    assert (far.sign_ups, far.size) == (CHAIN, cascades.MAX_DEPTH + 1)
+    assert (far.sign_ups, far.size) == (top, top)
     wide = next(c for c in found if c.root.id == "wide")
-    assert (wide.sign_ups, wide.size) == (WIDE, WIDE + 1)
+    assert (wide.sign_ups, wide.size) == (WIDE, WIDE)
+    three = await cascades.largest_cascades(
+        shaped, start=T0, end=WIDE_AT + timedelta(days=60), limit=cascades.MAX_LARGEST, max_depth=3
+    )
+    assert [(c.root.id, c.sign_ups, c.size) for c in three] == [("wide", WIDE, WIDE), ("far", 3, 3)]
+    with pytest.raises(ValueError, match="max_depth"):
+        await cascades.largest_cascades(shaped, start=T0, end=T0, limit=1, max_depth=top + 1)
 
 
 async def test_degree_five_counts_exactly_five_hops(shaped: Database) -> None:
@@ -205,7 +216,7 @@ async def test_a_cascade_of_exactly_max_nodes_is_whole(
     monkeypatch.setattr(cascades, "MAX_NODES", WIDE)
     found = await cascades.cascade_stats(shaped, Kind.INFLUENCER, "wide", max_depth=50)
     assert found is not None
-    assert (found.size, found.depth, found.breadth, found.truncated) == (WIDE + 1, 2, (4, 8), False)
+    assert (found.size, found.depth, found.breadth, found.truncated) == (WIDE, 2, (4, 8), False)
     assert found.structural_virality == pytest.approx(nx.average_shortest_path_length(_wide_tree()))
 
 
@@ -215,7 +226,7 @@ async def test_a_cascade_one_past_max_nodes_is_truncated_to_the_shallowest(
     monkeypatch.setattr(cascades, "MAX_NODES", WIDE - 1)
     found = await cascades.cascade_stats(shaped, Kind.INFLUENCER, "wide", max_depth=50)
     assert found is not None
-    assert (found.size, found.depth, found.breadth) == (WIDE, 2, (4, 7))
+    assert (found.size, found.depth, found.breadth) == (WIDE - 1, 2, (4, 7))
     assert (found.truncated, found.structural_virality) == (True, None)
 
 

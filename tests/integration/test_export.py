@@ -99,7 +99,7 @@ async def analytics(db: Database) -> dict[str, Any]:
                 db, kind, start=START, end=END, max_depth=5, sort=sort, limit=sources.MAX_LIMIT
             )
     out["largest"] = await cascades.largest_cascades(
-        db, start=START, end=END, limit=cascades.MAX_LARGEST
+        db, start=START, end=END, limit=cascades.MAX_LARGEST, max_depth=cascades.MAX_DEPTH
     )
     out["bursts"] = await fraud.bursts_in_period(
         db,

@@ -39,7 +39,11 @@ DOCUMENTED: list[tuple[str, int, str, str]] = [
     ("cascades.MAX_NODES", cascades.MAX_NODES, "docs/metrics.md",
      "for trees of more than {n} users, of which only the shallowest are read"),
     ("cascades.MAX_DEPTH", cascades.MAX_DEPTH, "schema.graphql",
-     "The whole tree at any time, root included, down to {n} levels."),
+     "counted, down to `maxDepth` levels (at most {n})."),
+    ("referrals.MAX_CASCADE_DEPTH", referrals.MAX_CASCADE_DEPTH, "docs/metrics.md",
+     "with the same bound (1 to {n})"),
+    ("referrals.DEFAULT_CASCADE_DEPTH", referrals.DEFAULT_CASCADE_DEPTH, "docs/metrics.md",
+     "and the same default (**{n}**, from one constant)"),
     ("growth.MAX_CAMPAIGN_ROWS", growth.MAX_CAMPAIGN_ROWS, "schema.graphql", "At most {n} rows."),
     ("growth.MAX_CAMPAIGN_ROWS", growth.MAX_CAMPAIGN_ROWS, "schema.graphql",
      "True when `byCampaign` was cut at its {n}-row limit."),
@@ -86,12 +90,14 @@ def test_depths_written_into_the_cypher_are_the_bounds() -> None:
         (f"*1..{sources.MAX_DEPTH}]", [*sources.SOURCE_PERFORMANCE.values()]),
         (f"*1..{fraud.MAX_DEPTH}]", [*fraud.DOWNLINE.values()]),
         (f"*1..{referrals.MAX_ATTRIBUTION_HOPS}]", [referrals.ATTRIBUTION_PATH]),
-        (f"*0..{referrals.MAX_ATTRIBUTION_HOPS}]", [cascades.LARGEST_CASCADES]),
     ]
     for pattern, queries in hops:
         for query in queries:
             assert pattern in query, (pattern, query)
     assert set(referrals.CASCADE) == set(Kind)
+    # One cascade depth for every field.
+    assert cascades.MAX_DEPTH == sources.MAX_DEPTH == fraud.MAX_DEPTH
+    assert cascades.MAX_DEPTH == referrals.MAX_CASCADE_DEPTH
 
 
 def test_bounds_that_follow_from_others() -> None:

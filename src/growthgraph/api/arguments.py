@@ -180,16 +180,20 @@ DEGREE = Bound(
     template="{what}",
 )
 TOP_LIMIT = Bound("limit", 1, 100, "How many referrers to return")
+# One depth bound for every cascade field (referralCascade, cascadeStructure, largestCascades,
+# sourcePerformance, fraudSignals); each defaults to referrals.DEFAULT_CASCADE_DEPTH.
 CASCADE_DEPTH = Bound(
-    "maxDepth", 1, referrals.MAX_CASCADE_DEPTH, "How many levels below the root to follow"
+    "maxDepth",
+    1,
+    referrals.MAX_CASCADE_DEPTH,
+    "How many levels below the root to follow (the cascade counts the users on those levels, "
+    "the root not counted)",
+    template=_RANGE.replace(".", f"; {referrals.DEFAULT_CASCADE_DEPTH} when omitted."),
 )
 
 # growth and cascades
 VIRAL_GROUPS = Bound("limit", 1, growth.MAX_GROUPS, "At most this many groups")
 GENERATIONS = Bound("maxGeneration", 1, cascades.MAX_GENERATIONS, "The last generation to report")
-STRUCTURE_DEPTH = Bound(
-    "maxDepth", 1, cascades.MAX_DEPTH, "How many levels below the root to follow"
-)
 LARGEST_LIMIT = Bound("limit", 1, cascades.MAX_LARGEST, "How many cascades")
 
 # money
@@ -197,12 +201,10 @@ LTV_DAYS = Bound("withinDays", 1, money.MAX_DAYS, "Days after sign-up that count
 
 # sources
 SOURCE_LIMIT = Bound("limit", 1, sources.MAX_LIMIT, "How many sources")
-SOURCE_DEPTH = Bound("maxDepth", 1, sources.MAX_DEPTH, "How many levels below the root to follow")
 
 # fraud
 MAX_LIST = 100
 MAX_WINDOW_MINUTES = 60 * 24 * 31
-FRAUD_DEPTH = Bound("maxDepth", 1, fraud.MAX_DEPTH, "Levels below the root to examine")
 FRAUD_USERS = Bound(
     "maxUsers",
     1,

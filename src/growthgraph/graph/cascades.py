@@ -1,11 +1,15 @@
 """Cascade structure: size, depth, breadth per level and structural virality of the referral tree
 under a root, K per generation of a cascade, and the cascades that grew most in a period.
 
+A cascade's size is the users below its root (the root not counted) and its depth the levels
+below the root, followed at most ``maxDepth`` levels down (``graph.referrals``: one definition and
+one default for every field).
+
 Structural virality (Goel, Anderson, Hofman and Watts, Management Science 2016) is the mean
-distance between all pairs of nodes of the cascade tree, root included. On a tree it equals the
-Wiener index (the sum of all pairwise distances) over n(n-1)/2, and the Wiener index is the sum,
-over edges, of (nodes below the edge) x (nodes above it): one pass over the edges, no all-pairs
-search.
+distance between all pairs of nodes of the cascade tree, the root being one of those nodes. On a
+tree it equals the Wiener index (the sum of all pairwise distances) over n(n-1)/2, and the Wiener
+index is the sum, over edges, of (nodes below the edge) x (nodes above it): one pass over the
+edges, no all-pairs search.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from growthgraph.graph.database import Database
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of
 from growthgraph.graph.records import ReferrerRecord, referrer_from
 
-MAX_DEPTH = 50
+MAX_DEPTH = referrals.MAX_CASCADE_DEPTH
 MAX_NODES = 200_000
 MAX_LARGEST = 100
 
@@ -42,12 +46,14 @@ RETURN n {.*} AS n,
     for kind, label in REFERRER_LABELS.items()
 }
 
+# The members who signed up in the window, each walked up to its root (at most $maxDepth levels
+# up, as a cascade is followed at most $maxDepth levels down).
 LARGEST_CASCADES: LiteralString = (
     """
 MATCH (u:User)
 WHERE u.signedUpAt >= $start AND u.signedUpAt < $end
-MATCH (top)-[:REFERRED*0..1000]->(u)
-WHERE NOT EXISTS { ()-[:REFERRED]->(top) }
+MATCH p = (top)-[:REFERRED*1..50]->(u)
+WHERE length(p) <= $maxDepth AND NOT EXISTS { ()-[:REFERRED]->(top) }
 WITH top, count(u) AS signUps
 ORDER BY signUps DESC, top.id ASC,
   """
@@ -60,7 +66,7 @@ RETURN top {.*} AS top,
     + """
          AS label,
        signUps,
-       COUNT { (top)-[:REFERRED*1..50]->(:User) } AS downline
+       COUNT { MATCH q = (top)-[:REFERRED*1..50]->(:User) WHERE length(q) <= $maxDepth } AS downline
 """
 )
 
@@ -68,7 +74,7 @@ RETURN top {.*} AS top,
 @dataclass(frozen=True, slots=True)
 class CascadeStats:
     root: ReferrerRecord
-    size: int  # nodes of the tree, root included
+    size: int  # users below the root, the root not counted
     depth: int  # deepest level below the root (0 for a lone root)
     breadth: tuple[int, ...]  # nodes per level 1..depth
     structural_virality: float | None  # None for a lone root (no pair) or a truncated tree
@@ -110,7 +116,7 @@ async def cascade_stats(
     depth = max(levels, default=0)
     return CascadeStats(
         root=referrer_from(kind, rows[0]["n"]),
-        size=len(edges) + 1,
+        size=len(edges),
         depth=depth,
         breadth=tuple(levels[d] for d in range(1, depth + 1)),
         structural_virality=None if truncated else structural_virality(edges),
@@ -121,21 +127,25 @@ async def cascade_stats(
 @dataclass(frozen=True, slots=True)
 class GrowingCascade:
     root: ReferrerRecord
-    sign_ups: int  # tree members (a user root included) who signed up in the period
-    size: int  # the whole tree, root included, down to MAX_DEPTH levels
+    sign_ups: int  # users below the root who signed up in the period
+    size: int  # users below the root at any time
 
 
 async def largest_cascades(
-    db: Database, *, start: datetime, end: datetime, limit: int
+    db: Database, *, start: datetime, end: datetime, limit: int, max_depth: int
 ) -> list[GrowingCascade]:
     if not 1 <= limit <= MAX_LARGEST:
         raise ValueError(f"limit must be 1..{MAX_LARGEST}")
-    rows = await db.read(LARGEST_CASCADES, {"start": start, "end": end, "limit": limit})
+    if not 1 <= max_depth <= MAX_DEPTH:
+        raise ValueError(f"max_depth must be 1..{MAX_DEPTH}")
+    rows = await db.read(
+        LARGEST_CASCADES, {"start": start, "end": end, "limit": limit, "maxDepth": max_depth}
+    )
     return [
         GrowingCascade(
             root=referrer_from(row["label"], row["top"]),
             sign_ups=int(row["signUps"]),
-            size=int(row["downline"]) + 1,
+            size=int(row["downline"]),
         )
         for row in rows
     ]

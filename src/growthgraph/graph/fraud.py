@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, LiteralString
 
 from growthgraph.graph import fraud_compute as fc
+from growthgraph.graph import referrals
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of, label_or_null
 from growthgraph.graph.records import (
@@ -20,7 +21,7 @@ from growthgraph.graph.records import (
     user_from,
 )
 
-MAX_DEPTH = 50
+MAX_DEPTH = referrals.MAX_CASCADE_DEPTH  # the cascade definition of graph.referrals
 MAX_USERS = 20_000
 
 DOWNLINE: dict[Kind, LiteralString] = {

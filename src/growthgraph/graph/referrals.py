@@ -30,7 +30,12 @@ from growthgraph.graph.records import (
 )
 
 MAX_DEGREE = 5
+# One cascade definition for every field (referralCascade, cascadeStructure, largestCascades,
+# sourcePerformance, fraudSignals): a cascade is the users below its root, the root not counted,
+# followed at most MAX_CASCADE_DEPTH levels down; every field follows DEFAULT_CASCADE_DEPTH
+# levels unless asked otherwise, so by default they all count the same users.
 MAX_CASCADE_DEPTH = 50
+DEFAULT_CASCADE_DEPTH = MAX_CASCADE_DEPTH
 MAX_ATTRIBUTION_HOPS = 1000
 # Stand-ins for an open time window: a range predicate on the index needs two bounds.
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)

@@ -22,7 +22,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from growthgraph.graph import entities
+from growthgraph.graph import entities, referrals
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values, write_retrying
 from growthgraph.graph.labels import (
@@ -42,7 +42,7 @@ from growthgraph.graph.records import (
     to_datetime,
 )
 
-MAX_DEPTH = 50
+MAX_DEPTH = referrals.MAX_CASCADE_DEPTH  # the cascade definition of graph.referrals
 MAX_LIMIT = 100
 
 

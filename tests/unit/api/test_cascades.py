@@ -88,7 +88,7 @@ async def test_structure_of_a_small_tree(gql: Gql, fake: FakeDatabase) -> None:
     # c-d 1: 20 over 10 pairs.
     assert out["cascadeStructure"] == {
         "root": {"__typename": "Influencer", "id": "i1"},
-        "size": 5,
+        "size": 4,
         "depth": 3,
         "breadth": [2, 1, 1],
         "structuralVirality": 2.0,
@@ -110,7 +110,7 @@ async def test_a_lone_root_has_no_virality_and_a_missing_root_is_null(
 
     assert lone["cascadeStructure"] == {
         "root": {"__typename": "User", "id": "r"},
-        "size": 1,
+        "size": 0,
         "depth": 0,
         "breadth": [],
         "structuralVirality": None,
@@ -127,7 +127,9 @@ async def test_structure_depth_bound(gql: Gql, fake: FakeDatabase) -> None:
     assert fake.calls == []
 
 
-async def test_largest_cascades_count_the_root_in_the_size(gql: Gql, fake: FakeDatabase) -> None:
+async def test_largest_cascades_do_not_count_the_root_in_the_size(
+    gql: Gql, fake: FakeDatabase
+) -> None:
     fake.answer(
         cascades.LARGEST_CASCADES,
         [
@@ -143,15 +145,16 @@ async def test_largest_cascades_count_the_root_in_the_size(gql: Gql, fake: FakeD
         {
             "root": {"__typename": "Influencer", "id": "i1", "kind": "INFLUENCER"},
             "signUps": 7,
-            "size": 10,
+            "size": 9,
         },
-        {"root": {"__typename": "User", "id": "u1", "kind": "USER"}, "signUps": 3, "size": 1},
+        {"root": {"__typename": "User", "id": "u1", "kind": "USER"}, "signUps": 3, "size": 0},
     ]
     assert fake.ran(cascades.LARGEST_CASCADES) == [
         {
             "start": at("2024-05-01T05:00:00+00:00"),
             "end": at("2024-05-08T00:00:00+00:00"),
             "limit": 100,
+            "maxDepth": 50,
         }
     ]
 

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import strawberry
 
-from growthgraph.api.arguments import GENERATIONS, LARGEST_LIMIT, STRUCTURE_DEPTH
+from growthgraph.api.arguments import CASCADE_DEPTH, GENERATIONS, LARGEST_LIMIT
 from growthgraph.api.cascades.types import CascadeGeneration, CascadeStructure, GrowingCascade
 from growthgraph.api.context import Info
 from growthgraph.api.enums import TO_KIND
 from growthgraph.api.types import Root, referrer
 from growthgraph.api.window import From, To, window
-from growthgraph.graph import cascades
+from growthgraph.graph import cascades, referrals
 
 
 async def cascade_generations(
@@ -33,9 +33,9 @@ async def cascade_generations(
 async def cascade_structure(
     info: Info,
     top: Root,
-    max_depth: Annotated[int, STRUCTURE_DEPTH.argument()] = 50,
+    max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
 ) -> CascadeStructure | None:
-    STRUCTURE_DEPTH.check(max_depth)
+    CASCADE_DEPTH.check(max_depth)
     found = await cascades.cascade_stats(
         info.context.db, TO_KIND[top.kind], str(top.id), max_depth=max_depth
     )
@@ -56,10 +56,14 @@ async def largest_cascades(
     start: From,
     end: To,
     limit: Annotated[int, LARGEST_LIMIT.argument()] = 10,
+    max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
 ) -> list[GrowingCascade]:
     lo, hi = window(start, end)
     LARGEST_LIMIT.check(limit)
-    rows = await cascades.largest_cascades(info.context.db, start=lo, end=hi, limit=limit)
+    CASCADE_DEPTH.check(max_depth)
+    rows = await cascades.largest_cascades(
+        info.context.db, start=lo, end=hi, limit=limit, max_depth=max_depth
+    )
     return [GrowingCascade(root=referrer(r.root), sign_ups=r.sign_ups, size=r.size) for r in rows]
 
 
@@ -74,12 +78,14 @@ class CascadesQuery:
     )
     cascade_structure: CascadeStructure | None = strawberry.field(
         resolver=cascade_structure,
-        description="Size, depth, breadth per level and structural virality of the referral "
-        "tree under a root. Null if the root does not exist.",
+        description="Size, depth, breadth per level and structural virality of the cascade "
+        "under a root: the users below it, the root not counted, down to `maxDepth` levels (the "
+        "same users as `referralCascade`, `sourcePerformance` and `fraudSignals` count). Null if "
+        "the root does not exist.",
     )
     largest_cascades: list[GrowingCascade] = strawberry.field(
         resolver=largest_cascades,
-        description="The cascades (trees under a root that has no referrer) with the most "
-        "members who signed up in [from, to), most first; ties by root id, then kind. At most "
-        "`limit` (1 to 100).",
+        description="The cascades (the users below a root that has no referrer, the root not "
+        "counted, down to `maxDepth` levels) with the most members who signed up in [from, to), "
+        "most first; ties by root id, then kind. At most `limit` (1 to 100).",
     )

@@ -22,12 +22,14 @@ class CascadeGeneration:
 
 
 @strawberry.type(
-    description="The structure of the referral tree under a root, root included, as in Goel, "
-    "Anderson, Hofman and Watts (Management Science, 2016)."
+    description="The structure of the cascade under a root (the users below it, down to "
+    "`maxDepth` levels), as in Goel, Anderson, Hofman and Watts (Management Science, 2016)."
 )
 class CascadeStructure:
     root: Referrer
-    size: int = strawberry.field(description="Nodes of the tree, the root included.")
+    size: int = strawberry.field(
+        description="The cascade's size: users below the root, the root not counted."
+    )
     depth: int = strawberry.field(description="The deepest level below the root; 0 alone.")
     breadth: list[int] = strawberry.field(
         description="Nodes per level: element i is the number of users exactly i+1 hops below "
@@ -35,9 +37,9 @@ class CascadeStructure:
     )
     structural_virality: float | None = strawberry.field(
         description="The mean shortest-path distance between all pairs of nodes of the tree "
-        "(edges undirected, root included). Near 2 for a broadcast (a star: everyone joined "
-        "through the root); larger for viral, many-generation spread. Null for a lone root and "
-        "for a truncated tree."
+        "(edges undirected; the tree's nodes are the root and the `size` users below it). "
+        "Near 2 for a broadcast (a star: everyone joined through the root); larger for viral, "
+        "many-generation spread. Null for a lone root and for a truncated tree."
     )
     truncated: bool = strawberry.field(
         description="True when the tree had more than 200000 users within `maxDepth`; only the "
@@ -51,8 +53,10 @@ class GrowingCascade:
         description="The root: a referrer with no referrer of its own."
     )
     sign_ups: int = strawberry.field(
-        description="Members of the tree (a user root included) who signed up in the period."
+        description="Users below the root (the root not counted), down to `maxDepth` levels, "
+        "who signed up in the period."
     )
     size: int = strawberry.field(
-        description="The whole tree at any time, root included, down to 50 levels."
+        description="The cascade's size at any time: users below the root, the root not "
+        "counted, down to `maxDepth` levels (at most 50)."
     )

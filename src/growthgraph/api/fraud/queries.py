@@ -14,7 +14,7 @@ from growthgraph.api.arguments import (
     BURST_MIN,
     BURST_WINDOW,
     CAP,
-    FRAUD_DEPTH,
+    CASCADE_DEPTH,
     FRAUD_USERS,
     MIN_SIGN_UPS,
     SIGNAL_LIMIT,
@@ -36,7 +36,7 @@ from growthgraph.api.fraud.types import (
 from growthgraph.api.types import ReferrerRef, User, referrer, user
 from growthgraph.api.window import require_offset
 from growthgraph.errors import BadUserInputError
-from growthgraph.graph import fraud
+from growthgraph.graph import fraud, referrals
 from growthgraph.graph import fraud_compute as fc
 from growthgraph.graph.records import ReferrerRecord, UserRecord
 
@@ -63,7 +63,7 @@ async def fraud_signals(
         ReferrerRef,
         strawberry.argument(name="root", description="The referrer whose downline is examined."),
     ],
-    max_depth: Annotated[int, FRAUD_DEPTH.argument()] = 10,
+    max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
     max_users: Annotated[int, FRAUD_USERS.argument()] = 5_000,
     burst_window_minutes: Annotated[int, BURST_WINDOW.argument()] = 60,
     burst_min_sign_ups: Annotated[int, BURST_MIN.argument()] = 5,
@@ -74,7 +74,7 @@ async def fraud_signals(
     limit: Annotated[int, SIGNAL_LIMIT.argument()] = 20,
 ) -> FraudReport | None:
     check(
-        (FRAUD_DEPTH, max_depth),
+        (CASCADE_DEPTH, max_depth),
         (FRAUD_USERS, max_users),
         (BURST_WINDOW, burst_window_minutes),
         (BURST_MIN, burst_min_sign_ups),

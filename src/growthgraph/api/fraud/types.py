@@ -99,7 +99,10 @@ class NearDuplicateGroup:
 @strawberry.type(description="Fraud signals over the downline under one referrer.")
 class FraudReport:
     root: Referrer
-    downline_size: int = strawberry.field(description="Users examined below the root.")
+    downline_size: int = strawberry.field(
+        description="Users examined below the root, the root not counted, down to `maxDepth` "
+        "levels: the cascade's size unless `truncated`."
+    )
     truncated: bool = strawberry.field(
         description="True when the downline holds more than `maxUsers` users; the earliest "
         "sign-ups were examined."

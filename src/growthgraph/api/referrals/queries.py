@@ -53,7 +53,7 @@ async def top_referrers(
 async def referral_cascade(
     info: Info,
     top: Root,
-    max_depth: Annotated[int, CASCADE_DEPTH.argument()] = 5,
+    max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
 ) -> ReferralCascade | None:
     CASCADE_DEPTH.check(max_depth)
     found = await referrals.cascade(
@@ -86,8 +86,9 @@ class ReferralsQuery:
     )
     referral_cascade: ReferralCascade | None = strawberry.field(
         resolver=referral_cascade,
-        description="The downline under a root referrer: how many users it brought in at every "
-        "level, its total size and depth. Null if the root does not exist.",
+        description="The cascade under a root referrer: how many users it brought in at every "
+        "level, its size (the users below the root, the root not counted) and depth, down to "
+        "`maxDepth` levels. Null if the root does not exist.",
     )
     attribution_path: list[Referrer] | None = strawberry.field(
         resolver=attribution_path,

@@ -25,8 +25,13 @@ class CascadeLevel:
 @strawberry.type(description="The whole downline under a root referrer, level by level.")
 class ReferralCascade:
     root: Referrer
-    total: int = strawberry.field(description="All users below the root, down to `maxDepth`.")
-    depth: int = strawberry.field(description="The deepest level reached; 0 with no referrals.")
+    total: int = strawberry.field(
+        description="The cascade's size: all users below the root, the root not counted, down "
+        "to `maxDepth` levels."
+    )
+    depth: int = strawberry.field(
+        description="The deepest level below the root reached; 0 with no referrals."
+    )
     levels: list[CascadeLevel] = strawberry.field(
         description="One entry per non-empty level, by increasing depth."
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from growthgraph.api.arguments import SOURCE_DEPTH, SOURCE_LIMIT, check
+from growthgraph.api.arguments import CASCADE_DEPTH, SOURCE_LIMIT, check
 from growthgraph.api.context import Info
 from growthgraph.api.pagination import After, First
 from growthgraph.api.sources import types as s
@@ -29,7 +29,7 @@ from growthgraph.api.types import (
     referrer,
 )
 from growthgraph.api.window import window
-from growthgraph.graph import entities, sources
+from growthgraph.graph import entities, referrals, sources
 from growthgraph.graph.labels import Kind
 from growthgraph.graph.records import InfluencerRecord
 from growthgraph.graph.referrals import EARLIEST, LATEST
@@ -107,7 +107,7 @@ async def source_performance(
         s.SourceSort, strawberry.argument(description="The ranking.")
     ] = s.SourceSort.DOWNLINE_SIGN_UPS,
     limit: Annotated[int, SOURCE_LIMIT.argument()] = 10,
-    max_depth: Annotated[int, SOURCE_DEPTH.argument()] = 10,
+    max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
     start: Annotated[
         datetime | None,
         strawberry.argument(name="from", description="Count sign-ups at or after this instant."),
@@ -118,7 +118,7 @@ async def source_performance(
     ] = None,
 ) -> list[s.SourcePerformance]:
     lo, hi = window(start or EARLIEST, end or LATEST)
-    check((SOURCE_LIMIT, limit), (SOURCE_DEPTH, max_depth))
+    check((SOURCE_LIMIT, limit), (CASCADE_DEPTH, max_depth))
     rows = await sources.source_performance(
         info.context.db,
         Kind.INFLUENCER if kind is s.SourceKind.INFLUENCER else Kind.PARTNER,

@@ -88,7 +88,8 @@ class SourcePerformance:
     source: Referrer
     direct_sign_ups: int = strawberry.field(description="Users the source referred directly.")
     downline_sign_ups: int = strawberry.field(
-        description="Users anywhere below the source (its whole downline), direct ones included."
+        description="Users below the source down to `maxDepth` levels (its cascade, the source "
+        "not counted), direct ones included."
     )
     by_depth: list[DepthPerformance] = strawberry.field(
         description="Downline sign-ups per depth, depths with sign-ups only, shallowest first."
