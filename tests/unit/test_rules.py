@@ -12,13 +12,16 @@ from growthgraph.rules import Code, Refusal
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
-# The refusals of mutations that write nothing the importer loads (rewards).
+# The refusals of mutations that write nothing the importer loads (rewards, the network
+# analysis job, consent).
 NOT_IMPORTED = {
     "UNKNOWN_REWARD_RULE",
     "PERIOD_OVERLAP",
     "PERIOD_TOO_LARGE",
     "UNKNOWN_REWARD",
     "INVALID_TRANSITION",
+    "ANALYSIS_RUNNING",
+    "USER_ERASED",
 }
 
 
