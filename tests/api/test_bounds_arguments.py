@@ -123,6 +123,14 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
     "LARGEST_LIMIT": (
         q("largestCascades", "limit", f"largestCascades({WINDOW}, limit: VALUE) {{ signUps }}"),
     ),
+    "LTV_DAYS": (
+        q(
+            "lifetimeValue",
+            "withinDays",
+            f"lifetimeValue({WINDOW}, withinDays: VALUE) {{ withinDays all {{ users }} }}",
+            "withinDays",
+        ),
+    ),
     "SOURCE_LIMIT": (
         q(
             "sourcePerformance",
