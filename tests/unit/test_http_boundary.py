@@ -15,7 +15,7 @@ from growthgraph import cli
 from growthgraph.api.schema import build_schema, parse_instant
 from growthgraph.api.telemetry import MAX_OPERATION_NAMES, Metrics
 from growthgraph.config import Role, Settings, parse_proxies
-from growthgraph.http.auth import AuthMiddleware, hash_key, presented_key, presented_keys
+from growthgraph.http.auth import Gate, hash_key, presented_key, presented_keys
 from growthgraph.http.graphql_view import MAX_INPUT_DEPTH, RefusalError, check_request_text
 from growthgraph.http.guards import Client, ClientLimits, Standing, client_address
 
@@ -33,12 +33,8 @@ def scope(headers: list[tuple[str, str]], peer: str = "10.0.0.9") -> dict[str, A
     }
 
 
-async def _app(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover - never called
-    raise AssertionError
-
-
 def identify(headers: list[tuple[str, str]], peer: str = "10.0.0.9", **kw: Any) -> Client:
-    auth = AuthMiddleware(_app, KEYS, required=True, **kw)
+    auth = Gate(KEYS, required=True, **kw)
     client, _ = auth.identify(scope(headers, peer))
     return client
 
@@ -70,7 +66,7 @@ def test_anonymous_and_failed_attempts_count_under_the_address() -> None:
 
 
 def test_open_mode_counts_every_request_under_the_address() -> None:
-    auth = AuthMiddleware(_app, (), required=False)
+    auth = Gate((), required=False)
     client, role = auth.identify(scope([("X-API-Key", "anything")]))
     assert (client, role) == (Client(Standing.ANONYMOUS, "10.0.0.9"), Role.ADMIN)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,9 @@ from growthgraph.api.extensions import OperationMetrics
 from growthgraph.api.schema import GrowthGraphSchema
 from growthgraph.api.telemetry import Metrics, current_request_id
 from growthgraph.errors import BadUserInputError
-from growthgraph.http.observability import JsonFormatter, RequestContextMiddleware, request_id_from
+from growthgraph.http.auth import Gate
+from growthgraph.http.front import FrontDoor
+from growthgraph.http.observability import JsonFormatter, request_id_from
 
 SECRET = "MATCH (u:User) RETURN u.password"
 
@@ -39,12 +42,22 @@ class Query:
         return current_request_id()
 
 
+def front_door(metrics: Metrics | None) -> dict[str, Any]:
+    """The app's front layer, open (no keys) and without CORS."""
+    return {
+        "gate": Gate((), required=False),
+        "max_body_bytes": 65_536,
+        "metrics": metrics,
+        "cors_origins": [],
+    }
+
+
 def make_app(metrics: Metrics) -> Starlette:
     schema = GrowthGraphSchema(query=Query, extensions=[lambda: OperationMetrics(metrics)])
     schema.metrics = metrics
     return Starlette(
         routes=[Route("/graphql", GraphQL[None, None](schema), methods=["GET", "POST"])],
-        middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
+        middleware=[Middleware(FrontDoor, **front_door(metrics))],
     )
 
 
@@ -121,7 +134,7 @@ async def test_json_log_line_has_the_request_id() -> None:
     schema = strawberry.Schema(query=Logging)
     app = Starlette(
         routes=[Route("/graphql", GraphQL[None, None](schema), methods=["POST"])],
-        middleware=[Middleware(RequestContextMiddleware, metrics=None)],
+        middleware=[Middleware(FrontDoor, **front_door(None))],
     )
     await post(app, "{ hello }", {"X-Request-ID": "trace-7"})
     (line,) = seen

@@ -24,9 +24,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
-from growthgraph.api.permissions import reset_role, set_role
 from growthgraph.config import Network, Role
 from growthgraph.errors import UnauthenticatedError
 from growthgraph.http.guards import (
@@ -87,7 +86,7 @@ def presented_keys(scope: Scope) -> set[str]:
 
 def presented_key(scope: Scope) -> str | None:
     """The one key the request presents; None for none, or for two different ones (which
-    ``AuthMiddleware`` refuses as a failed attempt)."""
+    ``Gate`` refuses as a failed attempt)."""
     keys = presented_keys(scope)
     return next(iter(keys)) if len(keys) == 1 else None
 
@@ -148,42 +147,6 @@ class Gate:
             await refuse(send, 401, UnauthenticatedError.code, ANONYMOUS_REFUSED, WWW_AUTHENTICATE)
             return False, None
         return True, role
-
-
-class AuthMiddleware(Gate):
-    """The :class:`Gate` as a middleware of its own: sets the request's role for ``app``."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        keys: tuple[tuple[Role, str], ...],
-        required: bool,
-        *,
-        limits: ClientLimits | None = None,
-        trusted_proxies: tuple[Network, ...] = (),
-        anonymous_may_read: bool = True,
-    ) -> None:
-        super().__init__(
-            keys,
-            required,
-            limits=limits,
-            trusted_proxies=trusted_proxies,
-            anonymous_may_read=anonymous_may_read,
-        )
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        admitted, role = await self.admit(scope, send)
-        if not admitted:
-            return
-        token = set_role(role)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            reset_role(token)
 
 
 def _graphql_request(scope: Scope) -> bool:

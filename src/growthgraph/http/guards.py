@@ -9,7 +9,7 @@ The address is the TCP peer's; ``X-Forwarded-For`` is read only when that peer i
 configured trusted proxies (``GROWTHGRAPH_TRUSTED_PROXIES``), and then only up to the first hop
 that is not one of them.
 
-``AuthMiddleware`` decides the identity and consults :class:`ClientLimits` before it answers
+``auth.Gate`` decides the identity and consults :class:`ClientLimits` before it answers
 anything, so the guards' order is: who is calling, may they call now, is the body acceptable."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from growthgraph.config import Network
 
@@ -158,22 +158,6 @@ async def refuse_rate_limited(send: Send, wait: float) -> None:
         "Too many requests from this client; retry after the Retry-After seconds.",
         {"retry-after": str(math.ceil(wait))},
     )
-
-
-class GuardMiddleware:
-    """The body size limit of ``/graphql`` (the rate limit is applied with authentication)."""
-
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != GUARDED_PATH:
-            await self.app(scope, receive, send)
-            return
-        replay = await read_bounded(receive, send, scope, self.max_body_bytes)
-        if replay is not None:
-            await self.app(scope, replay, send)
 
 
 async def read_bounded(

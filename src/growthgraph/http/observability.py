@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 import uuid
 from datetime import UTC, datetime
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from growthgraph.api.telemetry import (
     Metrics,
-    bind_request_id,
     current_request_id,
-    unbind_request_id,
 )
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -69,37 +65,6 @@ def configure_logging(level: str) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-
-
-class RequestContextMiddleware:
-    """Assigns the request id, echoes it, and counts and times every HTTP request."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics | None) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = request_id_of(scope)
-        token = bind_request_id(request_id)
-        status = 500
-        started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            unbind_request_id(token)
-            if self.metrics is not None:
-                record_request(self.metrics, scope, status, time.perf_counter() - started)
 
 
 def request_id_of(scope: Scope) -> str:
