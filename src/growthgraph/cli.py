@@ -98,38 +98,45 @@ async def _analyze(settings: Settings, *, inactive_days: int) -> int:
         await db.close()
 
 
-async def _counters(settings: Settings, action: str) -> int:
+async def _counters(settings: Settings, action: str, batch: int) -> int:
     from growthgraph.app import connect
     from growthgraph.graph import counters
 
     db = await connect(settings)
     try:
+        started = time.perf_counter()
+        total = await counters.work_size(db)
+        desc = "rebuilding" if action == "rebuild" else "checking"
+        with tqdm(total=total, unit="node", desc=f"{desc} referral counters") as bar:
+            run = counters.rebuild if action == "rebuild" else counters.check
+            survey = await run(db, batch=batch, progress=bar.update)
+        took = time.perf_counter() - started
+        for line in survey.sample:
+            print(f"  {line}")
         if action == "rebuild":
-            started = time.perf_counter()
-            with tqdm(unit="node", desc="writing recomputed referral counters") as bar:
-                written = await counters.rebuild(db, progress=bar.update)
             print(
-                f"growthgraph: referral counters rebuilt in {time.perf_counter() - started:.1f}s "
-                f"({written:,} nodes corrected)"
+                f"growthgraph: referral counters rebuilt in {took:.1f}s ({survey.nodes:,} node "
+                f"visits, {survey.differing:,} nodes corrected)"
             )
             return 0
-        problems = await counters.check(db)
-        for line in problems[:20]:
-            print(f"  {line}")
-        if problems:
+        if survey.differing:
+            shown = f"; the first {len(survey.sample)} above" if survey.sample else ""
             print(
-                f"growthgraph: {len(problems):,} referral counters differ from the edges; "
-                "run `growthgraph counters rebuild`"
+                f"growthgraph: {survey.differing:,} nodes hold referral counters that differ "
+                f"from the edges{shown}; run `growthgraph counters rebuild` ({took:.1f}s)"
             )
             return 1
-        print("growthgraph: every referral counter matches the edges")
+        print(
+            f"growthgraph: every referral counter matches the edges ({survey.nodes:,} node "
+            f"visits in {took:.1f}s)"
+        )
         return 0
     finally:
         await db.close()
 
 
 def cmd_counters(args: argparse.Namespace) -> None:
-    sys.exit(asyncio.run(_counters(_settings(), args.action)))
+    sys.exit(asyncio.run(_counters(_settings(), args.action, args.batch_size)))
 
 
 def cmd_analyze(args: argparse.Namespace) -> None:
@@ -367,7 +374,11 @@ def main(argv: list[str] | None = None) -> None:
     counters.add_argument(
         "action",
         choices=("rebuild", "check"),
-        help="rebuild: recompute them all from the edges; check: compare them with the edges",
+        help="rebuild: recompute them all from the edges; check: compare them with the edges "
+        "(both inside Neo4j, in batches of nodes in id order)",
+    )
+    counters.add_argument(
+        "--batch-size", type=_positive, default=5_000, help="nodes per transaction (default 5000)"
     )
     counters.set_defaults(func=cmd_counters)
 

@@ -137,7 +137,7 @@ async def test_round_trip_keeps_every_answer(
 ) -> None:
     await source(clean_db, tmp_path)
     before = await analytics(clean_db)
-    assert before["counters"] == []
+    assert before["counters"].differing == 0
     # Answers with something in them, so their equality below means something.
     assert before["top 3 scan"]
     assert before["largest"]

@@ -19,6 +19,7 @@ from growthgraph.graph.outcomes import Written
 from growthgraph.graph.records import ReferrerCount
 from growthgraph.graph.users import SignUp
 from tests.support import oracle
+from tests.support.counter_oracle import expected_counters, stored_counters, wrong_counters
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 ALL_KINDS = [Kind.USER, Kind.INFLUENCER, Kind.PARTNER]
@@ -121,38 +122,85 @@ async def test_concurrent_sign_ups_keep_every_counter_exact(clean_db: Database) 
     graph = _graph(signups)
     assert nx.dag_longest_path_length(graph) > 5, "chains should reach below the counted depth"
     # A full recomputation from the edges, and networkx from the intended sign-ups.
-    assert await counters.check(clean_db) == []
+    await _assert_stored_match(clean_db, graph)
     await _assert_tops_match(clean_db, graph)
+
+
+async def _assert_stored_match(db: Database, graph: nx.DiGraph[oracle.Node]) -> None:
+    """Every stored counter equals the one networkx counts from the edges, and a check agrees."""
+    assert await stored_counters(db) == expected_counters(graph)
+    survey = await counters.check(db, batch=13)
+    assert (survey.differing, survey.sample) == (0, ())
 
 
 async def test_sign_ups_without_maintenance_are_caught_and_rebuilt(clean_db: Database) -> None:
     await _tops(clean_db)
     signups = await _concurrent_waves(clean_db, waves=4, per_wave=20, seed=8, maintain=False)
     graph = _graph(signups)
-    problems = await counters.check(clean_db)
-    assert len(problems) >= len(signups) // 2
+    # What the check must find, from networkx and the stored values read node by node.
+    wanted = expected_counters(graph)
+    wrong = wrong_counters(await stored_counters(clean_db), wanted)
+    assert len(wrong) >= len(signups)
+    found = await counters.check(clean_db, batch=7, sample=10_000)
+    assert found.differing == len(wrong)
+    assert {line.split(":")[0] + " " + line.split(": ")[1][:5] for line in found.sample} == wrong
+    first = await counters.check(clean_db, batch=1_000, sample=3)
+    assert (first.differing, len(first.sample)) == (len(wrong), 3)
+    assert set(first.sample) <= set(found.sample)
     # The scan needs no counters and is right all along.
     got = await referrals.top_referrers(
         clean_db, degree=2, limit=50, since=None, until=None, kinds=ALL_KINDS, use_counters=False
     )
     assert _as_nodes(got) == oracle.top_referrers(graph, degree=2, limit=50)
-    await counters.rebuild(clean_db, batch=7)  # a small batch: several pages
-    assert await counters.check(clean_db) == []
+    fixed = await counters.rebuild(clean_db, batch=7)  # a small batch: several pages
+    assert fixed.differing == len(wrong)
+    await _assert_stored_match(clean_db, graph)
+    await _assert_tops_match(clean_db, graph)
+    again = await counters.rebuild(clean_db, batch=1_000)
+    assert again.differing == 0
+    assert again.nodes == 2 * len(signups) + 3  # every user twice, every source once
+
+
+async def test_a_rebuild_while_sign_ups_are_recorded_stays_exact(clean_db: Database) -> None:
+    """Counters left wrong by unmaintained sign-ups are rebuilt while more sign-ups, under the
+    same referrers and under the users being corrected, are recorded with their counters: after
+    both, every counter equals networkx's."""
+    await _tops(clean_db)
+    broken = await _concurrent_waves(clean_db, waves=4, per_wave=25, seed=21, maintain=False)
+    assert (await counters.check(clean_db)).differing > 0
+    rng = random.Random(4)
+    more = [
+        _sign_up(1_000 + n, rng.choice([(Kind.USER, s.id) for s in broken[-40:]]))
+        for n in range(60)
+    ]
+
+    async def sign_up_slowly() -> None:
+        for chunk in range(0, len(more), 6):
+            outcomes = await asyncio.gather(
+                *(writes.record_sign_up(clean_db, s) for s in more[chunk : chunk + 6])
+            )
+            assert all(isinstance(o, Written) and o.created for o in outcomes)
+
+    await asyncio.gather(counters.rebuild(clean_db, batch=3), sign_up_slowly())
+    graph = _graph([*broken, *more])
+    await _assert_stored_match(clean_db, graph)
     await _assert_tops_match(clean_db, graph)
 
 
 async def test_a_wrong_counter_is_reported(clean_db: Database) -> None:
     await _tops(clean_db)
     await _concurrent_waves(clean_db, waves=3, per_wave=10, seed=3)
-    assert await counters.check(clean_db) == []
+    assert (await counters.check(clean_db)).differing == 0
     await clean_db.write("MATCH (n:Influencer {id: 'inf-a'}) SET n.below2 = 999")
     await clean_db.write("MATCH (u:User {id: 'u0025'}) SET u.above1 = 'nobody User'")
     problems = await counters.check(clean_db)
-    assert len(problems) == 2
-    assert problems[0].startswith("inf-a Influencer: below1..5 stored")
-    assert problems[1].startswith("u0025 User: above1..5 stored")
-    await counters.rebuild(clean_db)
-    assert await counters.check(clean_db) == []
+    assert problems.differing == 2
+    assert problems.sample[0].startswith("inf-a Influencer: below1..5 stored")
+    assert problems.sample[1].startswith("u0025 User: above1..5 stored")
+    assert "999" in problems.sample[0]
+    assert "'nobody User'" in problems.sample[1]
+    assert (await counters.rebuild(clean_db)).differing == 2
+    assert (await counters.check(clean_db)).differing == 0
 
 
 GRAFT: LiteralString = """
@@ -170,11 +218,11 @@ async def test_refresh_after_edges_added_behind_their_back(clean_db: Database) -
     under_a = [_sign_up(40 + n, (Kind.INFLUENCER, "inf-a")) for n in range(4)]
     for s in [*chain, *side, *under_a]:
         assert isinstance(await writes.record_sign_up(clean_db, s), Written)
-    assert await counters.check(clean_db) == []
+    assert (await counters.check(clean_db)).differing == 0
     await clean_db.write(GRAFT, {"ref": "inf-a", "id": "u0000"})
-    assert await counters.check(clean_db) != []
+    assert (await counters.check(clean_db)).differing > 0
     await counters.refresh(clean_db, ["u0000"])
-    assert await counters.check(clean_db) == []
+    assert (await counters.check(clean_db)).differing == 0
     graph = _graph([*chain, *side, *under_a])
     graph.add_edge(("Influencer", "inf-a"), ("User", "u0000"))
     for degree in range(1, 6):
@@ -194,4 +242,4 @@ async def test_a_repeated_sign_up_counts_once(clean_db: Database) -> None:
         "MATCH (n:Influencer {id: 'inf-b'}) RETURN n.below1 AS b1, n.below2 AS b2"
     )
     assert rows == [{"b1": 1, "b2": 1}]
-    assert await counters.check(clean_db) == []
+    assert (await counters.check(clean_db)).differing == 0

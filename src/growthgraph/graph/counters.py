@@ -19,6 +19,7 @@ ancestors nearest first, so two chains that share ancestors lock them in the sam
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import LiteralString
@@ -125,22 +126,6 @@ CALL (u) {"""
 RETURN count(u) AS n
 """
 )
-# Rebuild: write the recomputed values of the nodes whose stored values differ.
-WRITE_ABOVE: LiteralString = """
-UNWIND $rows AS row
-MATCH (u:User {id: row.id})
-SET u.above1 = row.up[0], u.above2 = row.up[1], u.above3 = row.up[2], u.above4 = row.up[3],
-    u.above5 = row.up[4]
-"""
-WRITE_BELOW: dict[str, LiteralString] = {
-    label: f"""
-UNWIND $rows AS row
-MATCH (n:{label} {{id: row.id}})
-SET n.below1 = row.c[0], n.below2 = row.c[1], n.below3 = row.c[2], n.below4 = row.c[3],
-    n.below5 = row.c[4]
-"""
-    for label in LABELS
-}
 # The below counts of chosen nodes, counted along the edges.
 _RECOUNT_BELOW: dict[str, LiteralString] = {
     label: f"""
@@ -163,83 +148,10 @@ RETURN DISTINCT [u.above1, u.above2, u.above3, u.above4, u.above5] AS ups
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """The counters as stored: node key -> (below1..below5), user key -> (above1..above5)."""
+    """Counters computed in memory: node key -> (below1..below5), user key -> (above1..above5)."""
 
     below: dict[str, tuple[int, ...]]
     above: dict[str, tuple[str | None, ...]]
-
-
-_READ_BELOW: LiteralString = (
-    """
-MATCH (n) WHERE (n:User OR n:Influencer OR n:Partner)
-  AND (n.below1 IS NOT NULL OR n.below2 IS NOT NULL OR n.below3 IS NOT NULL
-       OR n.below4 IS NOT NULL OR n.below5 IS NOT NULL)
-RETURN n.id AS id,
-       """
-    + label_of("n")
-    + """ AS label,
-       [coalesce(n.below1, 0), coalesce(n.below2, 0), coalesce(n.below3, 0),
-        coalesce(n.below4, 0), coalesce(n.below5, 0)] AS below
-"""
-)
-_READ_ABOVE: LiteralString = """
-MATCH (u:User)
-RETURN u.id AS id, [u.above1, u.above2, u.above3, u.above4, u.above5] AS above
-"""
-
-
-async def read_stored(db: Database) -> Stored:
-    """Every stored counter (for checks and tests; reads the whole graph)."""
-    below = {
-        node_key(str(r["label"]), str(r["id"])): tuple(int(c) for c in r["below"])
-        for r in await db.read(_READ_BELOW)
-    }
-    above = {node_key("User", str(r["id"])): tuple(r["above"]) for r in await db.read(_READ_ABOVE)}
-    return Stored(below=below, above=above)
-
-
-_READ_EDGES: LiteralString = (
-    """
-MATCH (n)-[:REFERRED]->(u:User)
-RETURN n.id AS id,
-       """
-    + label_of("n")
-    + """ AS label,
-       u.id AS child
-"""
-)
-
-
-async def expected(db: Database) -> Stored:
-    """The counters the REFERRED edges imply, computed in memory from the edges alone."""
-    parent_of = {
-        node_key("User", str(r["child"])): node_key(str(r["label"]), str(r["id"]))
-        for r in await db.read(_READ_EDGES)
-    }
-    return from_forest(parent_of)
-
-
-def differences(stored: Stored, wanted: Stored, *, users: Iterable[str]) -> list[str]:
-    """What differs between two sets of counters, as readable lines (empty when exact).
-    ``users`` are the keys of every user, so users with no ancestor are checked too."""
-    problems: list[str] = []
-    for key in sorted(stored.below.keys() | wanted.below.keys()):
-        have = stored.below.get(key, (0,) * DEPTH)
-        want = wanted.below.get(key, (0,) * DEPTH)
-        if have != want:
-            problems.append(f"{key}: below1..5 stored {list(have)}, edges imply {list(want)}")
-    for key in sorted(users):
-        have_up = stored.above.get(key, (None,) * DEPTH)
-        want_up = wanted.above.get(key, (None,) * DEPTH)
-        if have_up != want_up:
-            problems.append(f"{key}: above1..5 stored {list(have_up)}, edges imply {list(want_up)}")
-    return problems
-
-
-async def check(db: Database) -> list[str]:
-    """Compare every stored counter with what the edges imply (reads the whole graph)."""
-    stored = await read_stored(db)
-    return differences(stored, await expected(db), users=stored.above.keys())
 
 
 def from_forest(parent_of: Mapping[str, str]) -> Stored:
@@ -258,43 +170,185 @@ def from_forest(parent_of: Mapping[str, str]) -> Stored:
     return Stored(below={k: tuple(v) for k, v in counts.items()}, above=above)
 
 
-async def _write_rows(
-    db: Database,
-    query: LiteralString,
-    rows: list[dict[str, object]],
-    batch: int,
-    progress: Progress | None,
-) -> None:
-    for start in range(0, len(rows), batch):
-        chunk = rows[start : start + batch]
-        await db.write(query, {"rows": chunk})
-        if progress is not None:
-            progress(len(chunk))
+# --- recomputation inside Neo4j, in batches -----------------------------------------------------
+#
+# ``check`` and ``rebuild`` walk the nodes in id order, one batch of ``batch`` nodes per
+# transaction (a keyset page of the id index: ``id > $after ORDER BY id LIMIT $batch``), and
+# recompute each node's counters there from the edges: the users' ``aboveK`` by walking up at
+# most five edges, every referrer's ``belowK`` by counting the users one to five edges below it.
+# A batch returns one row (the last id, how many nodes, how many differ, a few of them), so the
+# client holds one batch's answer at a time whatever the size of the graph, and every batch is
+# one short transaction under the transaction timeout, retried by the driver on a transient error.
+#
+# A sign-up recorded while a batch runs is exact either way: it only adds a leaf, whose ``above``
+# it writes itself, and it raises the ``below`` of its ancestors under their locks (see
+# ``ON_SIGN_UP``). So a node whose ``below`` counts differ from its edges is locked first and
+# counted again before it is reported or written: a sign-up that holds the lock then has committed
+# both its edge and its increments, and one that has not taken it yet has not created its edge.
+
+BATCH = 5_000
+SAMPLE = 20
+
+_KEY_OF: LiteralString = "x.id + ' ' + " + label_of("x")
+_ANCESTORS: LiteralString = (
+    """
+MATCH (u:User) WHERE u.id > $after
+WITH u ORDER BY u.id LIMIT $batch
+OPTIONAL MATCH (u)<-[:REFERRED]-(a1)
+OPTIONAL MATCH (a1)<-[:REFERRED]-(a2)
+OPTIONAL MATCH (a2)<-[:REFERRED]-(a3)
+OPTIONAL MATCH (a3)<-[:REFERRED]-(a4)
+OPTIONAL MATCH (a4)<-[:REFERRED]-(a5)
+WITH u, [x IN [a1, a2, a3, a4, a5] | """
+    + _KEY_OF
+    + """] AS want,
+     [u.above1, u.above2, u.above3, u.above4, u.above5] AS have
+CALL (u, want, have) {
+  WITH * WHERE [x IN have | coalesce(x, '')] <> [x IN want | coalesce(x, '')]
+  $WRITE
+  RETURN head(collect({id: u.id, label: 'User', what: 'above', have: have, want: want})) AS wrong
+}
+RETURN max(u.id) AS last, count(u) AS nodes, count(wrong) AS differing,
+       collect(wrong)[..$sample] AS sample
+"""
+)
+_SET_ABOVE_TO_WANT: LiteralString = (
+    "SET u.above1 = want[0], u.above2 = want[1], u.above3 = want[2], u.above4 = want[3], "
+    "u.above5 = want[4]"
+)
+# The users exactly 1..5 edges below n (a node with no edge out has none at any depth).
+_COUNTS_BELOW: LiteralString = """CASE WHEN COUNT { (n)-[:REFERRED]->() } = 0 THEN [0, 0, 0, 0, 0]
+  ELSE [COUNT { (n)-[:REFERRED]->() },
+        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->() },
+        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->() },
+        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->() },
+        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->()
+                  -[:REFERRED]->() }] END"""
+_STORED_BELOW: LiteralString = (
+    "[coalesce(n.below1, 0), coalesce(n.below2, 0), coalesce(n.below3, 0), "
+    "coalesce(n.below4, 0), coalesce(n.below5, 0)]"
+)
+_DESCENDANTS: LiteralString = (
+    """
+MATCH (n:$LABEL) WHERE n.id > $after
+WITH n ORDER BY n.id LIMIT $batch
+WITH n, """
+    + _COUNTS_BELOW
+    + " AS want, "
+    + _STORED_BELOW
+    + """ AS have
+CALL (n, want, have) {
+  WITH n, want <> have AS differs
+  WHERE differs
+  SET n._lock = true
+  REMOVE n._lock
+  WITH n, """
+    + _COUNTS_BELOW
+    + " AS counted, "
+    + _STORED_BELOW
+    + """ AS kept
+  WHERE counted <> kept
+  $WRITE
+  RETURN head(collect({id: n.id, label: '$LABEL', what: 'below', have: kept, want: counted}))
+         AS wrong
+}
+RETURN max(n.id) AS last, count(n) AS nodes, count(wrong) AS differing,
+       collect(wrong)[..$sample] AS sample
+"""
+)
+_SET_BELOW_TO_WANT: LiteralString = (
+    "SET n.below1 = nullIf(counted[0], 0), n.below2 = nullIf(counted[1], 0), "
+    "n.below3 = nullIf(counted[2], 0), n.below4 = nullIf(counted[3], 0), "
+    "n.below5 = nullIf(counted[4], 0)"
+)
 
 
-async def rebuild(db: Database, *, batch: int = 10_000, progress: Progress | None = None) -> int:
-    """Recompute every counter from the edges (in memory) and write those that differ from what
-    is stored; returns how many nodes were written. Safe to re-run; sign-ups recorded while it
-    runs may need one more rebuild (or :func:`refresh` of their ids)."""
-    stored = await read_stored(db)
-    wanted = await expected(db)
-    no_ups: tuple[str | None, ...] = (None,) * DEPTH
-    above_rows: list[dict[str, object]] = [
-        {"id": split_key(key)[1], "up": list(wanted.above.get(key, no_ups))}
-        for key, have in stored.above.items()
-        if have != wanted.above.get(key, no_ups)
-    ]
-    zero = (0,) * DEPTH
-    below_rows: dict[str, list[dict[str, object]]] = {label: [] for label in LABELS}
-    for key in stored.below.keys() | wanted.below.keys():
-        want = wanted.below.get(key, zero)
-        if stored.below.get(key, zero) != want:
-            label, node_id = split_key(key)
-            below_rows[label].append({"id": node_id, "c": [c or None for c in want]})
-    await _write_rows(db, WRITE_ABOVE, above_rows, batch, progress)
-    for name, rows in below_rows.items():
-        await _write_rows(db, WRITE_BELOW[name], rows, batch, progress)
-    return len(above_rows) + sum(len(rows) for rows in below_rows.values())
+def _descendants(label: LiteralString, write: LiteralString) -> LiteralString:
+    return _DESCENDANTS.replace("$LABEL", label).replace("$WRITE", write)
+
+
+# The statements of a check and of a rebuild, as two lists run side by side: the users'
+# ancestors, and each label's descendants.
+_CHECK: tuple[list[LiteralString], list[LiteralString]] = (
+    [_ANCESTORS.replace("$WRITE", "")],
+    [_descendants(label, "") for label in LABELS],
+)
+_REBUILD: tuple[list[LiteralString], list[LiteralString]] = (
+    [_ANCESTORS.replace("$WRITE", _SET_ABOVE_TO_WANT)],
+    [_descendants(label, _SET_BELOW_TO_WANT) for label in LABELS],
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """What a check found (or a rebuild corrected): nodes looked at (each user twice, once for
+    its ancestors and once for its downline), how many differed from the edges, and the first
+    ``sample`` of them as readable lines."""
+
+    nodes: int
+    differing: int
+    sample: tuple[str, ...]
+
+
+def _line(wrong: Mapping[str, object]) -> str:
+    key = node_key(str(wrong["label"]), str(wrong["id"]))
+    return f"{key}: {wrong['what']}1..5 stored {wrong['have']}, edges imply {wrong['want']}"
+
+
+_COUNT_LABEL: LiteralString = "MATCH (n:$LABEL) RETURN count(n) AS n"
+
+
+async def work_size(db: Database) -> int:
+    """How many node visits a check or rebuild makes (each user twice), from the count store."""
+    total = 0
+    for label in LABELS:
+        rows = await db.read(_COUNT_LABEL.replace("$LABEL", label))
+        total += int(rows[0]["n"]) * (2 if label == "User" else 1)
+    return total
+
+
+async def _survey(
+    db: Database, *, write: bool, batch: int, sample: int, progress: Progress | None
+) -> Survey:
+    nodes = differing = 0
+    lines: list[str] = []
+
+    async def walk(queries: list[LiteralString]) -> None:
+        nonlocal nodes, differing
+        for query in queries:
+            after = ""
+            while True:
+                row = (await db.write(query, {"after": after, "batch": batch, "sample": sample}))[0]
+                done = int(row["nodes"])
+                nodes += done
+                differing += int(row["differing"])
+                lines.extend(_line(w) for w in row["sample"][: max(0, sample - len(lines))])
+                if progress is not None and done:
+                    progress(done)
+                if done < batch:
+                    break
+                after = str(row["last"])
+
+    above, below = _REBUILD if write else _CHECK
+    await asyncio.gather(walk(above), walk(below))
+    return Survey(nodes=nodes, differing=differing, sample=tuple(sorted(lines)))
+
+
+async def check(
+    db: Database, *, batch: int = BATCH, sample: int = SAMPLE, progress: Progress | None = None
+) -> Survey:
+    """Compare every stored counter with what the edges imply, inside Neo4j in batches; nothing
+    is written. ``progress`` is called with the nodes of each batch done."""
+    return await _survey(db, write=False, batch=batch, sample=sample, progress=progress)
+
+
+async def rebuild(
+    db: Database, *, batch: int = BATCH, sample: int = SAMPLE, progress: Progress | None = None
+) -> Survey:
+    """Recompute every counter from the edges inside Neo4j, in batches, and write those that
+    differ; the survey counts the nodes corrected. Safe to re-run, and exact while sign-ups are
+    recorded at the same time."""
+    return await _survey(db, write=True, batch=batch, sample=sample, progress=progress)
 
 
 async def refresh(db: Database, user_ids: Iterable[str], *, batch: int = 1_000) -> None:
@@ -321,16 +375,19 @@ async def refresh(db: Database, user_ids: Iterable[str], *, batch: int = 1_000) 
 
 
 # Up to this many new referral edges, the counters are refreshed around them (``refresh``: cost
-# grows with the edges and the downlines above them); beyond it, every counter is recomputed in
-# memory and only those that changed are written (``rebuild``: cost grows with the whole graph).
-# Measured on the 100k-user set, 69,877 new edges into 100k stored users: refresh 87 s, rebuild
-# 32 s.
+# grows with the edges and the downlines above them); beyond it, every counter is recomputed
+# inside Neo4j and only those that changed are written (``rebuild``: cost grows with the whole
+# graph). Measured on the 100k-user set, 69,877 new edges into 100k stored users: refresh 87 s, a
+# rebuild that read the graph into the client 32 s.
 REFRESH_AT_MOST = 20_000
 
 
-async def keep_exact(db: Database, new_edges_into: Sequence[str]) -> None:
-    """Make the counters exact again after a bulk load added REFERRED edges into these users."""
+async def keep_exact(
+    db: Database, new_edges_into: Sequence[str], *, progress: Progress | None = None
+) -> None:
+    """Make the counters exact again after a bulk load added REFERRED edges into these users;
+    ``progress`` follows a full rebuild (node visits)."""
     if len(new_edges_into) > REFRESH_AT_MOST:
-        await rebuild(db)
+        await rebuild(db, progress=progress)
     elif new_edges_into:
         await refresh(db, new_edges_into)

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from growthgraph.config import Settings
 from growthgraph.errors import ServiceUnavailableError
+from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
@@ -44,7 +45,7 @@ from growthgraph.loading.rows import forest_counters, gc_paused, read_directory
 LAUNCHER = Path(__file__).resolve().parents[3] / "neo4j" / "local.py"
 ONLINE = "load it with the online import instead: `growthgraph import DIR` (without --initial)"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-PHASES = 6
+PHASES = 7
 Say = Callable[[str], object]
 
 
@@ -332,7 +333,8 @@ async def _finish(
     outcome: InitialOutcome,
     phase: _Phases,
 ) -> None:
-    """Constraints and indexes, then the counts against the files."""
+    """Constraints and indexes, then the counts against the files and the counters against the
+    edges."""
     db = _connect(settings)
     try:
         await db.verify()
@@ -341,6 +343,8 @@ async def _finish(
         with phase("checking the counts against the files"):
             want_nodes, want_rels = written.node_counts(), written.relationship_counts()
             nodes, rels, total = await _counts(db, list(want_nodes), list(want_rels))
+        with phase("checking every referral counter against the edges (counters check)"):
+            survey = await counters.check(db)
     finally:
         await db.close()
     outcome.nodes, outcome.relationships = nodes, rels
@@ -352,6 +356,11 @@ async def _finish(
     ]
     if total != sum(want_nodes.values()):
         wrong.append(f"{total:,} nodes in all, {sum(want_nodes.values()):,} in the files")
+    if survey.differing:
+        wrong.append(
+            f"{survey.differing:,} nodes hold referral counters that differ from the edges "
+            f"({'; '.join(survey.sample[:3])})"
+        )
     if wrong:
         raise InitialLoadError(
             "the admin tool finished, but the database does not hold what the files do: "
