@@ -9,20 +9,25 @@ records; the types map them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
 from growthgraph.api.pagination import Count, decode_cursor, page_size
 from growthgraph.config import Settings
-from growthgraph.graph import entities, referrals
+from growthgraph.graph import entities, referrals, users
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import Kind
 from growthgraph.graph.records import CampaignRecord, Page, ReferralRecord, UserRecord
 
 ReferralsKey = tuple[Kind, str, int, str | None]
+A = TypeVar("A", bound=Hashable)
+R = TypeVar("R")
+# Fetches one page of a user's own list for each of several users: (ids, first, after).
+PagesOf = Callable[[Sequence[str], int, Any], Awaitable[dict[str, Page[R]]]]
 
 
 def _referral_loader(db: Database) -> DataLoader[str, ReferralRecord | None]:
@@ -71,6 +76,38 @@ def _referral_count_loader(db: Database) -> DataLoader[tuple[Kind, str], int]:
     return DataLoader(load_fn=load)
 
 
+def _pages_loader(fetch: PagesOf[R]) -> DataLoader[tuple[str, int, Any], Page[R]]:
+    """Pages of one of the users' own lists (``User.connections``, ...): users asking for the
+    same page shape share one query."""
+
+    async def load(keys: Sequence[tuple[str, int, Any]]) -> list[Page[R]]:
+        groups: dict[tuple[int, Any], list[str]] = defaultdict(list)
+        for user_id, first, after in keys:
+            groups[(first, after)].append(user_id)
+        pages: dict[tuple[str, int, Any], Page[R]] = {}
+        for (first, after), user_ids in groups.items():
+            found = await fetch(user_ids, first, after)
+            for uid in user_ids:
+                pages[(uid, first, after)] = found.get(uid, Page(items=(), has_next=False))
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _list_count_loader(db: Database) -> DataLoader[tuple[str, str], int]:
+    async def load(keys: Sequence[tuple[str, str]]) -> list[int]:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for name, user_id in keys:
+            groups[name].append(user_id)
+        counts: dict[tuple[str, str], int] = {}
+        for name, user_ids in groups.items():
+            found = await users.list_counts(db, name, user_ids)
+            counts.update({(name, uid): found.get(uid, 0) for uid in user_ids})
+        return [counts[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class Context:
     db: Database
@@ -79,8 +116,27 @@ class Context:
     campaign_loader: DataLoader[str, CampaignRecord | None] = field(init=False)
     referrals_loader: DataLoader[ReferralsKey, Page[UserRecord]] = field(init=False)
     referral_count_loader: DataLoader[tuple[Kind, str], int] = field(init=False)
+    connections_loader: DataLoader[tuple[str, int, Any], Page[users.ConnectedUser]] = field(
+        init=False
+    )
+    conversions_loader: DataLoader[tuple[str, int, Any], Page[users.ConversionRecord]] = field(
+        init=False
+    )
+    rewards_loader: DataLoader[tuple[str, int, Any], Page[users.RewardRecord]] = field(init=False)
+    list_count_loader: DataLoader[tuple[str, str], int] = field(init=False)
 
     def __post_init__(self) -> None:
+        db = self.db
+        self.connections_loader = _pages_loader(
+            lambda ids, first, after: users.connections_of(db, ids, first=first, after=after)
+        )
+        self.conversions_loader = _pages_loader(
+            lambda ids, first, after: users.conversions_of(db, ids, first=first, after=after)
+        )
+        self.rewards_loader = _pages_loader(
+            lambda ids, first, after: users.rewards_of(db, ids, first=first, after=after)
+        )
+        self.list_count_loader = _list_count_loader(db)
         self.referral_count_loader = _referral_count_loader(self.db)
         self.referral_loader = _referral_loader(self.db)
         self.campaign_loader = _campaign_loader(self.db)
@@ -101,6 +157,14 @@ class Context:
             return await self.referral_count_loader.load((kind, parent_id))
 
         return await self.referrals_loader.load(key), count
+
+    def list_count(self, list_name: str, user_id: str) -> Count:
+        """The whole length of one of a user's own lists, counted only when asked for."""
+
+        async def count() -> int:
+            return await self.list_count_loader.load((list_name, user_id))
+
+        return count
 
     async def referral_of(self, user_id: str) -> ReferralRecord | None:
         return await self.referral_loader.load(user_id)

@@ -14,7 +14,8 @@ import binascii
 import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from datetime import datetime, timedelta
+from typing import Annotated, TypeVar, cast
 
 import strawberry
 
@@ -114,3 +115,35 @@ def page_info(
     edges = [(encode_cursor(key(item), list_name), item) for item in page.items]
     end = edges[-1][0] if edges else None
     return edges, PageInfo(has_next_page=page.has_next, end_cursor=end)
+
+
+def compound_key(*parts: str) -> str:
+    """A cursor key made of several values (a sort value, then the id that breaks its ties)."""
+    return json.dumps(list(parts), separators=(",", ":"), ensure_ascii=True)
+
+
+def split_key(key: str, size: int) -> tuple[str, ...]:
+    """The parts of a :func:`compound_key` of ``size`` parts; ``BAD_USER_INPUT`` for any other
+    text (a key of a list ordered otherwise, or not one this module made)."""
+    try:
+        value: object = json.loads(key)
+    except ValueError as error:
+        raise BadUserInputError(NOT_A_CURSOR) from error
+    if not isinstance(value, list):
+        raise BadUserInputError(NOT_A_CURSOR)
+    items = cast("list[object]", value)
+    texts = tuple(p for p in items if isinstance(p, str))
+    if len(texts) != size or len(items) != size or compound_key(*texts) != key:
+        raise BadUserInputError(NOT_A_CURSOR)
+    return texts
+
+
+def instant_key(text: str) -> datetime:
+    """An instant written by a compound key (``datetime.isoformat`` of an aware UTC time)."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise BadUserInputError(NOT_A_CURSOR) from error
+    if at.tzinfo is None or at.utcoffset() != timedelta(0) or at.isoformat() != text:
+        raise BadUserInputError(NOT_A_CURSOR)
+    return at

@@ -5,24 +5,30 @@ the public documentation."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import Enum
 from typing import Annotated, Protocol, TypeVar
 
 import strawberry
 
 from growthgraph.api.context import Info
-from growthgraph.api.enums import TO_KIND, PartnerKind, ReferrerKind
+from growthgraph.api.enums import FROM_KIND, TO_KIND, PartnerKind, ReferrerKind
 from growthgraph.api.pagination import (
     After,
     Count,
     Counted,
     First,
     PageInfo,
+    compound_key,
     decode_cursor,
+    instant_key,
     page_info,
+    split_key,
 )
 from growthgraph.api.permissions import personal
-from growthgraph.graph import entities
+from growthgraph.graph import entities, users
+from growthgraph.graph.events import ConversionRecord
+from growthgraph.graph.labels import Kind
 from growthgraph.graph.records import (
     CampaignRecord,
     InfluencerRecord,
@@ -114,6 +120,66 @@ class User(Referrer):
         found = await info.context.referral_of(str(self.id))
         return None if found is None else referral(found)
 
+    @strawberry.field(
+        description="The user's social connections (CONNECTED_TO, undirected), ordered by the "
+        "other user's id, each with the time the connection was recorded. `totalCount` is the "
+        "user's number of connections."
+    )
+    async def connections(
+        self, info: Info, first: First = None, after: After = None
+    ) -> ConnectedUserConnection:
+        ctx = info.context
+        key = (str(self.id), ctx.page_size(first), decode_cursor(after, "connections"))
+        page = await ctx.connections_loader.load(key)
+        edges, pi = page_info(page, lambda c: c.user.id, "connections")
+        return ConnectedUserConnection(
+            edges=[
+                ConnectedUserEdge(cursor=cur, node=user(c.user), connected_at=c.at)
+                for cur, c in edges
+            ],
+            page_info=pi,
+            count=ctx.list_count("connections", str(self.id)),
+        )
+
+    @strawberry.field(
+        description="The user's conversions (paying events), oldest first, ties by id. "
+        "`totalCount` is the user's number of conversions."
+    )
+    async def conversions(
+        self, info: Info, first: First = None, after: After = None
+    ) -> ConversionConnection:
+        ctx = info.context
+        after_key = decode_cursor(after, "conversions")
+        seek = None
+        if after_key is not None:
+            at, conversion_id = split_key(after_key, 2)
+            seek = (instant_key(at), conversion_id)
+        page = await ctx.conversions_loader.load((str(self.id), ctx.page_size(first), seek))
+        edges, pi = page_info(page, conversion_key, "conversions")
+        return ConversionConnection(
+            edges=[ConversionEdge(cursor=cur, node=conversion(c)) for cur, c in edges],
+            page_info=pi,
+            count=ctx.list_count("conversions", str(self.id)),
+        )
+
+    @strawberry.field(
+        description="The rewards this user earned, from every run and in every status (as a "
+        "referrer, or as the referee of a two-sided rule), ordered by reward id. `totalCount` "
+        "is the number of such rewards."
+    )
+    async def rewards(
+        self, info: Info, first: First = None, after: After = None
+    ) -> RewardConnection:
+        ctx = info.context
+        key = (str(self.id), ctx.page_size(first), decode_cursor(after, "rewards"))
+        page = await ctx.rewards_loader.load(key)
+        edges, pi = page_info(page, lambda r: r.id, "rewards")
+        return RewardConnection(
+            edges=[RewardEdge(cursor=cur, node=reward(r)) for cur, r in edges],
+            page_info=pi,
+            count=ctx.list_count("rewards", str(self.id)),
+        )
+
 
 @strawberry.type(description="A creator whose audience signs up through their referrals.")
 class Influencer(Referrer):
@@ -173,6 +239,93 @@ class UserConnection(Counted):
     @strawberry.field(description="The users of this page, without cursors.")
     def nodes(self) -> list[User]:
         return [edge.node for edge in self.edges]
+
+
+@strawberry.type(description="A paying event of a user.")
+class Conversion:
+    id: strawberry.ID
+    user_id: strawberry.ID
+    at: datetime = strawberry.field(description="When the user paid (UTC).")
+    revenue_cents: int
+    plan: str | None
+
+
+@strawberry.enum(description="Where a reward stands.")
+class RewardStatus(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Computed, awaiting approval.")
+    HELD = strawberry.enum_value(
+        "HELD",
+        description="Earned through a fraud-flagged user or referral: not payable; it can only "
+        "be rejected.",
+    )
+    APPROVED = strawberry.enum_value("APPROVED", description="Approved, awaiting payment.")
+    PAID = strawberry.enum_value("PAID", description="Paid out. Final.")
+    REJECTED = strawberry.enum_value("REJECTED", description="Will not be paid. Final.")
+
+
+@strawberry.type(description="A status a reward took, and when.")
+class RewardStatusChange:
+    status: RewardStatus
+    at: datetime
+
+
+@strawberry.type(description="One entry of a reward ledger.")
+class Reward:
+    id: strawberry.ID = strawberry.field(description="`<runId>#<conversionId>#<level>`.")
+    run_id: strawberry.ID
+    conversion_id: strawberry.ID = strawberry.field(description="The conversion that earned it.")
+    level: int = strawberry.field(
+        description="0: the paying user itself (two-sided reward); n: its n-th referrer up."
+    )
+    beneficiary_kind: ReferrerKind
+    beneficiary_id: strawberry.ID
+    amount_cents: int = strawberry.field(description="What is owed, after the cap.")
+    capped_cents: int = strawberry.field(description="What the cap cut off.")
+    status: RewardStatus
+    history: list[RewardStatusChange] = strawberry.field(description="Every status, oldest first.")
+
+
+@strawberry.type
+class ConnectedUserEdge:
+    cursor: str
+    node: User = strawberry.field(description="The other user.")
+    connected_at: datetime | None = strawberry.field(
+        description="When the connection was recorded (UTC); null if no time was given."
+    )
+
+
+@strawberry.type(description="A page of a user's social connections.")
+class ConnectedUserConnection(Counted):
+    edges: list[ConnectedUserEdge]
+    page_info: PageInfo
+
+    @strawberry.field(description="The connected users of this page, without cursors.")
+    def nodes(self) -> list[User]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.type
+class ConversionEdge:
+    cursor: str
+    node: Conversion
+
+
+@strawberry.type(description="A page of a user's conversions.")
+class ConversionConnection(Counted):
+    edges: list[ConversionEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class RewardEdge:
+    cursor: str
+    node: Reward
+
+
+@strawberry.type(description="A page of a user's rewards.")
+class RewardConnection(Counted):
+    edges: list[RewardEdge]
+    page_info: PageInfo
 
 
 @strawberry.type
@@ -274,6 +427,36 @@ def referral(r: ReferralRecord) -> Referral:
         at=r.at,
         channel=r.channel,
         campaign_id=None if r.campaign_id is None else strawberry.ID(r.campaign_id),
+    )
+
+
+def conversion(r: ConversionRecord) -> Conversion:
+    return Conversion(
+        id=strawberry.ID(r.id),
+        user_id=strawberry.ID(r.user_id),
+        at=r.at,
+        revenue_cents=r.revenue_cents,
+        plan=r.plan,
+    )
+
+
+def conversion_key(r: ConversionRecord) -> str:
+    """A conversion's place in a user's conversions: its time (UTC), then its id."""
+    return compound_key(r.at.astimezone(UTC).isoformat(), r.id)
+
+
+def reward(r: users.RewardRecord) -> Reward:
+    return Reward(
+        id=strawberry.ID(r.id),
+        run_id=strawberry.ID(r.run_id),
+        conversion_id=strawberry.ID(r.conversion_id),
+        level=r.level,
+        beneficiary_kind=FROM_KIND[Kind(r.beneficiary_label)],
+        beneficiary_id=strawberry.ID(r.beneficiary_id),
+        amount_cents=r.amount_cents,
+        capped_cents=r.capped_cents,
+        status=RewardStatus[r.status],
+        history=[RewardStatusChange(status=RewardStatus[st], at=t) for st, t in r.history],
     )
 
 

@@ -23,6 +23,9 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT reward_rule_id IF NOT EXISTS FOR (n:RewardRule) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT reward_run_id IF NOT EXISTS FOR (n:RewardRun) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT reward_id IF NOT EXISTS FOR (n:Reward) REQUIRE n.id IS UNIQUE",
+    # A user's rewards (User.rewards): rewards name their beneficiary by id and label.
+    "CREATE INDEX reward_beneficiary IF NOT EXISTS "
+    "FOR (n:Reward) ON (n.beneficiaryId, n.beneficiaryLabel)",
     "CREATE INDEX user_signed_up_at IF NOT EXISTS FOR (n:User) ON (n.signedUpAt)",
     "CREATE INDEX invite_at IF NOT EXISTS FOR (n:Invite) ON (n.at)",
     "CREATE INDEX conversion_at IF NOT EXISTS FOR (n:Conversion) ON (n.at)",

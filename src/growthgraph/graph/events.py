@@ -116,7 +116,7 @@ def _invite(props: dict[str, Any], sender: ReferrerRecord) -> InviteRecord:
     )
 
 
-def _conversion(props: dict[str, Any], user_id: str) -> ConversionRecord:
+def conversion_from(props: dict[str, Any], user_id: str) -> ConversionRecord:
     return ConversionRecord(
         id=str(props["id"]),
         user_id=user_id,
@@ -174,7 +174,7 @@ async def record_conversion(
         existing: dict[str, Any] | None = state["existing"]
         if existing is not None:
             if state["ownerId"] == user_id and same_values(existing, props):
-                return Written(_conversion(existing, user_id), created=False)
+                return Written(conversion_from(existing, user_id), created=False)
             return IdConflict(entity="Conversion", id=id)
         if state["signedUpAt"] is None:
             return UnknownUser(user_id)
@@ -182,6 +182,6 @@ async def record_conversion(
         if conversion_before_sign_up(at, signed_up_at):
             return ConversionBeforeSignUp(user_id, signed_up_at)
         await (await tx.run(CREATE_CONVERSION, userId=user_id, props=_drop_nulls(props))).consume()
-        return Written(_conversion(props, user_id), created=True)
+        return Written(conversion_from(props, user_id), created=True)
 
     return await write_retrying(db, work)

@@ -6,10 +6,10 @@ repeat or a conflict. Nothing is written on any refusal. Users are read through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 from neo4j import AsyncManagedTransaction
 
@@ -17,6 +17,7 @@ from growthgraph import rules
 from growthgraph.graph import counters as referral_counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values, write_retrying
+from growthgraph.graph.events import ConversionRecord, conversion_from
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of
 from growthgraph.graph.outcomes import (
     AlreadyReferred,
@@ -31,7 +32,10 @@ from growthgraph.graph.outcomes import (
     UnknownReferrer,
     Written,
 )
-from growthgraph.graph.records import referrer_from, to_datetime, user_from
+from growthgraph.graph.records import Page, UserRecord, referrer_from, to_datetime, user_from
+from growthgraph.graph.rewards import RewardRecord, reward_from
+
+T = TypeVar("T")
 
 SIGN_UP_STATE: dict[Kind, LiteralString] = {
     kind: (
@@ -248,3 +252,140 @@ async def _record_sign_up(
     if signup.invite_id is not None:
         await (await tx.run(ACCEPT_INVITE, inviteId=signup.invite_id, id=signup.id)).consume()
     return Written(user_from(row["u"]), created=True)
+
+
+# --- a user's own lists: social connections, conversions, rewards --------------------------
+# Each is a keyset page per user for many users in one round trip (UNWIND the users, one
+# ordered, limited subquery each), and a count per user from the node's degree or an index.
+
+# Connections are undirected (stored once, smaller id first): matched without a direction and
+# ordered by the other user's id.
+CONNECTIONS_OF: LiteralString = """
+UNWIND $ids AS pid
+MATCH (p:User {id: pid})
+CALL (p) {
+  MATCH (p)-[r:CONNECTED_TO]-(o:User) WHERE o.id > $after
+  RETURN o, r.at AS at ORDER BY o.id LIMIT $limit
+}
+RETURN pid, collect({user: o {.*, signedUpAt: toString(o.signedUpAt)}, at: toString(at)}) AS rows
+"""
+CONNECTION_COUNTS: LiteralString = """
+UNWIND $ids AS pid
+MATCH (p:User {id: pid})
+RETURN pid, COUNT { (p)-[:CONNECTED_TO]-() } AS n
+"""
+# Conversions in time order, ties by id: the key is (at, id).
+CONVERSIONS_OF: LiteralString = """
+UNWIND $ids AS pid
+MATCH (p:User {id: pid})
+CALL (p) {
+  MATCH (p)-[:CONVERTED]->(c:Conversion)
+  WHERE $afterAt IS NULL OR c.at > $afterAt OR (c.at = $afterAt AND c.id > $afterId)
+  RETURN c ORDER BY c.at, c.id LIMIT $limit
+}
+RETURN pid, collect(c {.*, at: toString(c.at)}) AS rows
+"""
+CONVERSION_COUNTS: LiteralString = """
+UNWIND $ids AS pid
+MATCH (p:User {id: pid})
+RETURN pid, COUNT { (p)-[:CONVERTED]->() } AS n
+"""
+# Rewards name their beneficiary by label and id (no edge); the composite index on
+# (beneficiaryId, beneficiaryLabel) finds a user's, ordered by reward id.
+REWARDS_OF: LiteralString = """
+UNWIND $ids AS pid
+CALL (pid) {
+  MATCH (w:Reward)
+  WHERE w.beneficiaryId = pid AND w.beneficiaryLabel = 'User' AND w.id > $after
+  RETURN w ORDER BY w.id LIMIT $limit
+}
+RETURN pid, collect(w {.*}) AS rows
+"""
+REWARD_COUNTS: LiteralString = """
+UNWIND $ids AS pid
+CALL (pid) {
+  MATCH (w:Reward) WHERE w.beneficiaryId = pid AND w.beneficiaryLabel = 'User'
+  RETURN count(w) AS n
+}
+RETURN pid, n
+"""
+
+
+# The records of a user's own lists, as this module answers them.
+__all__ = ["ConnectedUser", "ConversionRecord", "RewardRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedUser:
+    user: UserRecord
+    at: datetime | None  # when the connection was recorded, if known
+
+
+def _pages(rows: list[dict[str, Any]], first: int, build: Callable[[Any], T]) -> dict[str, Page[T]]:
+    pages: dict[str, Page[T]] = {}
+    for row in rows:
+        items: list[Any] = row["rows"]
+        pages[str(row["pid"])] = Page(
+            items=tuple(build(i) for i in items[:first]), has_next=len(items) > first
+        )
+    return pages
+
+
+def _connected(row: dict[str, Any]) -> ConnectedUser:
+    at = row["at"]
+    return ConnectedUser(user_from(row["user"]), None if at is None else to_datetime(at))
+
+
+async def connections_of(
+    db: Database, user_ids: Sequence[str], *, first: int, after: str | None
+) -> dict[str, Page[ConnectedUser]]:
+    """One keyset page of each user's connections (by the other user's id)."""
+    rows = await db.read(
+        CONNECTIONS_OF,
+        {"ids": list(dict.fromkeys(user_ids)), "after": after or "", "limit": first + 1},
+    )
+    return _pages(rows, first, _connected)
+
+
+async def conversions_of(
+    db: Database, user_ids: Sequence[str], *, first: int, after: tuple[datetime, str] | None
+) -> dict[str, Page[ConversionRecord]]:
+    """One keyset page of each user's conversions, by time then id, after ``(at, id)``."""
+    params: dict[str, Any] = {
+        "ids": list(dict.fromkeys(user_ids)),
+        "afterAt": None if after is None else after[0],
+        "afterId": None if after is None else after[1],
+        "limit": first + 1,
+    }
+    rows = await db.read(CONVERSIONS_OF, params)
+    pages: dict[str, Page[ConversionRecord]] = {}
+    for row in rows:
+        uid = str(row["pid"])
+        items: list[dict[str, Any]] = row["rows"]
+        pages[uid] = Page(
+            items=tuple(conversion_from(c, uid) for c in items[:first]),
+            has_next=len(items) > first,
+        )
+    return pages
+
+
+async def rewards_of(
+    db: Database, user_ids: Sequence[str], *, first: int, after: str | None
+) -> dict[str, Page[RewardRecord]]:
+    """One keyset page of the rewards each user earned (any run, any status), by reward id."""
+    ids = list(dict.fromkeys(user_ids))
+    rows = await db.read(REWARDS_OF, {"ids": ids, "after": after or "", "limit": first + 1})
+    return _pages(rows, first, reward_from)
+
+
+USER_LIST_COUNTS: dict[str, LiteralString] = {
+    "connections": CONNECTION_COUNTS,
+    "conversions": CONVERSION_COUNTS,
+    "rewards": REWARD_COUNTS,
+}
+
+
+async def list_counts(db: Database, list_name: str, user_ids: Sequence[str]) -> dict[str, int]:
+    """How long one of the users' own lists is, per user, in one round trip."""
+    rows = await db.read(USER_LIST_COUNTS[list_name], {"ids": list(dict.fromkeys(user_ids))})
+    return {str(row["pid"]): int(row["n"]) for row in rows}

@@ -17,14 +17,13 @@ from growthgraph.api.events.errors import (
     RecordInviteResult,
 )
 from growthgraph.api.events.types import (
-    Conversion,
     Invite,
     RecordConversionInput,
     RecordConversionSuccess,
     RecordInviteInput,
     RecordInviteSuccess,
 )
-from growthgraph.api.types import referrer
+from growthgraph.api.types import conversion, referrer
 from growthgraph.graph import events
 from growthgraph.graph.outcomes import Written
 from growthgraph.validation import check_aware, check_cents, check_id, check_text
@@ -37,16 +36,6 @@ def _invite(r: events.InviteRecord) -> Invite:
         channel=r.channel,
         campaign_id=None if r.campaign_id is None else strawberry.ID(r.campaign_id),
         sender=referrer(r.sender),
-    )
-
-
-def _conversion(r: events.ConversionRecord) -> Conversion:
-    return Conversion(
-        id=strawberry.ID(r.id),
-        user_id=strawberry.ID(r.user_id),
-        at=r.at,
-        revenue_cents=r.revenue_cents,
-        plan=r.plan,
     )
 
 
@@ -94,7 +83,7 @@ async def record_conversion(info: Info, input: RecordConversionInput) -> RecordC
         plan=input.plan,
     )
     if isinstance(out, Written):
-        return RecordConversionSuccess(conversion=_conversion(out.record), created=out.created)
+        return RecordConversionSuccess(conversion=conversion(out.record), created=out.created)
     return error_for(CONVERSION_ERRORS, out)
 
 

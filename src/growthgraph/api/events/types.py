@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from growthgraph.api.errors import created_flag
-from growthgraph.api.types import Referrer, ReferrerRef
+from growthgraph.api.types import Conversion, Referrer, ReferrerRef
 
 
 @strawberry.input(
@@ -48,15 +48,6 @@ class Invite:
     channel: str | None
     campaign_id: strawberry.ID | None
     sender: Referrer = strawberry.field(description="Who sent it.")
-
-
-@strawberry.type(description="A paying event of a user.")
-class Conversion:
-    id: strawberry.ID
-    user_id: strawberry.ID
-    at: datetime = strawberry.field(description="When the user paid (UTC).")
-    revenue_cents: int
-    plan: str | None
 
 
 @strawberry.type(description="The invite as stored.")

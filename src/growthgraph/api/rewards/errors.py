@@ -11,10 +11,10 @@ from growthgraph.api.enums import ErrorCode
 from growthgraph.api.errors import Error, IdConflictError, InvalidInputError, OutcomeErrors
 from growthgraph.api.rewards.types import (
     CreateRewardRuleSuccess,
-    RewardStatus,
     RunRewardsSuccess,
     SetRewardStatusSuccess,
 )
+from growthgraph.api.types import RewardStatus
 from growthgraph.graph import rewards
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from growthgraph.api.enums import FROM_KIND
 from growthgraph.api.rewards import types as s
 from growthgraph.graph import rewards
-from growthgraph.graph.labels import Kind
 
 
 def rule(r: rewards.RuleRecord) -> s.RewardRule:
@@ -31,19 +29,4 @@ def run(r: rewards.RunRecord) -> s.RewardRun:
         end=r.end,
         rewards=r.rewards,
         total_cents=r.total_cents,
-    )
-
-
-def reward(r: rewards.RewardRecord) -> s.Reward:
-    return s.Reward(
-        id=strawberry.ID(r.id),
-        run_id=strawberry.ID(r.run_id),
-        conversion_id=strawberry.ID(r.conversion_id),
-        level=r.level,
-        beneficiary_kind=FROM_KIND[Kind(r.beneficiary_label)],
-        beneficiary_id=strawberry.ID(r.beneficiary_id),
-        amount_cents=r.amount_cents,
-        capped_cents=r.capped_cents,
-        status=s.RewardStatus[r.status],
-        history=[s.RewardStatusChange(status=s.RewardStatus[st], at=t) for st, t in r.history],
     )

@@ -17,7 +17,8 @@ from growthgraph.api.rewards.errors import (
     RunRewardsResult,
     SetRewardStatusResult,
 )
-from growthgraph.api.rewards.mapping import reward, rule, run
+from growthgraph.api.rewards.mapping import rule, run
+from growthgraph.api.types import reward
 from growthgraph.graph import rewards
 from growthgraph.graph.outcomes import IdConflict, Written
 from growthgraph.validation import Problem, check_aware, check_cents, check_id, check_text

@@ -10,8 +10,8 @@ from growthgraph.api.arguments import LEDGER_PAGE
 from growthgraph.api.context import Info
 from growthgraph.api.pagination import decode_cursor, encode_cursor
 from growthgraph.api.rewards import types as s
-from growthgraph.api.rewards.mapping import reward
 from growthgraph.api.rewards.mapping import run as run_of
+from growthgraph.api.types import RewardStatus, reward
 from growthgraph.graph import rewards
 
 
@@ -19,7 +19,7 @@ async def reward_ledger(
     info: Info,
     run_id: strawberry.ID,
     status: Annotated[
-        s.RewardStatus | None, strawberry.argument(description="Only rewards with this status.")
+        RewardStatus | None, strawberry.argument(description="Only rewards with this status.")
     ] = None,
     first: Annotated[int, LEDGER_PAGE.argument()] = 100,
     after: Annotated[

@@ -7,21 +7,8 @@ from enum import Enum
 
 import strawberry
 
-from growthgraph.api.enums import ReferrerKind
 from growthgraph.api.errors import created_flag
-
-
-@strawberry.enum(description="Where a reward stands.")
-class RewardStatus(Enum):
-    PENDING = strawberry.enum_value("PENDING", description="Computed, awaiting approval.")
-    HELD = strawberry.enum_value(
-        "HELD",
-        description="Earned through a fraud-flagged user or referral: not payable; it can only "
-        "be rejected.",
-    )
-    APPROVED = strawberry.enum_value("APPROVED", description="Approved, awaiting payment.")
-    PAID = strawberry.enum_value("PAID", description="Paid out. Final.")
-    REJECTED = strawberry.enum_value("REJECTED", description="Will not be paid. Final.")
+from growthgraph.api.types import Reward
 
 
 @strawberry.input(description="What one level of a reward rule pays.")
@@ -105,28 +92,6 @@ class RewardRun:
     end: datetime = strawberry.field(name="to")
     rewards: int = strawberry.field(description="Ledger entries.")
     total_cents: int = strawberry.field(description="Their amounts added up, held ones included.")
-
-
-@strawberry.type(description="A status a reward took, and when.")
-class RewardStatusChange:
-    status: RewardStatus
-    at: datetime
-
-
-@strawberry.type(description="One entry of a reward ledger.")
-class Reward:
-    id: strawberry.ID = strawberry.field(description="`<runId>#<conversionId>#<level>`.")
-    run_id: strawberry.ID
-    conversion_id: strawberry.ID = strawberry.field(description="The conversion that earned it.")
-    level: int = strawberry.field(
-        description="0: the paying user itself (two-sided reward); n: its n-th referrer up."
-    )
-    beneficiary_kind: ReferrerKind
-    beneficiary_id: strawberry.ID
-    amount_cents: int = strawberry.field(description="What is owed, after the cap.")
-    capped_cents: int = strawberry.field(description="What the cap cut off.")
-    status: RewardStatus
-    history: list[RewardStatusChange] = strawberry.field(description="Every status, oldest first.")
 
 
 @strawberry.type(description="A page of a run's ledger, by reward id.")
