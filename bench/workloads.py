@@ -194,7 +194,7 @@ def baseline_call(driver: neo4j.AsyncDriver, database: str, op: str, seq: Sequen
     async def call(index: int) -> bool:
         records = await baseline_rows(driver, database, op, seq, index)
         if op == "b":  # one record: the page (and one more user, for whether a next page exists)
-            return len(records[0]["rows"]) > PAGE
+            return len(records[0]["rows"]) >= PAGE
         return len(records) > 0
 
     return call
