@@ -36,6 +36,7 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
     from growthgraph.app import connect
     from growthgraph.loading import dataset
     from growthgraph.loading import seed as generator
+    from growthgraph.loading.seed_activity import add_activity
     from growthgraph.loading.seed_events import add_events
     from growthgraph.loading.seed_money import add_costs
 
@@ -48,6 +49,7 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
         data = add_costs(
             add_events(generator.generate(users=users, seed=seed), seed=seed), seed=seed
         )
+        data = add_activity(data, seed=seed)
         with tqdm(total=dataset.dataset_size(data), unit="row", desc="loading demo data") as bar:
             await dataset.load_dataset(db, data, progress=bar.update)
         print(
@@ -55,6 +57,7 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
             f"{len(data.partners)} partners, {len(data.campaigns)} campaigns, "
             f"{len(data.invites):,} invites, {len(data.conversions):,} conversions, "
             f"{len(data.costs):,} cost entries, "
+            f"{len(data.activities):,} activities, "
             f"{len(data.connections):,} connections in {time.perf_counter() - started:.1f}s"
         )
     finally:

@@ -32,6 +32,7 @@ class Code(StrEnum):
     SIGN_UP_BEFORE_INVITE = "SIGN_UP_BEFORE_INVITE"
     INVITE_BEFORE_SENDER = "INVITE_BEFORE_SENDER"
     CONVERSION_BEFORE_SIGN_UP = "CONVERSION_BEFORE_SIGN_UP"
+    ACTIVITY_BEFORE_SIGN_UP = "ACTIVITY_BEFORE_SIGN_UP"
     # Only the importer gives these two. A repeated identical call is no error in the API (it
     # answers ``created: false``); a repeated identical row is listed, so the report accounts
     # for every line. A referral cycle needs a referral between users who both exist, which the
@@ -100,4 +101,9 @@ def sign_up_before_invite(signed_up_at: datetime, invite_at: datetime) -> bool:
 
 def conversion_before_sign_up(at: datetime, signed_up_at: datetime) -> bool:
     """CONVERSION_BEFORE_SIGN_UP: a user cannot pay before it signed up."""
+    return at < signed_up_at
+
+
+def activity_before_sign_up(at: datetime, signed_up_at: datetime) -> bool:
+    """ACTIVITY_BEFORE_SIGN_UP: a user cannot be active before it signed up."""
     return at < signed_up_at

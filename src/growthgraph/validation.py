@@ -15,6 +15,9 @@ MAX_TEXT_LENGTH = 200
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
+MAX_KIND_LENGTH = 64
+# An activity's kind: a short lower-case token such as ``login`` or ``order.placed``.
+_KIND = re.compile(rf"[a-z][a-z0-9._:-]{{0,{MAX_KIND_LENGTH - 1}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,20 @@ def check_id(field: str, value: str) -> list[Problem]:
             Problem(
                 field,
                 "may contain only letters, digits and . _ : @ - (starting with a letter or digit)",
+            )
+        ]
+    return []
+
+
+def check_kind(field: str, value: str) -> list[Problem]:
+    """An activity's kind: 1-64 of lower-case letters, digits and . _ : -, starting with a
+    letter (``login``, ``page_view``, ``order.placed``)."""
+    if not _KIND.fullmatch(value):
+        return [
+            Problem(
+                field,
+                f"must be 1-{MAX_KIND_LENGTH} lower-case letters, digits or . _ : - starting "
+                "with a letter, e.g. login or order.placed",
             )
         ]
     return []

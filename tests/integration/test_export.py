@@ -38,6 +38,7 @@ from growthgraph.loading.files import KINDS
 from growthgraph.loading.generate import generate_files
 from growthgraph.loading.rows import Options
 from growthgraph.loading.run import run_import
+from growthgraph.loading.seed_activity import add_activity
 from growthgraph.loading.seed_events import add_events
 from growthgraph.loading.seed_money import add_costs
 
@@ -127,7 +128,10 @@ async def _from_generated(db: Database, tmp: Path) -> None:
 
 async def _from_seed(db: Database, tmp: Path) -> None:
     """The demo data's path (``load_dataset``), then an erasure: what the API writes."""
-    await load_dataset(db, add_costs(add_events(seed.generate(users=400, seed=5), seed=5), seed=5))
+    data = add_events(seed.generate(users=400, seed=5), seed=5)
+    data = add_activity(add_costs(data, seed=5), seed=5)
+    assert data.activities
+    await load_dataset(db, data)
     assert await erase_user(db, "u-000007") is not None
 
 

@@ -36,6 +36,10 @@ INVITE = "mutation($i: RecordInviteInput!) { r: recordInvite(input: $i) " + RESU
 CONVERSION = (
     "mutation($i: RecordConversionInput!) { r: recordConversion(input: $i) " + RESULT + " }"
 )
+ACTIVITY = (
+    "mutation($userId: ID!, $at: DateTime!, $kind: String!) "
+    "{ r: recordActivity(userId: $userId, at: $at, kind: $kind) " + RESULT + " }"
+)
 INFLUENCER = (
     "mutation($i: CreateInfluencerInput!) { r: createInfluencer(input: $i) " + RESULT + " }"
 )
@@ -73,6 +77,7 @@ BASE: dict[files.KindName, list[dict[str, str]]] = {
     "conversions": [
         {"id": "cv1", "userId": "bob", "at": "2024-02-01T00:00:00Z", "revenueCents": "900"},
     ],
+    "activities": [{"userId": "bob", "at": "2024-01-04T10:00:00Z", "kind": "login"}],
     "connections": [{"a": "alice", "b": "bob"}],
     "costs": [
         {"id": "k1", "sourceKind": "PARTNER", "sourceId": "p1", "at": "2024-01-01T00:00:00Z",
@@ -87,6 +92,7 @@ ZED = {"id": "zed", "name": "Zed", "email": "zed@example.com", "signedUpAt": "20
 ALICE_REFERS_ZED = {"userId": "zed", "referrerKind": "USER", "referrerId": "alice"}
 INF = {"id": "inf9", "handle": "@nine", "platform": "tiktok", "followers": 5, "engagementRate": 0.2}
 INVITE_9 = {"id": "i9", "referrerKind": "USER", "referrerId": "alice", "at": "2024-01-02T12:00:00Z"}
+ACT = {"userId": "bob", "at": "2024-01-05T10:00:00Z", "kind": "login"}
 CV = {"id": "cv9", "userId": "bob", "at": "2024-02-02T00:00:00Z", "revenueCents": 900}
 
 
@@ -202,6 +208,10 @@ CASES: list[Case] = [
     bad("conversion revenueCents", CONVERSION, {"i": CV | {"revenueCents": -1}},
         {"conversions": [text(CV | {"revenueCents": -1})]}),
     bad("conversion plan", CONVERSION, {"i": CV | {"plan": LONG}}, {"conversions": [text(CV | {"plan": LONG})]}),
+    bad("activity userId", ACTIVITY, ACT | {"userId": BAD_ID}, {"activities": [ACT | {"userId": BAD_ID}]}),
+    bad("activity at zone", ACTIVITY, ACT | {"at": NAIVE}, {"activities": [ACT | {"at": NAIVE}]}),
+    bad("activity kind", ACTIVITY, ACT | {"kind": "Log In"}, {"activities": [ACT | {"kind": "Log In"}]}),
+    bad("activity kind long", ACTIVITY, ACT | {"kind": "x" * 65}, {"activities": [ACT | {"kind": "x" * 65}]}),
     bad("connection id", CONNECT, {"a": BAD_ID, "b": "alice"}, {"connections": [{"a": BAD_ID, "b": "alice"}]}),
     bad("connection at zone", CONNECT, {"a": "alice", "b": "carol", "at": NAIVE},
         {"connections": [{"a": "alice", "b": "carol", "at": NAIVE}]}),
@@ -300,6 +310,10 @@ CASES: list[Case] = [
     Case("cost of an unknown campaign", "UNKNOWN_CAMPAIGN", COST,
          {"i": cost_input(source={"kind": "CAMPAIGN", "id": "nope"})},
          {"costs": [COST_9 | {"sourceKind": "CAMPAIGN", "sourceId": "nope"}]}),
+    Case("activity of an unknown user", "UNKNOWN_USER", ACTIVITY, ACT | {"userId": "nobody"},
+         {"activities": [ACT | {"userId": "nobody"}]}),
+    Case("activity before the sign-up", "ACTIVITY_BEFORE_SIGN_UP", ACTIVITY,
+         ACT | {"at": "2024-01-03T09:59:59Z"}, {"activities": [ACT | {"at": "2024-01-03T09:59:59Z"}]}),
     Case("connection to an unknown user", "UNKNOWN_USER", CONNECT, {"a": "alice", "b": "nobody"},
          {"connections": [{"a": "alice", "b": "nobody"}]}),
     Case("self-connection", "SELF_CONNECTION", CONNECT, {"a": "alice", "b": "alice"},
@@ -315,6 +329,8 @@ NOT_IN_AN_IMPORT: dict[str, str] = {
     "PERIOD_TOO_LARGE": "reward runs are not an import kind",
     "UNKNOWN_REWARD": "rewards are not an import kind",
     "INVALID_TRANSITION": "reward statuses are not an import kind",
+    "ANALYSIS_RUNNING": "network analysis jobs are not an import kind",
+    "USER_ERASED": "erasure is not an import kind (an erased user's row imports as erased)",
 }
 
 
@@ -418,3 +434,27 @@ async def test_a_stored_user_may_get_its_first_referrer_from_an_import(
     outcome = await run_import(clean_db, _write(tmp_path / "rows", rows))
     assert outcome.rejects == []
     assert outcome.loaded["referrals"] == 1
+
+
+async def test_an_activity_is_loaded_once_however_often_it_comes(
+    clean_db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """An activity is its user, instant and kind, in the import as in ``recordActivity``: a
+    row repeating one (in another spelling of the instant) is a DUPLICATE, and rows of activities
+    already stored load again as no-ops, as the mutation answers ``created: false``."""
+    await run_import(clean_db, _write(tmp_path / "base", BASE))
+    before = await _graph(clean_db)
+    stored = BASE["activities"][0]
+    again = await _mutate(clean_db, settings, Case("", "", ACTIVITY, dict(stored), {}))
+    assert again["__typename"] == "RecordActivitySuccess"
+    rows: dict[files.KindName, list[dict[str, str]]] = {
+        "activities": [stored, ACT, ACT | {"at": "2024-01-05T11:00:00+01:00"}]
+    }
+    outcome = await run_import(clean_db, _write(tmp_path / "rows", rows))
+    assert [(r.line, code_of(r.reason)) for r in outcome.rejects] == [(4, "DUPLICATE")]
+    count = "MATCH (:User {id: 'bob'})-[:DID]->(a:Activity) RETURN count(a) AS n"
+    assert await clean_db.read(count) == [{"n": 2}]
+    outcome = await run_import(clean_db, _write(tmp_path / "rerun", rows))
+    assert await clean_db.read(count) == [{"n": 2}]
+    # One new activity node, and one more row for bob: its new DID edge.
+    assert len(await _graph(clean_db)) == len(before) + 2

@@ -16,6 +16,7 @@ from growthgraph.loading import initial
 from growthgraph.loading.admin_files import write_admin_files
 from growthgraph.loading.dataset import CampaignRow, InfluencerRow, PartnerRow
 from growthgraph.loading.parse import (
+    ImportActivity,
     ImportConnection,
     ImportConversion,
     ImportInvite,
@@ -56,6 +57,10 @@ def _plan() -> Plan:
             ImportInvite("inv-2", "USER", "alice", T0, channel="email"),
         ],
         conversions=[ImportConversion("cv-1", "bob", T0 + timedelta(days=3), 999, plan="pro")],
+        activities=[
+            ImportActivity("bob", T0 + timedelta(days=2), "login"),
+            ImportActivity("bob", T0 + timedelta(days=2), "order.placed"),
+        ],
         connections=[ImportConnection("alice", "bob"), ImportConnection("alice", "carol", T0)],
     )
 
@@ -85,6 +90,8 @@ def test_every_label_and_type_gets_a_typed_file_with_its_own_id_space(tmp_path: 
     assert headers["sent-partner-invite.csv"] == ":START_ID(Partner),:END_ID(Invite)"
     assert headers["accepted-invite-user.csv"] == ":START_ID(Invite),:END_ID(User)"
     assert headers["connected_to-user-user.csv"] == ":START_ID(User),:END_ID(User),at:datetime"
+    assert headers["activity.csv"] == "key:ID(Activity),at:datetime,kind"
+    assert headers["did-user-activity.csv"] == ":START_ID(User),:END_ID(Activity)"
     assert written.node_counts() == {
         "Influencer": 1,
         "Partner": 1,
@@ -92,12 +99,14 @@ def test_every_label_and_type_gets_a_typed_file_with_its_own_id_space(tmp_path: 
         "User": 3,
         "Invite": 2,
         "Conversion": 1,
+        "Activity": 2,
     }
     assert written.relationship_counts() == {
         "REFERRED": 3,
         "SENT": 2,
         "ACCEPTED": 1,
         "CONVERTED": 1,
+        "DID": 2,
         "CONNECTED_TO": 2,
     }
 

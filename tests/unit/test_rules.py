@@ -45,6 +45,7 @@ def test_time_rules_allow_the_same_instant() -> None:
         rules.invite_before_sender,
         rules.sign_up_before_invite,
         rules.conversion_before_sign_up,
+        rules.activity_before_sign_up,
     ):
         # (the later event, the event it must not precede)
         assert rule(T0 - SECOND, T0), rule.__name__

@@ -8,7 +8,7 @@ import pytest
 
 from growthgraph.api.pagination import decode_cursor, encode_cursor, page_size
 from growthgraph.errors import BadUserInputError
-from growthgraph.validation import check_id, check_influencer, check_sign_up
+from growthgraph.validation import check_id, check_influencer, check_kind, check_sign_up
 
 AWARE = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -92,3 +92,15 @@ def test_page_size_bounds() -> None:
     for bad in [0, -1, 101]:
         with pytest.raises(BadUserInputError):
             page_size(bad, default=20, maximum=100)
+
+
+@pytest.mark.parametrize("kind", ["login", "page_view", "order.placed", "app:open", "a", "x" * 64])
+def test_activity_kinds_that_pass(kind: str) -> None:
+    assert check_kind("kind", kind) == []
+
+
+@pytest.mark.parametrize(
+    "kind", ["", "Login", "1login", "log in", "login\n", "-x", "x" * 65, "caf\u00e9", "a/b"]
+)
+def test_activity_kinds_that_fail(kind: str) -> None:
+    assert [p.field for p in check_kind("kind", kind)] == ["kind"]

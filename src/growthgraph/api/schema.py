@@ -44,6 +44,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.scalar import ScalarDefinition
 
+from growthgraph.api.activity.mutations import ActivityMutation
 from growthgraph.api.arguments import Pages, Site, argument_sites, check_sites
 from growthgraph.api.cascades.queries import CascadesQuery
 from growthgraph.api.compiled.extension import Plans, compiled_reads
@@ -101,6 +102,7 @@ MUTATION_ROOTS: tuple[type, ...] = (
     SourcesMutation,
     UsersMutation,
     EventsMutation,
+    ActivityMutation,
     RewardsMutation,
     NetworkMutation,
     StructureMutation,

@@ -14,6 +14,8 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT invite_id IF NOT EXISTS FOR (n:Invite) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT conversion_id IF NOT EXISTS FOR (n:Conversion) REQUIRE n.id IS UNIQUE",
+    # An activity is its user, kind and instant (graph.activity.activity_key).
+    "CREATE CONSTRAINT activity_key IF NOT EXISTS FOR (n:Activity) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT idempotency_key IF NOT EXISTS "
     "FOR (n:IdempotencyKey) REQUIRE n.key IS UNIQUE",
     # Idempotency records are purged by age (graph.idempotency).
@@ -31,6 +33,7 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX conversion_at IF NOT EXISTS FOR (n:Conversion) ON (n.at)",
     "CREATE CONSTRAINT cost_id IF NOT EXISTS FOR (n:Cost) REQUIRE n.id IS UNIQUE",
     "CREATE INDEX cost_at IF NOT EXISTS FOR (n:Cost) ON (n.at)",
+    "CREATE INDEX activity_at IF NOT EXISTS FOR (n:Activity) ON (n.at)",
     "CREATE INDEX referred_at IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.at)",
     # Network analysis: job records, and the stored scores that leaderboards read in order.
     "CREATE CONSTRAINT network_analysis_id IF NOT EXISTS "

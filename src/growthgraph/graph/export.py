@@ -3,8 +3,9 @@ keyset pages (bounded memory, whatever the size of the graph) and in one determi
 
 Each table is read by pages of ``limit`` nodes after the last key of the page before: nodes by
 id; referrals and connections by the user they hang from (a referral by the referred user, a
-connection by its first user: connections are stored from the smaller id to the larger);
-invites, conversions and cost entries by their own id. Every query answers one record,
+connection by its first user: connections are stored from the smaller id to the larger, an
+activity by its user); invites, conversions and cost entries by their own id. Every query
+answers one record,
 ``rows``: lists whose first value is the page key, with the values in the import file's column
 order (times as ISO text, the cheapest form to send). A row whose ``present`` value is null is
 a node without the edge (a user nobody referred): it moves the page on but is not exported.
@@ -82,6 +83,14 @@ TABLES: dict[str, Table] = {
         present=1,
         order=2,
     ),
+    "activities": Table(
+        "MATCH (u:User) WHERE u.id > $after WITH u ORDER BY u.id LIMIT $limit "
+        "OPTIONAL MATCH (u)-[:DID]->(a:Activity) "
+        "RETURN collect([u.id, toString(a.at), a.kind]) AS rows",
+        times=(1,),
+        present=1,
+        order=3,
+    ),
     "connections": Table(
         "MATCH (a:User) WHERE a.id > $after WITH a ORDER BY a.id LIMIT $limit "
         "OPTIONAL MATCH (a)-[r:CONNECTED_TO]->(b:User) "
@@ -110,10 +119,11 @@ CALL () { MATCH (n:User) RETURN count(n) AS users }
 CALL () { MATCH ()-[r:REFERRED]->() RETURN count(r) AS referrals }
 CALL () { MATCH (n:Invite) RETURN count(n) AS invites }
 CALL () { MATCH (n:Conversion) RETURN count(n) AS conversions }
+CALL () { MATCH (n:Activity) RETURN count(n) AS activities }
 CALL () { MATCH ()-[r:CONNECTED_TO]->() RETURN count(r) AS connections }
 CALL () { MATCH (n:Cost) RETURN count(n) AS costs }
-RETURN influencers, partners, campaigns, users, referrals, invites, conversions, connections,
-       costs
+RETURN influencers, partners, campaigns, users, referrals, invites, conversions, activities,
+       connections, costs
 """
 
 

@@ -100,6 +100,15 @@ WHERE NOT EXISTS { MATCH (c)-[:SPENT_ON]->(other) WHERE other <> s }
 MERGE (c)-[:SPENT_ON]->(s)
 """,
 )
+# An activity is its key (graph.activity), which holds its user's id: a stored one is found
+# again with its one edge, never doubled.
+MERGE_ACTIVITIES: LiteralString = """
+UNWIND $rows AS row
+MATCH (u:User {id: row.userId})
+MERGE (a:Activity {key: row.key})
+  ON CREATE SET a.at = datetime(row.at), a.kind = row.kind
+MERGE (u)-[:DID]->(a)
+"""
 MERGE_CONNECTIONS: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:User {id: row.a})
@@ -221,6 +230,15 @@ CREATE (u)-[:CONVERTED]->(:Conversion {id: row.id, at: """
     + _time("row.at")
     + """,
                                        revenueCents: row.revenueCents, plan: row.plan})
+"""
+)
+CREATE_ACTIVITIES_BY_ID: LiteralString = (
+    """
+UNWIND $rows AS row
+MATCH (u:User) WHERE elementId(u) = row.user
+CREATE (u)-[:DID]->(:Activity {key: row.key, at: """
+    + _time("row.at")
+    + """, kind: row.kind})
 """
 )
 CREATE_CONNECTIONS_BY_ID: LiteralString = (

@@ -31,6 +31,7 @@ NODE_HEADERS: dict[LiteralString, str] = {
     "deviceHash," + _ABOVE_HEADER + "," + _BELOW_HEADER,
     "Invite": "id:ID(Invite),at:datetime,channel,campaignId",
     "Conversion": "id:ID(Conversion),at:datetime,revenueCents:long,plan",
+    "Activity": "key:ID(Activity),at:datetime,kind",
 }
 NODE_LABELS: tuple[LiteralString, ...] = tuple(NODE_HEADERS)
 RELATIONSHIP_TYPES: tuple[LiteralString, ...] = (
@@ -38,6 +39,7 @@ RELATIONSHIP_TYPES: tuple[LiteralString, ...] = (
     "SENT",
     "ACCEPTED",
     "CONVERTED",
+    "DID",
     "CONNECTED_TO",
 )
 
@@ -233,6 +235,10 @@ def write_admin_files(todo: Plan, forest: counters.Stored, out: Path) -> AdminFi
             for c in todo.conversions
         ),
     )
+    nodes(
+        "Activity",
+        (",".join([text(a.key), _time(a.at), text(a.kind)]) for a in todo.activities),
+    )
     for kind, label in NAME_LABELS.items():
         edges(
             "REFERRED",
@@ -265,6 +271,7 @@ def write_admin_files(todo: Plan, forest: counters.Stored, out: Path) -> AdminFi
         (f"{i.id},{i.accepted_by}" for i in todo.invites if i.accepted_by is not None),
     )
     edges("CONVERTED", "User", "Conversion", (f"{c.user_id},{c.id}" for c in todo.conversions))
+    edges("DID", "User", "Activity", (f"{a.user_id},{text(a.key)}" for a in todo.activities))
     edges(
         "CONNECTED_TO",
         "User",

@@ -163,7 +163,8 @@ async def _create_nodes(
 async def _create_edges(
     db: Database, todo: Plan, ids: _Ids, options: Options, progress: FileProgress
 ) -> dict[str, int]:
-    """Invites with their acceptance, conversions and connections, each end by element id."""
+    """Invites with their acceptance, conversions, activities and connections, each end by
+    element id."""
     counts: dict[str, int] = {}
     of = ids.of
     user_ids = ids.by_label["User"]
@@ -205,6 +206,14 @@ async def _create_edges(
                 "plan": c.plan,
             }
             for c in sorted(todo.conversions, key=BY_USER)
+        ),
+    )
+    await write(
+        "activities",
+        cypher.CREATE_ACTIVITIES_BY_ID,
+        (
+            {"user": user_ids[a.user_id], "key": a.key, "at": epoch(a.at), "kind": a.kind}
+            for a in sorted(todo.activities, key=BY_USER)
         ),
     )
     await write(

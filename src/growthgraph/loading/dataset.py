@@ -15,6 +15,7 @@ from typing import Any, Literal, LiteralString
 
 from growthgraph.graph import counters
 from growthgraph.graph import loading as cypher
+from growthgraph.graph.activity import activity_key
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import NAME_LABELS, CostSourceName, ReferrerKindName
 
@@ -97,6 +98,15 @@ class ConversionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityRow:
+    """A user was active at ``at``, doing something of ``kind`` (``recordActivity``)."""
+
+    user_id: str
+    at: datetime  # timezone-aware
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionRow:
     """A social tie between two users; undirected, stored once (smaller id first)."""
 
@@ -125,6 +135,7 @@ class Dataset:
     users: list[UserRow] = field(default_factory=list[UserRow])
     invites: list[InviteRow] = field(default_factory=list[InviteRow])
     conversions: list[ConversionRow] = field(default_factory=list[ConversionRow])
+    activities: list[ActivityRow] = field(default_factory=list[ActivityRow])
     connections: list[ConnectionRow] = field(default_factory=list[ConnectionRow])
     costs: list[CostRow] = field(default_factory=list[CostRow])
 
@@ -229,6 +240,16 @@ async def _load_events(db: Database, data: Dataset, batch: int, progress: Progre
         for c in data.conversions
     )
     await _write(db, cypher.MERGE_CONVERSIONS, conversions, batch, progress)
+    activities = (
+        {
+            "userId": a.user_id,
+            "key": activity_key(a.user_id, a.at, a.kind),
+            "at": a.at.isoformat(),
+            "kind": a.kind,
+        }
+        for a in data.activities
+    )
+    await _write(db, cypher.MERGE_ACTIVITIES, activities, batch, progress)
     connections = (
         {"a": min(c.a, c.b), "b": max(c.a, c.b), "at": None if c.at is None else c.at.isoformat()}
         for c in data.connections

@@ -15,6 +15,7 @@ from growthgraph.graph.labels import ReferrerKindName
 from growthgraph.loading.files import KindName
 from growthgraph.loading.parse import (
     VALID_ID,
+    ImportActivity,
     ImportConnection,
     ImportConversion,
     ImportInvite,
@@ -22,7 +23,7 @@ from growthgraph.loading.parse import (
     Parsed,
     ReferralRow,
 )
-from growthgraph.validation import MAX_TEXT_LENGTH
+from growthgraph.validation import MAX_KIND_LENGTH, MAX_TEXT_LENGTH
 
 #
 # A parser per kind that takes a CSV record's cells as they are (an empty cell is a missing value)
@@ -37,6 +38,8 @@ from growthgraph.validation import MAX_TEXT_LENGTH
 FastParser = Callable[[list[str]], Parsed | None]
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}\Z")
 _PLAIN_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+# ``validation.check_kind`` in one pattern (``\Z``: a final newline does not pass).
+_KIND = re.compile(rf"[a-z][a-z0-9._:-]{{0,{MAX_KIND_LENGTH - 1}}}\Z")
 
 
 class _DeclinedError(Exception):
@@ -190,6 +193,19 @@ def _fast_conversions(names: Sequence[str]) -> FastParser:
     return _declining(make)
 
 
+def _fast_activities(names: Sequence[str]) -> FastParser:
+    pick = _cells(names, ("userId", "at", "kind"))
+    plain_kind = _KIND.match
+
+    def make(cells: list[str]) -> ImportActivity:
+        user, at, kind = pick(cells)
+        if not plain_kind(kind):
+            raise _DECLINE
+        return ImportActivity(_required_id(user), _time(at), kind)
+
+    return _declining(make)
+
+
 def _fast_connections(names: Sequence[str]) -> FastParser:
     pick = _cells(names, ("a", "b", "at"))
 
@@ -214,6 +230,7 @@ _FAST: dict[KindName, Callable[[Sequence[str]], FastParser]] = {
     "referrals": _fast_referrals,
     "invites": _fast_invites,
     "conversions": _fast_conversions,
+    "activities": _fast_activities,
     "connections": _fast_connections,
 }
 

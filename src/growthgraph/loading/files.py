@@ -20,6 +20,7 @@ KindName = Literal[
     "referrals",
     "invites",
     "conversions",
+    "activities",
     "connections",
     "costs",
 ]
@@ -33,6 +34,7 @@ REQUIRED: dict[KindName, tuple[str, ...]] = {
     "referrals": ("userId", "referrerKind", "referrerId"),
     "invites": ("id", "referrerKind", "referrerId", "at"),
     "conversions": ("id", "userId", "at", "revenueCents"),
+    "activities": ("userId", "at", "kind"),
     "connections": ("a", "b"),
     "costs": ("id", "sourceKind", "sourceId", "at", "amountCents"),
 }
@@ -44,6 +46,7 @@ OPTIONAL: dict[KindName, tuple[str, ...]] = {
     "referrals": ("channel", "campaignId"),
     "invites": ("channel", "campaignId", "acceptedBy"),
     "conversions": ("plan",),
+    "activities": (),
     "connections": ("at",),
     "costs": ("note",),
 }

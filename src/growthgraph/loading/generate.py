@@ -7,6 +7,8 @@ Users, influencers, partners, campaigns and referrals come from the demo generat
   sent up to two days before the sign-up (never before the referrer's own sign-up); influencers
   and partners send invites too, and about a third of all invites are never accepted;
 - conversions: about 15% of users pay, once to three times, within 90 days of signing up;
+- activities: most users are active on their sign-up day, then week by week with a decaying
+  chance (``seed_activity``);
 - connections: each referred user knows its referring user, and about 60% of users know one
   more earlier user, so the social graph has roughly one edge per user.
 """
@@ -23,6 +25,7 @@ from typing import Any
 from growthgraph.loading import seed as demo
 from growthgraph.loading.dataset import Dataset, UserRow
 from growthgraph.loading.files import OPTIONAL, REQUIRED, KindName
+from growthgraph.loading.seed_activity import activities
 from growthgraph.loading.seed_money import add_costs
 
 _PLANS = ("pro", "pro", "team")
@@ -166,6 +169,11 @@ def generate_files(out: Path, *, users: int, seed: int = 7) -> dict[KindName, in
         ),
         "invites": _write(out, "invites", _invites(rng, data)),
         "conversions": _write(out, "conversions", _conversions(rng, data.users)),
+        "activities": _write(
+            out,
+            "activities",
+            ((a.user_id, a.at, a.kind) for a in activities(data.users, seed=seed)),
+        ),
         "connections": _write(out, "connections", _connections(rng, data.users)),
         "costs": _write(
             out,

@@ -224,6 +224,7 @@ def _loaded(files_written: AdminFiles) -> dict[str, int]:
         "invites": nodes["Invite"],
         "acceptances": rels["ACCEPTED"],
         "conversions": nodes["Conversion"],
+        "activities": nodes["Activity"],
         "connections": rels["CONNECTED_TO"],
     }
 

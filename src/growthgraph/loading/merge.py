@@ -90,6 +90,7 @@ async def look_up(db: Database, parsed: Parsed) -> Existing:
     user_refs.update(accepting)
     user_refs.update(i.referrer_id for i in invites.values() if i.referrer_kind == "USER")
     user_refs.update(c.user_id for c in conversions.values())
+    user_refs.update(a.row.user_id for a in parsed.activities)
     for c in parsed.connections:
         user_refs.update((c.row.a, c.row.b))
 
@@ -248,6 +249,11 @@ async def load_merge(
         for c in sorted(todo.conversions, key=BY_USER)
     )
     await write("conversions", cypher.MERGE_CONVERSIONS, conversions)
+    activities = (
+        {"userId": a.user_id, "key": a.key, "at": a.at.isoformat(), "kind": a.kind}
+        for a in sorted(todo.activities, key=BY_USER)
+    )
+    await write("activities", cypher.MERGE_ACTIVITIES, activities)
     connections = (
         {"a": c.a, "b": c.b, "at": None if c.at is None else c.at.isoformat()}
         for c in sorted(todo.connections)

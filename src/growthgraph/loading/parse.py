@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from growthgraph import rules
+from growthgraph.graph.activity import activity_key
 from growthgraph.graph.labels import COST_SOURCE_LABELS, CostSourceName, ReferrerKindName
 from growthgraph.graph.privacy import ERASED
 from growthgraph.loading.dataset import (
@@ -27,6 +28,7 @@ from growthgraph.validation import (
     Problem,
     check_id,
     check_influencer,
+    check_kind,
     check_sign_up,
     check_text,
 )
@@ -86,6 +88,18 @@ class ImportConversion(NamedTuple):
     plan: str | None = None
 
 
+class ImportActivity(NamedTuple):
+    """A user was active (``recordActivity``); identified by all three values."""
+
+    user_id: str
+    at: datetime
+    kind: str
+
+    @property
+    def key(self) -> str:
+        return activity_key(self.user_id, self.at, self.kind)
+
+
 class ImportConnection(NamedTuple):
     """Undirected; stored with the smaller id as ``a``."""
 
@@ -102,6 +116,7 @@ Parsed = (
     | ReferralRow
     | ImportInvite
     | ImportConversion
+    | ImportActivity
     | ImportConnection
     | CostRow
 )
@@ -318,6 +333,15 @@ def _conversion(f: _Fields) -> ImportConversion | None:
     return ImportConversion(id_, user, at, revenue, plan)
 
 
+def _activity(f: _Fields) -> ImportActivity | None:
+    user, at, kind = f.ident("userId"), f.time("at"), f.text("kind", required=True)
+    if kind is not None:
+        f.problems += check_kind("kind", kind)
+    if f.problems or user is None or at is None or kind is None:
+        return None
+    return ImportActivity(user, at, kind)
+
+
 def _connection(f: _Fields) -> ImportConnection | None:
     a, b, at = f.ident("a"), f.ident("b"), f.time("at", required=False)
     if f.problems or a is None or b is None:
@@ -358,6 +382,7 @@ _PARSERS: dict[KindName, Callable[[_Fields], Parsed | None]] = {
     "referrals": _referral,
     "invites": _invite,
     "conversions": _conversion,
+    "activities": _activity,
     "connections": _connection,
     "costs": _cost,
 }

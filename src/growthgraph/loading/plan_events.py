@@ -1,6 +1,7 @@
-"""The rules for invites (with their acceptance), conversions, connections and costs: those of
-``recordInvite``, of a sign-up through an invite, of ``recordConversion``, ``connectUsers`` and
-``recordCost``, asked of ``growthgraph.rules``. Pure, like ``plan``."""
+"""The rules for invites (with their acceptance), conversions, activities, connections and
+costs: those of ``recordInvite``, of a sign-up through an invite, of ``recordConversion``,
+``recordActivity``, ``connectUsers`` and ``recordCost``, asked of ``growthgraph.rules``. Pure,
+like ``plan``."""
 
 from __future__ import annotations
 
@@ -140,8 +141,8 @@ def plan_costs(parsed: Parsed, out: Plan, known: Known) -> None:
 
 
 def plan_events(parsed: Parsed, out: Plan, known: Known) -> None:
-    """Conversions (``recordConversion``), connections (``connectUsers``) and costs
-    (``recordCost``)."""
+    """Conversions (``recordConversion``), activities (``recordActivity``), connections
+    (``connectUsers``) and costs (``recordCost``)."""
     plan_costs(parsed, out, known)
     signed_up = known.signed_up
     why: Refusal
@@ -164,6 +165,7 @@ def plan_events(parsed: Parsed, out: Plan, known: Known) -> None:
             out.conversions.append(conversion)
             continue
         out.rejects.append(_as_reject(item, why))
+    plan_activities(parsed, out, known)
     pairs: dict[tuple[str, str], int] = {}
     for link in parsed.connections:
         pair = (link.row.a, link.row.b)
@@ -177,3 +179,25 @@ def plan_events(parsed: Parsed, out: Plan, known: Known) -> None:
             out.connections.append(link.row)
             continue
         out.rejects.append(_as_reject(link, why))
+
+
+def plan_activities(parsed: Parsed, out: Plan, known: Known) -> None:
+    """Activities (``recordActivity``): a known user, not before its sign-up. An activity is its
+    user, instant and kind, so a second row of the same three is a DUPLICATE (never a conflict);
+    one already stored loads again as a no-op, as the mutation answers ``created: false``."""
+    signed_up = known.signed_up
+    why: Refusal
+    for item in first_by_id(parsed.activities, "key", out.rejects, "activity").values():
+        row = item.row
+        user_at = signed_up.get(row.user_id)
+        if user_at is None:
+            why = Refusal(Code.UNKNOWN_USER, f"unknown user {row.user_id}")
+        elif rules.activity_before_sign_up(row.at, user_at):
+            why = Refusal(
+                Code.ACTIVITY_BEFORE_SIGN_UP,
+                f"at is before user {row.user_id} signed up ({user_at.isoformat()})",
+            )
+        else:
+            out.activities.append(row)
+            continue
+        out.rejects.append(_as_reject(item, why))

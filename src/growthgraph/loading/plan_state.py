@@ -14,6 +14,7 @@ from growthgraph.graph.labels import ReferrerKindName
 from growthgraph.loading.dataset import CampaignRow, CostRow, InfluencerRow, PartnerRow
 from growthgraph.loading.files import KindName, Reject
 from growthgraph.loading.parse import (
+    ImportActivity,
     ImportConnection,
     ImportConversion,
     ImportInvite,
@@ -45,6 +46,7 @@ class Parsed:
     conversions: list[Located[ImportConversion]] = field(
         default_factory=list[Located[ImportConversion]]
     )
+    activities: list[Located[ImportActivity]] = field(default_factory=list[Located[ImportActivity]])
     connections: list[Located[ImportConnection]] = field(
         default_factory=list[Located[ImportConnection]]
     )
@@ -89,6 +91,7 @@ class Plan:
     referrals: list[ReferralRow] = field(default_factory=list[ReferralRow])
     invites: list[ImportInvite] = field(default_factory=list[ImportInvite])
     conversions: list[ImportConversion] = field(default_factory=list[ImportConversion])
+    activities: list[ImportActivity] = field(default_factory=list[ImportActivity])
     connections: list[ImportConnection] = field(default_factory=list[ImportConnection])
     costs: list[CostRow] = field(default_factory=list[CostRow])
     rejects: list[Reject] = field(default_factory=list[Reject])
@@ -104,6 +107,7 @@ class Plan:
             + len(self.invites)
             + sum(1 for i in self.invites if i.accepted_by is not None)
             + len(self.conversions)
+            + len(self.activities)
             + len(self.connections)
             + len(self.costs)
         )

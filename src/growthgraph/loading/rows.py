@@ -24,7 +24,7 @@ from growthgraph.loading.plan import Located, Parsed
 Progress = Callable[[int], object]
 LOOKUP_BATCH = 10_000
 NODE_KINDS: tuple[KindName, ...] = ("influencers", "partners", "campaigns", "users", "referrals")
-EDGE_KINDS: tuple[KindName, ...] = ("invites", "conversions", "connections", "costs")
+EDGE_KINDS: tuple[KindName, ...] = ("invites", "conversions", "activities", "connections", "costs")
 
 
 @dataclass(frozen=True, slots=True)
