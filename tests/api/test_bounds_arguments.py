@@ -113,6 +113,14 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
             "groups",
         ),
     ),
+    "VIRAL_WITHIN": (
+        q(
+            "viralCoefficient",
+            "within",
+            f"viralCoefficient({WINDOW}, within: VALUE) {{ within total {{ inviteK }} }}",
+            "total",
+        ),
+    ),
     "GENERATIONS": (
         q(
             "cascadeGenerations",

@@ -94,6 +94,38 @@ async def test_viral_coefficient_matches_the_oracle(
     assert any(g.invites_accepted > 0 for g in got) or window[0] > 0.5
 
 
+@pytest.mark.parametrize("within", [1, 7, 30])
+@pytest.mark.parametrize("group_by", [CohortGrouping.NONE, CohortGrouping.SOURCE_KIND])
+@pytest.mark.parametrize("window", [(0.0, 1.0), (0.2, 0.5)])
+async def test_a_conversion_window_matches_pandas(
+    loaded: Loaded, group_by: CohortGrouping, window: tuple[float, float], within: int
+) -> None:
+    start, end = loaded.at_quantile(window[0]), loaded.at_quantile(window[1])
+    if window == (0.0, 1.0):
+        start, end = EARLY, LATE
+    got = await growth.viral_cohort(
+        loaded.db, start=start, end=end, group_by=group_by, limit=500, within_days=within
+    )
+    want = growth_oracle.viral_within_pandas(loaded.data, start, end, group_by.value, within)
+    assert {row.key for row in got} == set(want)
+    for row in got:
+        w = want[row.key]
+        assert (row.members, row.invites_sent, row.invites_accepted, row.referees) == (
+            w.members,
+            w.sent,
+            w.accepted,
+            w.referees,
+        ), row.key
+        assert _close(row.cycle_time_median_s, w.cycle_median_s), row.key
+    # The window matters: fewer conversions count than with no window, on some group.
+    unbounded = await growth.viral_cohort(
+        loaded.db, start=start, end=end, group_by=group_by, limit=500
+    )
+    assert sum(r.invites_accepted for r in got) <= sum(r.invites_accepted for r in unbounded)
+    if within == 1:
+        assert sum(r.referees for r in got) < sum(r.referees for r in unbounded)
+
+
 async def test_group_limit_keeps_the_largest_groups(loaded: Loaded) -> None:
     got = await growth.viral_cohort(
         loaded.db, start=EARLY, end=LATE, group_by=CohortGrouping.SOURCE_KIND, limit=2

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import networkx as nx
+import pandas as pd
 
 from growthgraph.loading.dataset import Dataset, UserRow
 from tests.support.oracle import Node
@@ -95,3 +96,51 @@ def growth(
             if user.campaign_id is not None:
                 by_campaign[(key, user.campaign_id)] += 1
     return by_source, by_campaign
+
+
+def viral_within_pandas(
+    data: Dataset, start: datetime, end: datetime, group_by: str, within_days: int
+) -> dict[str | None, Viral]:
+    """The viral figures with a conversion window, computed with pandas from the loaded rows:
+    an invite counts as accepted when its sign-up came less than ``within_days`` days after it
+    was sent; a referee when it signed up less than ``within_days`` after its referrer."""
+    window = pd.Timedelta(days=within_days)
+    users = pd.DataFrame(
+        {
+            "id": [u.id for u in data.users],
+            "at": pd.to_datetime([u.signed_up_at for u in data.users], utc=True),
+            "key": [_key(u, group_by) for u in data.users],
+            "referrer": [u.referrer_id if u.referrer_kind == "USER" else None for u in data.users],
+            "invite": [u.invite_id for u in data.users],
+        }
+    )
+    invites = pd.DataFrame(
+        {
+            "invite": [i.id for i in data.invites if i.referrer_kind == "USER"],
+            "sender": [i.referrer_id for i in data.invites if i.referrer_kind == "USER"],
+            "sent": pd.to_datetime(
+                [i.at for i in data.invites if i.referrer_kind == "USER"], utc=True
+            ),
+        }
+    )
+    accepted = invites.merge(users[["invite", "at"]], on="invite", how="left")
+    accepted["ok"] = accepted["at"].notna() & (accepted["at"] - accepted["sent"] < window)
+    members = users[(users["at"] >= pd.Timestamp(start)) & (users["at"] < pd.Timestamp(end))]
+    referees = users.dropna(subset=["referrer"]).merge(
+        users[["id", "at"]].rename(columns={"id": "referrer", "at": "referrer_at"}), on="referrer"
+    )
+    referees["gap"] = (referees["at"] - referees["referrer_at"]).dt.total_seconds()
+    referees = referees[referees["at"] - referees["referrer_at"] < window]
+    out: dict[str | None, Viral] = {}
+    for key, group in members.groupby("key", dropna=False):
+        ids = set(group["id"])
+        mine = accepted[accepted["sender"].isin(ids)]
+        gaps = referees[referees["referrer"].isin(ids)]["gap"]
+        out[None if pd.isna(key) else str(key)] = Viral(
+            members=len(group),
+            sent=len(mine),
+            accepted=int(mine["ok"].sum()),
+            referees=len(gaps),
+            cycle_median_s=float(gaps.median()) if len(gaps) else None,
+        )
+    return out

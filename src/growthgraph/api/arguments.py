@@ -193,6 +193,15 @@ CASCADE_DEPTH = Bound(
 
 # growth and cascades
 VIRAL_GROUPS = Bound("limit", 1, growth.MAX_GROUPS, "At most this many groups")
+VIRAL_WITHIN = Bound(
+    "within",
+    1,
+    growth.MAX_WITHIN_DAYS,
+    "Conversion window in days: only invites accepted, and referees who signed up, less than "
+    "this many days after the invite was sent (after the member's sign-up, for referees) count, "
+    "so older and newer cohorts are compared over the same time",
+    template="{what}; {low} to {high}. Omitted: every conversion to date counts.",
+)
 GENERATIONS = Bound("maxGeneration", 1, cascades.MAX_GENERATIONS, "The last generation to report")
 LARGEST_LIMIT = Bound("limit", 1, cascades.MAX_LARGEST, "How many cascades")
 

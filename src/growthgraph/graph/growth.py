@@ -143,6 +143,7 @@ async def growth(db: Database, *, start: datetime, end: datetime, interval: Inte
 
 # --- viral coefficient of a sign-up cohort ---------------------------------------------------
 MAX_GROUPS = 500
+MAX_WITHIN_DAYS = 3650
 
 
 class CohortGrouping(StrEnum):
@@ -166,13 +167,17 @@ WITH m, CASE $groupBy
           ELSE null END AS key
 WITH key, m,
      COUNT { (m)-[:SENT]->(:Invite) } AS sent,
-     COUNT { (m)-[:SENT]->(:Invite)-[:ACCEPTED]->(:User) } AS accepted
+     COUNT {
+       MATCH (m)-[:SENT]->(i:Invite)-[:ACCEPTED]->(a:User)
+       WHERE $within IS NULL OR a.signedUpAt < i.at + duration({days: $within})
+     } AS accepted
 WITH key, collect(m) AS members, sum(sent) AS sent, sum(accepted) AS accepted
 ORDER BY size(members) DESC, key ASC
 LIMIT $limit
 CALL (members) {
   UNWIND members AS m
   MATCH (m)-[:REFERRED]->(r:User)
+  WHERE $within IS NULL OR r.signedUpAt < m.signedUpAt + duration({days: $within})
   WITH (r.signedUpAt.epochSeconds - m.signedUpAt.epochSeconds)
        + (r.signedUpAt.nanosecond - m.signedUpAt.nanosecond) / 1.0e9 AS gap
   RETURN count(gap) AS referees, percentileCont(gap, 0.5) AS cycle
@@ -204,7 +209,8 @@ class ViralRow:
 
     @property
     def invite_k(self) -> float | None:
-        """invites per member x invite conversion (= accepted invites per member)."""
+        """The article-standard K: invites per member x invite conversion (= accepted invites
+        per member)."""
         return self.invites_accepted / self.members if self.members else None
 
     @property
@@ -216,14 +222,32 @@ EMPTY = ViralRow(None, 0, 0, 0, 0, None)
 
 
 async def viral_cohort(
-    db: Database, *, start: datetime, end: datetime, group_by: CohortGrouping, limit: int
+    db: Database,
+    *,
+    start: datetime,
+    end: datetime,
+    group_by: CohortGrouping,
+    limit: int,
+    within_days: int | None = None,
 ) -> list[ViralRow]:
     """The cohort's groups, largest first (ties by key); one row with key ``None`` for NONE.
-    An empty cohort has no groups (NONE gives one all-zero row)."""
+    An empty cohort has no groups (NONE gives one all-zero row). With ``within_days``, an
+    invite counts as accepted only when its sign-up came less than that many days after it was
+    sent, and a referral only when the referee signed up less than that many days after the
+    member (the cycle time is then over those referrals)."""
     if not 1 <= limit <= MAX_GROUPS:
         raise ValueError(f"limit must be 1..{MAX_GROUPS}")
+    if within_days is not None and not 1 <= within_days <= MAX_WITHIN_DAYS:
+        raise ValueError(f"within_days must be 1..{MAX_WITHIN_DAYS}")
     rows = await db.read(
-        VIRAL_COHORT, {"start": start, "end": end, "groupBy": group_by.value, "limit": limit}
+        VIRAL_COHORT,
+        {
+            "start": start,
+            "end": end,
+            "groupBy": group_by.value,
+            "limit": limit,
+            "within": within_days,
+        },
     )
     found = [
         ViralRow(

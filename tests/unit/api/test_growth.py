@@ -12,7 +12,7 @@ from tests.unit.api.support import Gql, at
 
 GROUP_FIELDS = """
 key members invitesSent invitesAccepted invitesPerMember inviteConversion inviteK referees
-referralK viralCycleTimeSeconds
+referralK viralCycleTimeSeconds viralCycleTime viralCycleTimeText
 """
 VIRAL = f"""
 query($from: DateTime!, $to: DateTime!, $groupBy: CohortGrouping!, $limit: Int!) {{
@@ -71,6 +71,8 @@ async def test_an_empty_cohort_has_zero_members_and_null_ratios(
             "referees": 0,
             "referralK": None,
             "viralCycleTimeSeconds": None,
+            "viralCycleTime": None,
+            "viralCycleTimeText": None,
         },
         "groups": [],
     }
@@ -81,6 +83,7 @@ async def test_an_empty_cohort_has_zero_members_and_null_ratios(
             "end": at("2024-06-01T00:00:00+00:00"),
             "groupBy": "NONE",
             "limit": 1,
+            "within": None,
         }
     ]
 
@@ -109,6 +112,8 @@ async def test_a_grouped_cohort_reads_the_total_and_the_groups(
         "referees": 2,
         "referralK": 0.5,
         "viralCycleTimeSeconds": 3600.0,
+        "viralCycleTime": "PT1H",
+        "viralCycleTimeText": "1 hour",
     }
     sms, none = out["groups"]
     assert (sms["key"], sms["invitesPerMember"], sms["inviteK"], sms["referralK"]) == (
@@ -252,3 +257,28 @@ async def test_growth_allows_1000_buckets_and_refuses_1001(gql: Gql, fake: FakeD
         "the window spans more than 1000 buckets; use a larger interval",
     )
     assert fake.calls == []
+
+
+async def test_a_conversion_window_is_passed_on_and_echoed(gql: Gql, fake: FakeDatabase) -> None:
+    fake.answer(growth.VIRAL_COHORT, [cohort_row(None, 2, 4, 1, 1, 3 * 86_400 + 4 * 3_600 + 59)])
+    query = """
+    query($from: DateTime!, $to: DateTime!, $within: Int) {
+      viralCoefficient(from: $from, to: $to, within: $within) {
+        within total { inviteK viralCycleTime viralCycleTimeText }
+      }
+    }
+    """
+    out = (await gql.data(query, MAY | {"within": 7}))["viralCoefficient"]
+    assert out == {
+        "within": 7,
+        "total": {
+            "inviteK": 0.5,
+            "viralCycleTime": "P3DT4H59S",
+            "viralCycleTimeText": "3 days 4 hours",
+        },
+    }
+    assert [p["within"] for p in fake.ran(growth.VIRAL_COHORT)] == [7]
+    assert await gql.error(query, MAY | {"within": 0}) == (
+        "BAD_USER_INPUT",
+        "`within` must be between 1 and 3650",
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from growthgraph.api.arguments import VIRAL_GROUPS
+from growthgraph.api.arguments import VIRAL_GROUPS, VIRAL_WITHIN
 from growthgraph.api.context import Info
 from growthgraph.api.growth import types as s
 from growthgraph.api.window import From, To, window
@@ -29,6 +29,8 @@ def _group(r: ViralRow) -> s.ViralGroup:
         referees=r.referees,
         referral_k=r.referral_k,
         viral_cycle_time_seconds=r.cycle_time_median_s,
+        viral_cycle_time=s.iso_duration(r.cycle_time_median_s),
+        viral_cycle_time_text=s.readable_duration(r.cycle_time_median_s),
     )
 
 
@@ -40,12 +42,15 @@ async def viral_coefficient(
         s.CohortGrouping, strawberry.argument(description="How to split the cohort.")
     ] = s.CohortGrouping.NONE,
     limit: Annotated[int, VIRAL_GROUPS.argument()] = 50,
+    within: Annotated[int | None, VIRAL_WITHIN.argument()] = None,
 ) -> s.ViralCoefficient:
     lo, hi = window(start, end)
     VIRAL_GROUPS.check(limit)
+    if within is not None:
+        VIRAL_WITHIN.check(within)
     db = info.context.db
     total = await growth.viral_cohort(
-        db, start=lo, end=hi, group_by=growth.CohortGrouping.NONE, limit=1
+        db, start=lo, end=hi, group_by=growth.CohortGrouping.NONE, limit=1, within_days=within
     )
     groups: list[ViralRow] = []
     if group_by is not s.CohortGrouping.NONE:
@@ -55,9 +60,14 @@ async def viral_coefficient(
             end=hi,
             group_by=growth.CohortGrouping(group_by.value),
             limit=limit,
+            within_days=within,
         )
     return s.ViralCoefficient(
-        start=lo, end=hi, total=_group(total[0]), groups=[_group(g) for g in groups]
+        start=lo,
+        end=hi,
+        within=within,
+        total=_group(total[0]),
+        groups=[_group(g) for g in groups],
     )
 
 

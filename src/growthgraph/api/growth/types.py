@@ -10,6 +10,40 @@ import strawberry
 from growthgraph.api.context import Info
 from growthgraph.api.types import Campaign, campaign
 
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+
+
+def _parts(seconds: float) -> list[tuple[str, int]]:
+    left = int(seconds)
+    out: list[tuple[str, int]] = []
+    for name, size in _UNITS:
+        out.append((name, left // size))
+        left %= size
+    return out
+
+
+def iso_duration(seconds: float | None) -> str | None:
+    """An ISO 8601 duration of ``seconds`` rounded to whole seconds: ``P3DT4H``, ``PT0S``."""
+    if seconds is None:
+        return None
+    parts = dict(_parts(round(seconds)))
+    time = "".join(f"{parts[n]}{c}" for n, c in (("hour", "H"), ("minute", "M"), ("second", "S"))
+                   if parts[n])  # fmt: skip
+    days = f"{parts['day']}D" if parts["day"] else ""
+    if not days and not time:
+        return "PT0S"
+    return f"P{days}" + (f"T{time}" if time else "")
+
+
+def readable_duration(seconds: float | None) -> str | None:
+    """The two largest non-zero units, rounded down: ``3 days 4 hours``, ``0 seconds``."""
+    if seconds is None:
+        return None
+    shown = [(n, v) for n, v in _parts(seconds) if v][:2]
+    if not shown:
+        return "0 seconds"
+    return " ".join(f"{v} {n}" if v == 1 else f"{v} {n}s" for n, v in shown)
+
 
 @strawberry.enum(description="How to split a sign-up cohort.")
 class CohortGrouping(Enum):
@@ -54,19 +88,34 @@ class ViralGroup:
         description="Invite-to-sign-up conversion: invitesAccepted / invitesSent."
     )
     invite_k: float | None = strawberry.field(
-        description="K-factor, invite form: invitesPerMember x inviteConversion, which equals "
-        "invitesAccepted / members. Above 1, each member brings in more than one new member."
+        description="The K-factor as the growth literature defines it (the article-standard K): "
+        "invites sent per member x invite conversion = invitesPerMember x inviteConversion, "
+        "which equals invitesAccepted / members. Above 1, each member brings in more than one "
+        "new member through invites. With `within`, only invites accepted within that many days "
+        "of being sent count."
     )
     referees: int = strawberry.field(
         description="Users the members referred directly (one REFERRED hop), by any channel."
     )
     referral_k: float | None = strawberry.field(
-        description="K-factor, direct-referral form: referees / members."
+        description="Not the standard K: the direct-referral ratio referees / members, which "
+        "counts every user a member referred by any channel (invites or not). It is at least "
+        "inviteK when every accepted invite is also a referral. With `within`, only referees "
+        "who signed up within that many days of the member count."
     )
     viral_cycle_time_seconds: float | None = strawberry.field(
         description="Viral cycle time: the median, over every referral made by a member, of the "
         "time from the member's sign-up to its referee's sign-up, in seconds (with an even "
         "number of referrals, the mean of the two middle values). Null without referrals."
+    )
+    viral_cycle_time: str | None = strawberry.field(
+        description="viralCycleTimeSeconds as an ISO 8601 duration, rounded to whole seconds "
+        "(P3DT4H5M6S is 3 days, 4 hours, 5 minutes and 6 seconds). Null without referrals."
+    )
+    viral_cycle_time_text: str | None = strawberry.field(
+        description="viralCycleTimeSeconds for a person: its two largest non-zero units of "
+        'days, hours, minutes and seconds, rounded down ("3 days 4 hours", "1 hour 2 '
+        'minutes", "0 seconds"). Null without referrals.'
     )
 
 
@@ -76,6 +125,10 @@ class ViralGroup:
 class ViralCoefficient:
     start: datetime = strawberry.field(name="from", description="Cohort start (inclusive).")
     end: datetime = strawberry.field(name="to", description="Cohort end (exclusive).")
+    within: int | None = strawberry.field(
+        description="The conversion window in days that applied; null when every conversion "
+        "to date counted."
+    )
     total: ViralGroup = strawberry.field(description="The whole cohort (key null).")
     groups: list[ViralGroup] = strawberry.field(
         description="The cohort split by `groupBy`, largest group first, ties by key (null "
