@@ -13,12 +13,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from growthgraph.api.context import Context
 from growthgraph.api.schema import build_schema
 from growthgraph.api.telemetry import Metrics
+from growthgraph.background import Background
 from growthgraph.config import Settings, parse_keys, parse_proxies
 from growthgraph.errors import ServiceUnavailableError
 from growthgraph.graph.constraints import apply_schema
@@ -29,6 +31,7 @@ from growthgraph.http.front import FrontDoor
 from growthgraph.http.graphql_view import PlaygroundGraphQL, http_error
 from growthgraph.http.guards import ClientLimits
 from growthgraph.http.idempotency import IdempotencyMiddleware
+from growthgraph.http.live import LiveContext, LiveGate, LiveTransportHandler
 from growthgraph.http.persisted import PersistedQueries
 from growthgraph.http.playground import playground_assets_dir, playground_routes
 
@@ -49,13 +52,26 @@ class GraphQLApp(PlaygroundGraphQL[Context, None]):
             graphql_ide="graphiql" if settings.playground else None,
             allow_queries_via_get=True,
             persisted_queries=PersistedQueries(settings.persisted_queries),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origin_list,
         )
         self._settings = settings
         self._db_ref = db_ref
+        self.live_gate = LiveGate(
+            parse_keys(settings.api_keys),
+            required=settings.auth_required,
+            per_client=settings.live_connections,
+            failure_limit=settings.auth_failure_limit,
+            trusted_proxies=parse_proxies(settings.trusted_proxies),
+        )
+
+    graphql_transport_ws_handler_class = LiveTransportHandler
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        if isinstance(request, WebSocket):
+            return LiveContext(db=self._db_ref["db"], settings=self._settings, websocket=request)
         return Context(db=self._db_ref["db"], settings=self._settings)
 
 
@@ -95,9 +111,12 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         owned = db is None
         db_ref["db"] = await connect(settings) if db is None else db
         app.state.db = db_ref["db"]
+        background = Background(settings, db_ref["db"])
+        background.start()
         try:
             yield
         finally:
+            await background.stop()
             if owned:
                 await db_ref["db"].close()
 
@@ -128,6 +147,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
     ]
     if metrics is not None:
         routes.append(Route("/metrics", metrics_endpoint))

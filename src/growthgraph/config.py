@@ -122,6 +122,17 @@ class Settings(BaseSettings):
     # while it runs, and how long (seconds) an answer is kept for retries before it is purged.
     idempotency_lease: float = Field(default=10.0, ge=0.5, le=600)
     idempotency_retention: float = Field(default=86_400.0, ge=1, le=90 * 86_400)
+    # The change feed (graph.changes): seconds a change is kept before it is pruned.
+    change_retention: float = Field(default=7 * 86_400.0, ge=60, le=365 * 86_400)
+    # Subscriptions: seconds between two reads of the feed, and open WebSocket connections
+    # per client (API key, else address) in each server process.
+    live_poll_interval: float = Field(default=0.5, ge=0.05, le=60)
+    live_connections: int = Field(default=10, ge=1, le=10_000)
+    # Webhooks: delivery attempts before a delivery is given up, the first retry's delay
+    # (seconds, doubled after each failure, at most an hour), and each attempt's timeout.
+    webhook_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff: float = Field(default=2.0, ge=0.01, le=3_600)
+    webhook_timeout: float = Field(default=5.0, gt=0, le=120)
     # Unset: on in development, off in production.
     introspection: bool | None = None
     # Access: "role:sha256-hex" pairs, comma-separated (roles: analyst, writer, admin).

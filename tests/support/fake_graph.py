@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar, cast
 
+from growthgraph.graph import changes
 from growthgraph.graph.database import Database, Params, Row
 
 T = TypeVar("T")
@@ -112,7 +113,8 @@ class FakeDatabase(Database):
 
     def __init__(self) -> None:
         super().__init__(cast(Any, None), database="fake", timeout_s=1.0)
-        self._answers: dict[str, Answer] = {}
+        # Every write that matters appends to the change feed; tests that care read fake.ran().
+        self._answers: dict[str, Answer] = {changes.APPEND: []}
         self.calls: list[Call] = []
         self.failures: list[str] = []
 

@@ -126,6 +126,11 @@ class Context:
     list_count_loader: DataLoader[tuple[str, str], int] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.fresh_loaders()
+
+    def fresh_loaders(self) -> None:
+        """New, empty loaders: a subscription's context lives as long as its connection, and
+        each event it sends must read the graph as it is then."""
         db = self.db
         self.connections_loader = _pages_loader(
             lambda ids, first, after: users.connections_of(db, ids, first=first, after=after)

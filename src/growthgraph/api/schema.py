@@ -37,12 +37,14 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError
-from strawberry.schema.schema import validate_document
+from strawberry.schema.schema import StreamResult, validate_document
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.scalar import ScalarDefinition
+from strawberry.utils.aio import aclosing
 
 from growthgraph.api.activity.mutations import ActivityMutation
 from growthgraph.api.arguments import Pages, Site, argument_sites, check_sites
@@ -63,6 +65,7 @@ from growthgraph.api.extensions import VALIDATION_FAILED, OperationMetrics, code
 from growthgraph.api.fraud.mutations import FraudMutation
 from growthgraph.api.fraud.queries import FraudQuery
 from growthgraph.api.growth.queries import GrowthQuery
+from growthgraph.api.live.subscriptions import LiveSubscription
 from growthgraph.api.money.queries import MoneyQuery
 from growthgraph.api.network.mutations import NetworkMutation
 from growthgraph.api.network.queries import NetworkQuery
@@ -424,6 +427,43 @@ class GrowthGraphSchema(strawberry.Schema):
             result.errors = code_errors(result.errors, self.metrics)
         return result
 
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Over a WebSocket only subscriptions run (queries and mutations go over HTTP, with
+        its guards and idempotency), and every result's errors are coded and masked as over
+        HTTP."""
+        results = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            (OperationType.SUBSCRIPTION,),
+        )
+        return self._coded(results)
+
+    async def _coded(self, results: StreamResult) -> StreamResult:
+        async with aclosing(results):
+            try:
+                async for result in results:
+                    if isinstance(result, ExecutionResult) and result.errors:
+                        result.errors = code_errors(result.errors, self.metrics)
+                    yield result
+            except Exception as error:
+                # A refusal raised before execution (an argument out of range, access control):
+                # the operation's error, with its code, as over HTTP.
+                refused = GraphQLError(str(error), original_error=error)
+                yield PreExecutionError(data=None, errors=code_errors([refused], self.metrics))
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -435,6 +475,7 @@ def build_schema(settings: Settings, metrics: Metrics | None = None) -> strawber
     schema = GrowthGraphSchema(
         query=merge_types("Query", QUERY_ROOTS),
         mutation=merge_types("Mutation", MUTATION_ROOTS),
+        subscription=merge_types("Subscription", (LiveSubscription,)),
         extensions=extensions(settings, metrics),
         # Suggestions ("did you mean ...?") would let a caller map a hidden schema field by field.
         config=StrawberryConfig(disable_field_suggestions=True),

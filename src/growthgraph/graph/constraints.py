@@ -48,6 +48,10 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX influencer_community IF NOT EXISTS FOR (n:Influencer) ON (n.communityId)",
     "CREATE INDEX partner_community IF NOT EXISTS FOR (n:Partner) ON (n.communityId)",
     "CREATE INDEX user_weak_node IF NOT EXISTS FOR (n:User) ON (n.weakNodeScore)",
+    # The change feed (graph.changes): one counter node, changes by seq, pruned by age.
+    "CREATE CONSTRAINT change_feed_id IF NOT EXISTS FOR (n:ChangeFeed) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE",
+    "CREATE INDEX change_at IF NOT EXISTS FOR (n:Change) ON (n.at)",
     # Leaderboard counters: see graph.counters.
     *counters.SCHEMA_STATEMENTS,
 )

@@ -13,6 +13,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from growthgraph.graph import changes
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values, write_retrying
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_or_null
@@ -182,6 +183,13 @@ async def record_conversion(
         if conversion_before_sign_up(at, signed_up_at):
             return ConversionBeforeSignUp(user_id, signed_up_at)
         await (await tx.run(CREATE_CONVERSION, userId=user_id, props=_drop_nulls(props))).consume()
+        change = changes.event(
+            changes.ChangeKind.CONVERSION,
+            conversionId=id,
+            userId=user_id,
+            revenueCents=revenue_cents,
+        )
+        await changes.append(tx, [change])
         return Written(conversion_from(props, user_id), created=True)
 
     return await write_retrying(db, work)

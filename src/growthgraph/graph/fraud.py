@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, LiteralString
 
+from neo4j import AsyncManagedTransaction
+
+from growthgraph.graph import changes, referrals
 from growthgraph.graph import fraud_compute as fc
-from growthgraph.graph import referrals
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of, label_or_null
 from growthgraph.graph.records import (
@@ -207,20 +209,36 @@ class Flag:
 
 
 async def flag_user(db: Database, user_id: str, *, reason: str, at: datetime) -> Flag | None:
-    """``None`` when the user does not exist."""
-    rows = await db.write(FLAG_USER, {"id": user_id, "reason": reason, "at": at})
-    if not rows:
-        return None
-    row = rows[0]
-    return Flag(
-        user_id=str(row["id"]),
-        flagged_at=to_datetime(row["flaggedAt"]),
-        reason=str(row["reason"]),
-        already=bool(row["already"]),
-    )
+    """``None`` when the user does not exist. A new flag appends a FRAUD_FLAG change."""
+
+    async def work(tx: AsyncManagedTransaction) -> Flag | None:
+        row = await (await tx.run(FLAG_USER, id=user_id, reason=reason, at=at)).single()
+        if row is None:
+            return None
+        if not row["already"]:
+            change = changes.event(changes.ChangeKind.FRAUD_FLAG, userId=user_id, flagged=True)
+            await changes.append(tx, [change])
+        return Flag(
+            user_id=str(row["id"]),
+            flagged_at=to_datetime(row["flaggedAt"]),
+            reason=str(row["reason"]),
+            already=bool(row["already"]),
+        )
+
+    return await db.write_tx(work)
 
 
 async def unflag_user(db: Database, user_id: str) -> bool | None:
-    """Whether a flag was removed; ``None`` when the user does not exist."""
-    rows = await db.write(UNFLAG_USER, {"id": user_id})
-    return None if not rows else bool(rows[0]["was"])
+    """Whether a flag was removed (then a FRAUD_FLAG change with ``flagged: false`` is
+    appended); ``None`` when the user does not exist."""
+
+    async def work(tx: AsyncManagedTransaction) -> bool | None:
+        row = await (await tx.run(UNFLAG_USER, id=user_id)).single()
+        if row is None:
+            return None
+        if row["was"]:
+            change = changes.event(changes.ChangeKind.FRAUD_FLAG, userId=user_id, flagged=False)
+            await changes.append(tx, [change])
+        return bool(row["was"])
+
+    return await db.write_tx(work)

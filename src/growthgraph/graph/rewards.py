@@ -20,6 +20,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from growthgraph.graph import changes
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values, write_retrying
 from growthgraph.graph.labels import label_of
@@ -306,6 +307,19 @@ def compute_rewards(
     return entries
 
 
+def reward_change(props: dict[str, Any]) -> dict[str, Any]:
+    """The change a reward's new status appends to the feed."""
+    return changes.event(
+        changes.ChangeKind.REWARD_STATUS,
+        rewardId=props["id"],
+        runId=props["runId"],
+        status=props["status"],
+        beneficiaryKind=props["beneficiaryLabel"],
+        beneficiaryId=props["beneficiaryId"],
+        amountCents=props["amountCents"],
+    )
+
+
 RunOutcome = Written[RunRecord] | UnknownRule | PeriodOverlap | PeriodTooLarge
 
 
@@ -347,6 +361,7 @@ async def run_rewards(
             "totalCents": sum(int(w["amountCents"]) for w in rewards),
         }
         await (await tx.run(CREATE_RUN, ruleId=rule_id, run=run, rewards=rewards)).consume()
+        await changes.append(tx, [reward_change(w) for w in rewards])
         return Written(run_from(run), created=True)
 
     return await write_retrying(db, work)
@@ -378,6 +393,7 @@ async def set_status(db: Database, *, id: str, status: str, at: datetime) -> Tra
         if status not in TRANSITIONS[current.status]:
             return InvalidTransition(id, current.status, status)
         row = await (await tx.run(SET_STATUS, id=id, status=status, at=at)).single(strict=True)
+        await changes.append(tx, [reward_change(row["w"])])
         return Written(reward_from(row["w"]), created=True)
 
     return await write_retrying(db, work)

@@ -14,6 +14,7 @@ from typing import Any, LiteralString, TypeVar
 from neo4j import AsyncManagedTransaction
 
 from growthgraph import rules
+from growthgraph.graph import changes
 from growthgraph.graph import counters as referral_counters
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values, write_retrying
@@ -251,6 +252,7 @@ async def _record_sign_up(
     )
     if signup.invite_id is not None:
         await (await tx.run(ACCEPT_INVITE, inviteId=signup.invite_id, id=signup.id)).consume()
+    await changes.append(tx, [sign_up_change(signup)])
     return Written(user_from(row["u"]), created=True)
 
 
@@ -389,3 +391,14 @@ async def list_counts(db: Database, list_name: str, user_ids: Sequence[str]) -> 
     """How long one of the users' own lists is, per user, in one round trip."""
     rows = await db.read(USER_LIST_COUNTS[list_name], {"ids": list(dict.fromkeys(user_ids))})
     return {str(row["pid"]): int(row["n"]) for row in rows}
+
+
+def sign_up_change(signup: SignUp) -> dict[str, Any]:
+    referred = signup.referrer_kind is not None and signup.referrer_id is not None
+    return changes.event(
+        changes.ChangeKind.SIGN_UP,
+        userId=signup.id,
+        referrerKind=signup.referrer_kind.value if referred and signup.referrer_kind else None,
+        referrerId=signup.referrer_id if referred else None,
+        campaignId=signup.campaign_id if referred else None,
+    )

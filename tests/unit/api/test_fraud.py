@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from growthgraph.config import Role
-from growthgraph.graph import fraud
+from growthgraph.graph import changes, fraud
 from growthgraph.graph.labels import Kind
 from tests.support.fake_graph import FakeDatabase
 from tests.unit.api.support import Gql, at, user_props
@@ -306,7 +306,8 @@ async def test_flag_user(gql: Gql, fake: FakeDatabase) -> None:
     }
     [params] = fake.ran(fraud.FLAG_USER)
     assert (params["id"], params["reason"]) == ("u1", "ring of fakes")
-    assert fake.calls[0].how == "write"
+    assert fake.calls[0].how == "tx"
+    assert fake.ran(changes.APPEND) == []  # a repeat flags nothing new: no change
 
 
 async def test_flag_refusals(gql: Gql, fake: FakeDatabase) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from growthgraph.config import Role
-from growthgraph.graph import counters, entities, users
+from growthgraph.graph import changes, counters, entities, users
 from growthgraph.graph.labels import Kind
 from tests.support.fake_graph import FakeDatabase
 from tests.unit.api.support import Gql, at, user_props
@@ -260,7 +260,18 @@ async def test_a_new_referred_sign_up_stores_counters_and_only_hashes(
         "above1": "u1 User",
         "above2": "i1 Influencer",
     }
-    assert [c.how for c in fake.calls] == ["tx", "tx", "tx"]
+    # The change appended in the same transaction: ids only, never the name or e-mail.
+    [append] = fake.ran(changes.APPEND)
+    assert append["events"] == [
+        {
+            "kind": "SIGN_UP",
+            "userId": "u2",
+            "referrerKind": "User",
+            "referrerId": "u1",
+            "campaignId": "c1",
+        }
+    ]
+    assert [c.how for c in fake.calls] == ["tx", "tx", "tx", "tx"]
     assert fake.round_trips == 1  # one managed transaction
 
 
