@@ -433,3 +433,36 @@ async def test_general_path_counts_are_batched(
     finally:
         reset_role(token)
     assert (plain, with_counts, compiled) == (2, 4, 1)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        HAND_WRITTEN[1][0],
+        '{ user(id: "nobody") { id name } }',
+        '{ c: campaign(id: "b") { name } }',
+    ],
+)
+async def test_an_unreachable_database_answers_alike(paths: Paths, document: str) -> None:
+    """Neo4j cannot be reached: the compiled path answers with the general path's error (at the
+    root field, which is null), after one attempt, not after trying both paths."""
+    down = Database.connect(
+        "bolt://127.0.0.1:9",  # the discard port: nothing speaks Bolt there
+        "neo4j",
+        "unused",
+        database="neo4j",
+        timeout_s=2.0,
+        connect_timeout_s=1.0,
+        acquire_timeout_s=1.0,
+        retry_time_s=0.0,
+    )
+    token = set_role(Role.ADMIN)
+    try:
+        compiled, compiled_trips = await paths.answer(paths.compiled, down, document, {})
+        general, _ = await paths.answer(paths.general, down, document, {})
+    finally:
+        reset_role(token)
+        await down.close()
+    assert compiled == general
+    assert b"SERVICE_UNAVAILABLE" in compiled
+    assert compiled_trips == paths.statements(document, {})

@@ -135,6 +135,7 @@ class Site:
 @dataclass(frozen=True, slots=True)
 class RootPlan:
     key: str
+    nodes: tuple[FieldNode, ...]  # the field's nodes in the document (an error's locations)
     statement: LiteralString | None  # None: a constant (``__typename``)
     constant: str | None
     many: bool  # a page (always one row) rather than an entity by id (a row or none)
@@ -159,7 +160,7 @@ def compile_operation(schema: GraphQLSchema, chosen: Chosen) -> Plan:
     for key, nodes in collector.fields("Query", [operation.selection_set]).items():
         name = nodes[0].name.value
         if name == "__typename":
-            roots.append(RootPlan(key, None, "Query", False, (), _same))
+            roots.append(RootPlan(key, tuple(nodes), None, "Query", False, (), _same))
             continue
         definition = query.fields.get(name)
         if definition is None:
@@ -278,7 +279,8 @@ class Statement:
             value, entity = self.entity(type_name, var, nodes, nullable=True)
             self.sites.append(Site(definition, nodes[0], _fill_id))
             statement = projection.one(type_name, var, value)
-            return RootPlan(key, statement, None, False, tuple(self.sites), _first_row(entity))
+            sites = tuple(self.sites)
+            return RootPlan(key, tuple(nodes), statement, None, False, sites, _first_row(entity))
         if name in PAGES:
             type_name = PAGES[name]
             _arguments(definition, nodes, PAGE_ARGUMENTS)
@@ -286,7 +288,8 @@ class Statement:
             value, connection, counted = self.connection(type_name, var, nodes, list_name=name)
             self.sites.append(Site(definition, nodes[0], _fill_page(param, name)))
             statement = projection.page(type_name, var, param, value, counted=counted)
-            return RootPlan(key, statement, None, True, tuple(self.sites), _only_row(connection))
+            sites = tuple(self.sites)
+            return RootPlan(key, tuple(nodes), statement, None, True, sites, _only_row(connection))
         raise NotCompiledError(name)
 
     def entity(
