@@ -3,8 +3,8 @@
 # Neo4j instance of its own (instance `import1m`), then print the timing: wall clock and client
 # CPU from /usr/bin/time, the Neo4j server's CPU during the import from /proc, and the machine's
 # load average sampled every 5 s (wall clock means little on a shared machine without it).
-# Ports and memory can be overridden: BENCH_BOLT_PORT, BENCH_HTTP_PORT, GROWTHGRAPH_NEO4J_HEAP,
-# GROWTHGRAPH_NEO4J_PAGECACHE; USERS sets the size; extra arguments go to `growthgraph import`
+# Instance, ports and memory can be overridden: BENCH_INSTANCE, BENCH_BOLT_PORT, BENCH_HTTP_PORT,
+# GROWTHGRAPH_NEO4J_HEAP, GROWTHGRAPH_NEO4J_PAGECACHE; USERS sets the size; extra arguments go to `growthgraph import`
 # (e.g. --batch-size 5000 --parallel 3). RERUN=1 imports the same files a second time (merge
 # mode) into the loaded database and times that too; CHECK=1 runs `growthgraph counters check`
 # after the first import.
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS=${USERS:-1000000}
 DATA=${DATA:-bench/data/import-${USERS}}
-export GROWTHGRAPH_NEO4J_INSTANCE=import1m
+export GROWTHGRAPH_NEO4J_INSTANCE=${BENCH_INSTANCE:-import1m}
 export GROWTHGRAPH_NEO4J_BOLT_PORT=${BENCH_BOLT_PORT:-27687}
 export GROWTHGRAPH_NEO4J_HTTP_PORT=${BENCH_HTTP_PORT:-27474}
 export GROWTHGRAPH_NEO4J_HEAP=${GROWTHGRAPH_NEO4J_HEAP:-4g}
