@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Never
 
@@ -35,10 +36,7 @@ def _settings() -> Settings:
 async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: bool) -> None:
     from growthgraph.app import connect
     from growthgraph.loading import dataset
-    from growthgraph.loading import seed as generator
-    from growthgraph.loading.seed_activity import add_activity
-    from growthgraph.loading.seed_events import add_events
-    from growthgraph.loading.seed_money import add_costs
+    from growthgraph.loading.seed_demo import demo
 
     db = await connect(settings)
     try:
@@ -46,10 +44,8 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
             print("growthgraph: the database already holds data; demo data not loaded")
             return
         started = time.perf_counter()
-        data = add_costs(
-            add_events(generator.generate(users=users, seed=seed), seed=seed), seed=seed
-        )
-        data = add_activity(data, seed=seed)
+        # Dated relative to today (UTC), so relative windows answer on the day it is loaded.
+        data = demo(users=users, seed=seed, day=datetime.now(UTC).date())
         with tqdm(total=dataset.dataset_size(data), unit="row", desc="loading demo data") as bar:
             await dataset.load_dataset(db, data, progress=bar.update)
         print(
