@@ -12,7 +12,7 @@
   var LIVE_KEPT = 30;
   var TREE = [12, 6, 4]; // users drawn per parent at each level below the root
 
-  var state = { key: sessionStorage.getItem(KEY_STORAGE) || "", cascade: null, socket: null };
+  var state = { key: sessionStorage.getItem(KEY_STORAGE) || "", cascade: null, socket: null, lastSeq: null };
   var hashes = {};
 
   function $(id) { return document.getElementById(id); }
@@ -256,8 +256,8 @@
 
   // --- live sign-ups ------------------------------------------------------------------------
 
-  var SIGN_UPS = "subscription ExplorerSignUps {\n" +
-    "  signUps { seq user { id name signedUpAt referredBy { " + REFERRER_FIELDS + " } } }\n}";
+  var SIGN_UPS = "subscription ExplorerSignUps($after: Int) {\n" +
+    "  signUps(after: $after) { seq at referrerKind referrerId user { id name signedUpAt } }\n}";
 
   function setLive(stateName) {
     var status = $("live-status");
@@ -268,15 +268,15 @@
   function addLive(event) {
     var list = $("live");
     var user = event.user;
-    var by = user.referredBy ? " ← " + label(user.referredBy) : " (organic)";
+    var referrer = event.referrerKind ? { kind: event.referrerKind, id: event.referrerId } : null;
+    var by = referrer ? " ← " + referrer.kind.toLowerCase() + " " + referrer.id : " (organic)";
     var item = text("li", user.id + by);
     item.dataset.id = user.id;
     list.insertBefore(item, list.firstChild);
     while (list.children.length > LIVE_KEPT) { list.removeChild(list.lastChild); }
     var cy = state.cascade;
-    if (cy && user.referredBy) {
-      var parentId = user.referredBy.kind + ":" + user.referredBy.id;
-      if (user.referredBy.kind === "USER") { parentId = "USER:" + user.referredBy.id; }
+    if (cy && referrer) {
+      var parentId = referrer.kind + ":" + referrer.id;
       var parent = cy.getElementById(parentId);
       if (parent.nonempty() && cy.getElementById("USER:" + user.id).empty()) {
         var level = parent.data("level") + 1;
@@ -295,7 +295,6 @@
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + ENDPOINT;
     var socket = new WebSocket(url, "graphql-transport-ws");
     state.socket = socket;
-    var lastSeq = null;
     setLive("connecting");
     socket.onopen = function () {
       socket.send(JSON.stringify({ type: "connection_init", payload: state.key ? { apiKey: state.key } : {} }));
@@ -304,11 +303,13 @@
       var frame = JSON.parse(message.data);
       if (frame.type === "connection_ack") {
         setLive("on");
-        socket.send(JSON.stringify({ id: "sign-ups", type: "subscribe", payload: { query: SIGN_UPS } }));
+        // Resume after the last event shown: nothing is missed or shown twice across reconnects.
+        socket.send(JSON.stringify({ id: "sign-ups", type: "subscribe",
+          payload: { query: SIGN_UPS, variables: { after: state.lastSeq } } }));
       } else if (frame.type === "next" && frame.payload && frame.payload.data) {
         var event = frame.payload.data.signUps;
-        if (event && (lastSeq === null || event.seq > lastSeq)) {
-          lastSeq = event.seq;
+        if (event && (state.lastSeq === null || event.seq > state.lastSeq)) {
+          state.lastSeq = event.seq;
           addLive(event);
         }
       } else if (frame.type === "ping") {

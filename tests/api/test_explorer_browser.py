@@ -8,6 +8,7 @@ where it can. Screenshots are kept in ``test-artifacts/`` of the checkout.
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from growthgraph.loading import seed
 from growthgraph.loading.dataset import load_dataset
 from tests.api.conftest import ANALYST_KEY, Api
 
+SIGN_UP = """
+mutation($input: RecordSignUpInput!) { recordSignUp(input: $input) { __typename } }
+"""
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LEADERBOARD = """
 query($degree: Int!) {
@@ -150,6 +154,30 @@ async def test_leaderboard_cascade_and_user_as_the_api_answers(
             assert path[-1] == leader["id"]
             figures = await page.inner_text("#user-figures")
             assert expected_path["user"]["name"] in figures  # masked for an analyst
+
+            # A sign-up recorded through the API arrives live: listed, and drawn under its
+            # referrer in the cascade on screen.
+            await page.wait_for_selector("#live-status[data-state='on']")
+            new_id = "u-live-1"
+            recorded = api.data(
+                SIGN_UP,
+                {
+                    "input": {
+                        "id": new_id,
+                        "name": "Live Person",
+                        "email": "live@example.com",
+                        "signedUpAt": datetime.now(UTC).isoformat(),
+                        "referrer": {"kind": "USER", "id": user_id},
+                    }
+                },
+            )
+            assert recorded["recordSignUp"]["__typename"] == "RecordSignUpSuccess"
+            await page.wait_for_selector(f"#live li[data-id='{new_id}']")
+            assert user_id in await page.inner_text(f"#live li[data-id='{new_id}']")
+            await page.wait_for_function(
+                "id => !window.growthgraphExplorer.cascade().getElementById('USER:' + id).empty()",
+                arg=new_id,
+            )
             await page.screenshot(path=str(ARTIFACTS / "explorer-user.png"))
         finally:
             await browser.close()
