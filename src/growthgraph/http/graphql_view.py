@@ -23,9 +23,11 @@ from starlette.responses import (
     Response,
 )
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.http.typevars import Context, RootValue
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -45,7 +47,7 @@ from growthgraph.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from strawberry.http.ides import GraphQL_IDE
     from strawberry.schema import BaseSchema
@@ -143,6 +145,19 @@ def _check_text(value: str) -> None:
         ) from None
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """WebSocket messages as text frames, as graphql-transport-ws requires (browsers hand a
+    binary frame to a client as a Blob, which their protocol code cannot read), whatever
+    :meth:`PlaygroundGraphQL.encode_json` returns for HTTP bodies."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as gone:
+            raise WebSocketDisconnected from gone
+
+
 class PlaygroundGraphQL(GraphQL[Context, RootValue]):
     """Strawberry's ASGI GraphQL app, with the self-hosted playground as its IDE.
 
@@ -213,6 +228,8 @@ class PlaygroundGraphQL(GraphQL[Context, RootValue]):
                 error_body("Internal error.", "INTERNAL_SERVER_ERROR", **extra), status_code=500
             )
         await response(scope, receive, send)
+
+    websocket_adapter_class = TextFrames
 
     def encode_json(self, data: object) -> bytes:
         """The response body, written by orjson (several times faster than ``json`` on the
