@@ -40,6 +40,7 @@ from growthgraph.graph import (
     money,
     network,
     referrals,
+    retention,
     rewards,
     sources,
     structure_reads,
@@ -207,6 +208,11 @@ LARGEST_LIMIT = Bound("limit", 1, cascades.MAX_LARGEST, "How many cascades")
 
 # money
 LTV_DAYS = Bound("withinDays", 1, money.MAX_DAYS, "Days after sign-up that count")
+
+# retention and funnels
+RETENTION_PERIODS = Bound(
+    "periods", 1, retention.MAX_PERIODS, "How many periods after the sign-up period to report"
+)
 
 # sources
 SOURCE_LIMIT = Bound("limit", 1, sources.MAX_LIMIT, "How many sources")

@@ -73,6 +73,7 @@ from growthgraph.api.permissions import AccessControl
 from growthgraph.api.privacy.mutations import PrivacyMutation
 from growthgraph.api.privacy.queries import PrivacyQuery
 from growthgraph.api.referrals.queries import ReferralsQuery
+from growthgraph.api.retention.queries import RetentionQuery
 from growthgraph.api.rewards.mutations import RewardsMutation
 from growthgraph.api.rewards.queries import RewardsQuery
 from growthgraph.api.sources.mutations import SourcesMutation
@@ -93,6 +94,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     SourcesQuery,
     ReferralsQuery,
     GrowthQuery,
+    RetentionQuery,
     MoneyQuery,
     CascadesQuery,
     RewardsQuery,
