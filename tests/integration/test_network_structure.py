@@ -249,3 +249,24 @@ async def test_betweenness_with_a_cutoff(clean_db: Database) -> None:
     stored = await _scores(db)
     for key, value in expected.items():
         assert stored[key]["betweenness"] == pytest.approx(value), key
+
+
+async def test_weak_nodes_are_measured_from_the_job_as_of(clean_db: Database) -> None:
+    """A job started 100 days after NOW with asOf NOW finds the hand-worked weak nodes of NOW
+    (b, then a3); without asOf it measures from its start, when c1's connection is 102 days old
+    and c1 (betweenness tied with a3) is inactive too."""
+    db = clean_db
+    await load_dataset(db, _weak_fixture())
+    later = NOW + timedelta(days=100)
+    start = await structure.start_job(db, inactive_days=30, now=later, as_of=NOW)
+    assert start.job.as_of == NOW
+    done = await structure.run_job(db, start.job, batch=500)
+    assert (done.status, done.as_of, done.weak_nodes) == ("SUCCEEDED", NOW, 2)
+    weak = await structure_reads.weak_nodes(db, limit=10)
+    assert [w.user.id for w in weak] == ["b", "a3"]
+    start = await structure.start_job(db, inactive_days=30, now=later)
+    assert start.job.as_of == later
+    done = await structure.run_job(db, start.job, batch=500)
+    assert (done.as_of, done.weak_nodes) == (later, 3)
+    weak = await structure_reads.weak_nodes(db, limit=10)
+    assert [w.user.id for w in weak] == ["b", "a3", "c1"]

@@ -129,6 +129,7 @@ class JobRecord:
     message: str | None
     inactive_days: int
     betweenness_cutoff: int | None = None  # None: exact
+    as_of: datetime | None = None  # inactivity is measured back from here (the start if None)
     nodes: int | None = None
     referrals: int | None = None
     connections: int | None = None
@@ -164,6 +165,7 @@ def job_from(p: dict[str, Any]) -> JobRecord:
         message=None if p.get("message") is None else str(p["message"]),
         inactive_days=int(p["inactiveDays"]),
         betweenness_cutoff=opt_int("betweennessCutoff"),
+        as_of=to_datetime(p.get("asOf") or p["startedAt"]),
         nodes=opt_int("nodes"),
         referrals=opt_int("referrals"),
         connections=opt_int("connections"),
@@ -177,7 +179,12 @@ def job_from(p: dict[str, Any]) -> JobRecord:
 
 
 async def start_job(
-    db: Database, *, inactive_days: int, now: datetime, betweenness_cutoff: int | None = None
+    db: Database,
+    *,
+    inactive_days: int,
+    now: datetime,
+    betweenness_cutoff: int | None = None,
+    as_of: datetime | None = None,
 ) -> JobStart:
     """Create a RUNNING job, or return the one already running (safe to call repeatedly)."""
     props = {
@@ -190,6 +197,7 @@ async def start_job(
         "updatedAt": now,
         "inactiveDays": inactive_days,
         "betweennessCutoff": betweenness_cutoff,
+        "asOf": as_of or now,
     }
 
     async def work(tx: AsyncManagedTransaction) -> JobStart:
@@ -343,7 +351,7 @@ async def run_job(
     progress: Progress | None = None,
 ) -> JobRecord:
     """Run a started job to the end; a failure is recorded on the job and re-raised."""
-    as_of = now or job.started_at
+    as_of = now or job.as_of or job.started_at
     try:
         counted = await db.read(COUNT_NODES)
         tracker = _Tracker(db, job.id, 2 * int(counted[0]["nodes"]), progress)

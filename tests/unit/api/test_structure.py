@@ -163,8 +163,10 @@ async def test_a_new_job_runs_in_the_background_with_the_settings(
     assert out["__typename"] == "RunNetworkAnalysisSuccess"
     [create] = fake.ran(structure.CREATE_JOB)
     props = create["props"]
-    assert props["startedAt"] == props["updatedAt"]
-    assert {k: v for k, v in props.items() if k not in {"id", "startedAt", "updatedAt"}} == {
+    assert props["startedAt"] == props["updatedAt"] == props["asOf"]  # asOf defaults to now
+    assert {
+        k: v for k, v in props.items() if k not in {"id", "startedAt", "updatedAt", "asOf"}
+    } == {
         "status": "RUNNING",
         "step": "queued",
         "done": 0,

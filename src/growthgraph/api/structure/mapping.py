@@ -22,6 +22,7 @@ def job(r: structure.JobRecord) -> NetworkAnalysis:
         message=r.message,
         inactive_days=r.inactive_days,
         betweenness_cutoff=r.betweenness_cutoff,
+        as_of=r.as_of or r.started_at,
         nodes=r.nodes,
         referrals=r.referrals,
         connections=r.connections,

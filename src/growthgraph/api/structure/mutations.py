@@ -18,6 +18,7 @@ from growthgraph.api.structure.types import (
     RunNetworkAnalysisResult,
     RunNetworkAnalysisSuccess,
 )
+from growthgraph.api.window import require_offset
 from growthgraph.graph import structure
 from growthgraph.graph.database import Database
 
@@ -43,13 +44,28 @@ def _forget(task: asyncio.Task[structure.JobRecord]) -> None:
 async def run_network_analysis(
     info: Info,
     inactive_days: Annotated[int | None, INACTIVE_DAYS.argument()] = None,
+    as_of: Annotated[
+        datetime | None,
+        strawberry.argument(
+            name="asOf",
+            description="The instant inactivity is measured back from (weak nodes are users "
+            "inactive for `inactiveDays` before it); now when omitted. The job says which it "
+            "used (`asOf`).",
+        ),
+    ] = None,
 ) -> RunNetworkAnalysisResult:
     ctx = info.context
     days = ctx.settings.inactive_days if inactive_days is None else inactive_days
     INACTIVE_DAYS.check(days)
+    require_offset("asOf", as_of)
     cutoff = ctx.settings.betweenness_cutoff or None
+    now = datetime.now(UTC)
     start = await structure.start_job(
-        ctx.db, inactive_days=days, now=datetime.now(UTC), betweenness_cutoff=cutoff
+        ctx.db,
+        inactive_days=days,
+        now=now,
+        betweenness_cutoff=cutoff,
+        as_of=now if as_of is None else as_of.astimezone(UTC),
     )
     if not start.started:
         return analysis_running(start.job)

@@ -42,8 +42,12 @@ class NetworkAnalysis:
     finished_at: datetime | None
     message: str | None = strawberry.field(description="Why the job failed, when it did.")
     inactive_days: int = strawberry.field(
-        description="A user with no activity in this many days before the job started is "
-        "inactive (see `weakNodes`)."
+        description="A user with no activity in this many days before `asOf` is inactive "
+        "(see `weakNodes`)."
+    )
+    as_of: datetime = strawberry.field(
+        description="The instant inactivity was measured back from: the `asOf` the job was "
+        "started with, else the instant it started."
     )
     betweenness_cutoff: int | None = strawberry.field(
         description="Betweenness counted only shortest paths of at most this many hops; null "
