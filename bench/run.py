@@ -34,6 +34,7 @@ from dataset_setup import (
     sample_ids,
     set_counters_ready,
 )
+from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
 from machine_info import machine, versions
 from phases import Pids, leaderboard, reads, writes
@@ -177,6 +178,9 @@ async def measure_all(
     headers = key.headers
     phases = settings.phases
     stamp = datetime.fromisoformat(results["started"]).strftime("%Y%m%d%H%M%S")
+    # growthgraph's worker processes each apply the schema as they start; created once here
+    # first, they find it in place instead of racing to create it.
+    await apply_schema(db)
     gg = session.start(
         start_growthgraph(settings, session.uri, key, counters=True, log_dir=session.log_dir)
     )
