@@ -35,6 +35,8 @@ ADMIN_FIELDS = frozenset(
         "setRewardStatus",
         "flagUser",
         "unflagUser",
+        "createWebhook",
+        "deleteWebhook",
     }
 )
 # Personal data (User.name, User.email, NearDuplicateGroup.reasons) is masked for every role

@@ -83,6 +83,8 @@ from growthgraph.api.structure.queries import StructureQuery
 from growthgraph.api.telemetry import Metrics
 from growthgraph.api.users.mutations import UsersMutation
 from growthgraph.api.users.queries import UsersQuery
+from growthgraph.api.webhooks.mutations import WebhooksMutation
+from growthgraph.api.webhooks.queries import WebhooksQuery
 from growthgraph.config import Settings
 from growthgraph.errors import BadUserInputError, RequestTimeoutError
 
@@ -102,6 +104,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     FraudQuery,
     StructureQuery,
     PrivacyQuery,
+    WebhooksQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     SourcesMutation,
@@ -113,6 +116,7 @@ MUTATION_ROOTS: tuple[type, ...] = (
     StructureMutation,
     PrivacyMutation,
     FraudMutation,
+    WebhooksMutation,
 )
 
 

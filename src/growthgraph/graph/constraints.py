@@ -52,6 +52,12 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT change_feed_id IF NOT EXISTS FOR (n:ChangeFeed) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE",
     "CREATE INDEX change_at IF NOT EXISTS FOR (n:Change) ON (n.at)",
+    # Webhooks (graph.webhooks): registrations and delivery records.
+    "CREATE CONSTRAINT webhook_id IF NOT EXISTS FOR (n:Webhook) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT webhook_delivery_id IF NOT EXISTS "
+    "FOR (n:WebhookDelivery) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX webhook_delivery_status IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.status)",
+    "CREATE INDEX webhook_delivery_hook IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.webhookId)",
     # Leaderboard counters: see graph.counters.
     *counters.SCHEMA_STATEMENTS,
 )
