@@ -13,6 +13,7 @@ from typing import Any, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from growthgraph.graph.database import Database
+from growthgraph.graph.privacy import ERASED
 from growthgraph.graph.records import UserRecord, to_datetime, user_from
 
 MAX_SUGGESTIONS = 100
@@ -42,13 +43,16 @@ RETURN a {.*} AS a, b {.*} AS b, r.at AS at, created
 # connections are collected lowest degree first, so the evidence lists the most telling ones
 # first and the Adamic-Adar sum is added in one fixed order (equal sets give equal floats).
 # A user whose analytics consent is recorded as false takes no part: never suggested, never
-# evidence, and their connections suggest no one (absent consent flags exclude no one).
+# evidence, and their connections suggest no one (absent consent flags exclude no one). Nor does
+# an erased user, known by its erased email, which no living user can have and which an export
+# and re-import keep (its consent flags, cleared by the erasure, are not exported).
 PEOPLE_YOU_MAY_KNOW: LiteralString = """
 MATCH (u:User {id: $id})-[:CONNECTED_TO]-(m:User)
-WHERE coalesce(m.consentAnalytics, true)
+WHERE coalesce(m.consentAnalytics, true) AND m.email <> $erased
 WITH u, m, COUNT { (m)-[:CONNECTED_TO]-() } AS degree
 MATCH (m)-[:CONNECTED_TO]-(c:User)
 WHERE c <> u AND NOT EXISTS { (u)-[:CONNECTED_TO]-(c) } AND coalesce(c.consentAnalytics, true)
+  AND c.email <> $erased
 WITH c, m, degree
 ORDER BY degree ASC, m.id ASC
 WITH c, collect(m) AS shared, collect(degree) AS degrees
@@ -124,7 +128,10 @@ async def people_you_may_know(
         raise ValueError(f"limit must be 1..{MAX_SUGGESTIONS}")
     if not 1 <= evidence <= MAX_EVIDENCE:
         raise ValueError(f"evidence must be 1..{MAX_EVIDENCE}")
-    rows = await db.read(PEOPLE_YOU_MAY_KNOW, {"id": user_id, "limit": limit, "evidence": evidence})
+    rows = await db.read(
+        PEOPLE_YOU_MAY_KNOW,
+        {"id": user_id, "limit": limit, "evidence": evidence, "erased": ERASED},
+    )
     if not rows and not await db.read(USER_EXISTS, {"id": user_id}):
         return None
     return [

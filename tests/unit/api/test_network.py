@@ -166,7 +166,9 @@ async def test_people_you_may_know_maps_suggestions_with_their_evidence(
             "sharedConnections": [{"id": "m2"}],
         },
     ]
-    assert fake.ran(network.PEOPLE_YOU_MAY_KNOW) == [{"id": "u1", "limit": 100, "evidence": 20}]
+    assert fake.ran(network.PEOPLE_YOU_MAY_KNOW) == [
+        {"id": "u1", "limit": 100, "evidence": 20, "erased": "[erased]"}
+    ]
     assert fake.ran(network.USER_EXISTS) == []  # suggestions prove the user exists
 
 
