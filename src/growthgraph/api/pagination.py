@@ -117,6 +117,14 @@ def page_info(
     return edges, PageInfo(has_next_page=page.has_next, end_cursor=end)
 
 
+def plain_key(key: str | None, list_name: str) -> str | None:
+    """A key of a list ordered by id alone. Ids begin with a letter or digit and compound keys
+    with ``[``, so a cursor of the same list under another order or filter is refused."""
+    if key is not None and key.startswith("["):
+        raise BadUserInputError(f"`after` is a cursor of another order or filter of `{list_name}`")
+    return key
+
+
 def compound_key(*parts: str) -> str:
     """A cursor key made of several values (a sort value, then the id that breaks its ties)."""
     return json.dumps(list(parts), separators=(",", ":"), ensure_ascii=True)

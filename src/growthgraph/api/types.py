@@ -23,6 +23,7 @@ from growthgraph.api.pagination import (
     decode_cursor,
     instant_key,
     page_info,
+    plain_key,
     split_key,
 )
 from growthgraph.api.permissions import personal
@@ -479,7 +480,7 @@ async def entity_list(
     """A keyset page of one kind of entity as its connection type: the one list resolver."""
     ctx = info.context
     # The list is named by its field (`users`, `campaigns`, ...): its cursors work only there.
-    after_key = decode_cursor(after, info.field_name)
+    after_key = plain_key(decode_cursor(after, info.field_name), info.field_name)
     found = await entities.page(ctx.db, entity, ctx.page_size(first), after_key)
     edges, pi = page_info(found, lambda r: r.id, info.field_name)
 

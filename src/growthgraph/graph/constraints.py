@@ -29,6 +29,9 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX reward_beneficiary IF NOT EXISTS "
     "FOR (n:Reward) ON (n.beneficiaryId, n.beneficiaryLabel)",
     "CREATE INDEX user_signed_up_at IF NOT EXISTS FOR (n:User) ON (n.signedUpAt)",
+    # The filters of the root list of users (graph.users.USER_PAGES).
+    "CREATE INDEX user_country IF NOT EXISTS FOR (n:User) ON (n.country)",
+    "CREATE INDEX user_campaign IF NOT EXISTS FOR (n:User) ON (n.campaignId)",
     "CREATE INDEX invite_at IF NOT EXISTS FOR (n:Invite) ON (n.at)",
     "CREATE INDEX conversion_at IF NOT EXISTS FOR (n:Conversion) ON (n.at)",
     "CREATE CONSTRAINT cost_id IF NOT EXISTS FOR (n:Cost) REQUIRE n.id IS UNIQUE",

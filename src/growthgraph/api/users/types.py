@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 
@@ -57,3 +58,40 @@ class RecordSignUpInput:
 class RecordSignUpSuccess:
     user: User
     created: bool = created_flag()
+
+
+@strawberry.input(
+    description="Which users a list holds. Every field given must match; omitted fields admit "
+    "everyone."
+)
+class UserFilter:
+    signed_up_from: datetime | None = strawberry.field(
+        default=None, description="Users who signed up at or after this instant (with an offset)."
+    )
+    signed_up_to: datetime | None = strawberry.field(
+        default=None, description="Users who signed up before this instant (with an offset)."
+    )
+    country: str | None = strawberry.field(
+        default=None, description="Users of this ISO 3166-1 alpha-2 country, such as DE."
+    )
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Users whose sign-up is attributed to this campaign."
+    )
+
+
+@strawberry.enum(description="What a list of users is sorted by; ties always break by id.")
+class UserSortField(Enum):
+    ID = "ID"
+    SIGNED_UP_AT = strawberry.enum_value("SIGNED_UP_AT", description="The sign-up time.")
+
+
+@strawberry.enum(description="Ascending or descending.")
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input(description="The order of a list of users.")
+class UserOrder:
+    field: UserSortField = UserSortField.ID
+    direction: SortDirection = SortDirection.ASC
