@@ -33,6 +33,13 @@ def _settings() -> Settings:
         sys.exit(f"growthgraph: invalid settings\n{problems}")
 
 
+async def _prepare_database(settings: Settings) -> None:
+    from growthgraph.app import connect
+
+    db = await connect(settings)  # waits for Neo4j and applies the schema
+    await db.close()
+
+
 async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: bool) -> None:
     from growthgraph.app import connect
     from growthgraph.loading import dataset
@@ -273,6 +280,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
             _seed(settings, users=settings.demo_users, seed=settings.demo_seed, only_if_empty=True)
         )
     workers = args.workers or settings.worker_count
+    if workers > 1:
+        # Every worker applies the schema as it starts; on a database that lacks some of it, two
+        # doing so at once can deadlock on the schema lock and stop the server. Applied here
+        # first, it is already in place and each worker's pass only confirms it.
+        asyncio.run(_prepare_database(settings))
     print(
         f"growthgraph: serving http://{settings.host}:{settings.port}/graphql "
         f"with {workers} worker process{'es' if workers > 1 else ''}"
