@@ -19,7 +19,7 @@ import httpx
 from growthgraph.config import Settings
 from growthgraph.errors import GrowthGraphError
 from growthgraph.graph import changes, webhooks
-from growthgraph.graph.database import Database
+from growthgraph.graph.database import BACKGROUND, Database
 
 log = logging.getLogger("growthgraph.background")
 
@@ -109,6 +109,7 @@ class Background:
         )  # fmt: skip
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
+        BACKGROUND.set(True)  # this task's round trips are not a request's
         while True:
             try:
                 await step()

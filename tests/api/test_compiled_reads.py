@@ -92,6 +92,29 @@ READ_PART: dict[str, set[str] | None] = {
 }  # fmt: skip
 
 
+BUILT_IN = {"ID", "String", "Int", "Float", "Boolean"}
+
+
+def _named(type_node: Any) -> str:
+    while not hasattr(type_node, "name"):
+        type_node = type_node.type
+    name: str = type_node.name.value
+    return name
+
+
+def _known_arguments(field: Any) -> Any:
+    """The field without the arguments whose types are outside :data:`READ_PART` (the list
+    filters and sort orders: a document using them does not compile, and is hand-written)."""
+    arguments = tuple(
+        a
+        for a in field.arguments or ()
+        if _named(a.type) in READ_PART or _named(a.type) in BUILT_IN
+    )
+    return field.__class__(
+        name=field.name, arguments=arguments, type=field.type, directives=field.directives
+    )
+
+
 def read_part_sdl() -> str:
     """schema.graphql cut down to :data:`READ_PART` (descriptions dropped)."""
     kept: list[Any] = []
@@ -108,7 +131,11 @@ def read_part_sdl() -> str:
                     name=definition.name,
                     interfaces=definition.interfaces,
                     directives=definition.directives,
-                    fields=tuple(f for f in definition.fields or () if f.name.value in fields),
+                    fields=tuple(
+                        _known_arguments(f)
+                        for f in definition.fields or ()
+                        if f.name.value in fields
+                    ),
                 )
             )
         else:

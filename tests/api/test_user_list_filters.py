@@ -190,3 +190,23 @@ def test_a_cursor_of_another_order_or_filter_is_refused(api: Api, frame: pd.Data
 def test_a_bad_filter_is_refused(api: Api, frame: pd.DataFrame, where: dict[str, Any]) -> None:
     body = api.gql(QUERY, {"first": 3, "filter": where})
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
+
+
+def test_a_plain_list_refuses_a_cursor_of_another_order_on_every_path(
+    api: Api, frame: pd.DataFrame
+) -> None:
+    """A document without `filter` or `orderBy` is answered by the compiled path: it refuses a
+    sorted or filtered list's cursor as the general path does, never reading it as an id."""
+    assert len(frame) > 3
+    for where, order in (
+        (None, {"field": "SIGNED_UP_AT", "direction": "DESC"}),
+        ({"country": "DE"}, None),
+    ):
+        cursor = _cursor(api, where, order)
+        body = api.gql(
+            "query($a: String) { users(first: 3, after: $a) { edges { node { id } } } }",
+            {"a": cursor},
+        )
+        assert body["data"] is None, body
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+        assert "another order or filter" in body["errors"][0]["message"]

@@ -1,4 +1,4 @@
-"""The change feed: every write a watcher cares about (a sign-up, an imported referral, a
+"""The change feed: every write a watcher cares about that the API makes (a sign-up, a
 conversion, a reward's status, a fraud flag) appends ``(:Change {seq, at, kind, ...ids})`` in the
 transaction that makes the write, so a change is visible exactly when the write is committed.
 
@@ -34,8 +34,8 @@ from growthgraph.graph.records import to_datetime
 
 
 class ChangeKind(StrEnum):
-    SIGN_UP = "SIGN_UP"  # a user created (by recordSignUp or the importer)
-    REFERRAL = "REFERRAL"  # a REFERRED edge written by the importer after its user
+    SIGN_UP = "SIGN_UP"  # a user created by recordSignUp (the importer does not announce yet)
+    REFERRAL = "REFERRAL"  # reserved: a REFERRED edge written by the importer after its user
     CONVERSION = "CONVERSION"
     REWARD_STATUS = "REWARD_STATUS"  # a reward created (pending or held) or moved on
     FRAUD_FLAG = "FRAUD_FLAG"  # a user flagged (flagged: true) or unflagged (false)

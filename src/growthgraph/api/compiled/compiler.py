@@ -35,7 +35,7 @@ from graphql.pyutils import Undefined
 from growthgraph.api.compiled import shapes
 from growthgraph.api.compiled.shapes import ConnectionShape, ObjectShape, Part, ReferrerShape
 from growthgraph.api.documents import Chosen
-from growthgraph.api.pagination import decode_cursor, page_size
+from growthgraph.api.pagination import decode_cursor, page_size, plain_key
 from growthgraph.graph import projection
 from growthgraph.graph.projection import UnprojectableError
 
@@ -470,7 +470,9 @@ def _fill_id(values: dict[str, Any], params: dict[str, object], limits: Limits) 
 def _fill_page(param: LiteralString, list_name: str) -> Fill:
     def fill(values: dict[str, Any], params: dict[str, object], limits: Limits) -> None:
         first = page_size(values.get("first"), default=limits.default, maximum=limits.maximum)
-        after = decode_cursor(values.get("after"), list_name)
+        # A cursor of the same list under another order or filter is refused, as on the
+        # general path: its key is not an id.
+        after = plain_key(decode_cursor(values.get("after"), list_name), list_name)
         params[param + "a"] = after or ""
         params[param + "f"] = first
         params[param + "l"] = first + 1
