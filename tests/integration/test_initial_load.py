@@ -84,11 +84,36 @@ async def own_db(instance: Instance) -> AsyncIterator[Database]:
     await db.close()
 
 
+def _with_consent_and_erasures(path: Path) -> None:
+    """Some generated users recorded consent (every 7th), some were erased (every 50th), as an
+    export writes them."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for n, row in enumerate(rows):
+        if n % 50 == 49:
+            row.update(name="[erased]", email="[erased]", country="", ipHash="", deviceHash="")
+            row.update(consentMarketing="false", consentAnalytics="false")
+            row.update(
+                consentUpdatedAt="2026-01-02T03:04:05.123456Z",
+                erasedAt="2026-01-02T03:04:05.123456Z",
+            )
+        elif n % 7 == 0:
+            row.update(consentMarketing="true", consentAnalytics=["true", "false"][n % 2])
+            row.update(consentUpdatedAt="2025-06-01T12:00:00+02:00")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated set, plus rows that test the CSV dialect and the rejects report."""
+    """A generated set with consent and erasures, plus rows that test the CSV dialect and the
+    rejects report."""
     out = tmp_path_factory.mktemp("initial-files")
     generate_files(out, users=USERS, seed=12)
+    _with_consent_and_erasures(out / "users.csv")
+    none = [""] * 10
     with (out / "users.csv").open("a", newline="", encoding="utf-8") as handle:
         rows = csv.writer(handle)
         odd = [
@@ -97,9 +122,13 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "odd@example.com",
             "2024-03-01T10:00:00.5+02:00",
         ]
-        rows.writerow([*odd, "", "", "", "", "", ""])
-        rows.writerow(["u-000001", "Again", "again@example.com", "2024-01-01T00:00:00Z", *[""] * 6])
-        rows.writerow(["bad-1", "Bad", "not-an-email", "2024-01-01T00:00:00Z", *[""] * 6])
+        rows.writerow([*odd, *none])
+        rows.writerow(["u-000001", "Again", "again@example.com", "2024-01-01T00:00:00Z", *none])
+        rows.writerow(["bad-1", "Bad", "not-an-email", "2024-01-01T00:00:00Z", *none])
+        consent = ["yes", "false", "2025-01-01T00:00:00Z", ""]
+        rows.writerow(
+            ["bad-2", "Bad", "bad@example.com", "2024-01-01T00:00:00Z", *none[4:], *consent]
+        )
     with (out / "referrals.csv").open("a", newline="", encoding="utf-8") as handle:
         rows = csv.writer(handle)
         rows.writerow(["odd-1", "USER", "u-000001", "", ""])
@@ -227,11 +256,14 @@ async def test_the_initial_load_builds_the_same_graph_as_the_online_create_mode(
     online = await run_import(clean_db, files)
     assert online.mode == "create"
     assert outcome.rejects == online.rejects
-    assert len(outcome.rejects) == 4
+    assert len(outcome.rejects) == 5
+    assert any("consentMarketing: must be true or false" in r.reason for r in outcome.rejects)
     assert outcome.loaded == {k: online.loaded.get(k, 0) for k in outcome.loaded}
     mine, theirs = await _snapshot(own_db), await _snapshot(clean_db)
     assert len(mine) > 1000
     assert mine == theirs
+    for prop in ("consentMarketing", "consentAnalytics", "consentUpdatedAt", "erasedAt"):
+        assert sum(prop in line for line in mine) >= USERS // 50, prop  # the new ones compared
     assert (await counters.check(own_db)).differing == 0
     names = await own_db.read(
         "SHOW INDEXES YIELD name, state RETURN collect([name, state]) AS found"

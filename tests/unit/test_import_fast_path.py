@@ -102,6 +102,7 @@ AWKWARD = [
 ]
 
 
+WITH_CONSENT = (*USERS, "consentMarketing", "consentAnalytics", "consentUpdatedAt", "erasedAt")
 REFERRAL_COLUMNS = ("userId", "referrerKind", "referrerId", "channel", "campaignId")
 INVITE_COLUMNS = ("id", "referrerKind", "referrerId", "at", "channel", "campaignId", "acceptedBy")
 CONVERSION_COLUMNS = ("id", "userId", "at", "revenueCents", "plan")
@@ -187,6 +188,14 @@ BY_HAND: list[tuple[KindName, tuple[str, ...], list[str], Parsed]] = [
         ImportConnection("u-1", "u-2", utc(2024, 1, 3)),
     ),
     ("connections", ("a", "b", "at"), ["a", "b", ""], ImportConnection("a", "b")),
+    (
+        "users",
+        WITH_CONSENT,
+        ["u-5", "Eve", "eve@example.com", "2024-01-01T10:00:00Z", "", "", "", "", "", "",
+         "true", "false", "2024-02-01T09:00:00+01:00", ""],
+        ImportUser("u-5", "Eve", "eve@example.com", utc(2024, 1, 1, 10), consent_marketing=True,
+                   consent_analytics=False, consent_updated_at=utc(2024, 2, 1, 8)),
+    ),
 ]  # fmt: skip
 
 
@@ -270,6 +279,24 @@ def test_missing_optional_columns(kind: KindName) -> None:
     required = files.REQUIRED[kind]
     keep = [i for i, n in enumerate(names) if n in required]
     assert _agree(kind, tuple(names[i] for i in keep), [cells[i] for i in keep]) is not None
+
+
+def test_consent_and_erasure_cells_never_make_the_fast_path_differ() -> None:
+    """Each consent or erasure cell, awkward or not, in a consenting and in an erased user's row:
+    the fast path gives what the full checks give, or declines."""
+    consenting = ["u-5", "Eve", "eve@example.com", "2024-01-01T10:00:00Z", *[""] * 6,
+                  "true", "false", "2024-02-01T00:00:00Z", ""]  # fmt: skip
+    erased = ["u-6", "[erased]", "[erased]", "2024-01-01T10:00:00Z", *[""] * 6,
+              "false", "false", "2024-02-01T00:00:00Z", "2024-02-01T00:00:00Z"]  # fmt: skip
+    assert _agree("users", WITH_CONSENT, consenting) is not None
+    assert _agree("users", WITH_CONSENT, erased) is None  # left to the full checks
+    assert isinstance(_slow("users", WITH_CONSENT, erased), ImportUser)
+    for clean in (consenting, erased):
+        for column in range(10, 14):
+            for value in [*AWKWARD, "true", "false", "True", "FALSE", "1"]:
+                cells = list(clean)
+                cells[column] = value
+                _agree("users", WITH_CONSENT, cells)
 
 
 @settings(max_examples=300, deadline=None)

@@ -354,3 +354,74 @@ def test_the_rejects_report_is_csv(tmp_path: Path) -> None:
         "file,line,reason",
         'users.csv,4,"email: is not valid, ""quoted"""',
     ]
+
+
+USER = {"id": "u1", "name": "A", "email": "a@example.com", "signedUpAt": "2024-01-01T00:00Z"}
+ERASED_USER = {
+    **USER,
+    "name": "[erased]",
+    "email": "[erased]",
+    "consentMarketing": "false",
+    "consentAnalytics": "false",
+    "consentUpdatedAt": "2024-03-01T00:00Z",
+    "erasedAt": "2024-03-01T00:00Z",
+}
+
+
+def test_consent_and_erasure_columns_read_as_set_consent_and_erasure_leave_them() -> None:
+    given = parse(
+        "users",
+        {
+            **USER,
+            "consentMarketing": "true",
+            "consentAnalytics": False,  # JSON's boolean
+            "consentUpdatedAt": "2024-02-01T12:00+01:00",
+        },
+    )
+    assert isinstance(given, ImportUser)
+    assert (given.consent_marketing, given.consent_analytics) == (True, False)
+    assert given.consent_updated_at == datetime(2024, 2, 1, 11, tzinfo=UTC)
+    assert given.erased_at is None
+    erased = parse("users", ERASED_USER)
+    assert isinstance(erased, ImportUser)
+    assert erased.erased_at == datetime(2024, 3, 1, tzinfo=UTC)
+    assert (erased.consent_marketing, erased.consent_analytics) == (False, False)
+    # An older file: no consent columns, an erased user without erasedAt.
+    old = parse("users", {**USER, "name": "[erased]", "email": "[erased]"})
+    assert isinstance(old, ImportUser)
+    assert (old.consent_updated_at, old.erased_at) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({**USER, "consentMarketing": "yes", "consentAnalytics": "true",
+          "consentUpdatedAt": "2024-02-01T00:00Z"}, "consentMarketing: must be true or false"),
+        ({**USER, "consentMarketing": "True", "consentAnalytics": "true",
+          "consentUpdatedAt": "2024-02-01T00:00Z"}, "consentMarketing: must be true or false"),
+        ({**USER, "consentMarketing": 1, "consentAnalytics": "true",
+          "consentUpdatedAt": "2024-02-01T00:00Z"}, "consentMarketing: must be true or false"),
+        ({**USER, "consentMarketing": "true", "consentAnalytics": "false",
+          "consentUpdatedAt": "2024-02-01"}, "consentUpdatedAt: must include a time zone offset"),
+        ({**USER, "consentMarketing": "true"},
+         "consentAnalytics, consentUpdatedAt: consentMarketing, consentAnalytics and "
+         "consentUpdatedAt go together"),
+        ({**USER, "consentUpdatedAt": "2024-02-01T00:00Z"},
+         "consentMarketing, consentAnalytics: consentMarketing, consentAnalytics and"),
+        ({**ERASED_USER, "name": "A"}, "erasedAt: an erased user's name and email are [erased]"),
+        ({**ERASED_USER, "consentAnalytics": "true"},
+         "erasedAt: an erased user's consent flags are cleared: both false, dated"),
+        ({k: v for k, v in ERASED_USER.items() if not k.startswith("consent")},
+         "erasedAt: an erased user's consent flags are cleared"),
+        ({**ERASED_USER, "consentUpdatedAt": "2024-03-01T00:00:01Z"},
+         "consentUpdatedAt: is after erasedAt"),
+        ({**ERASED_USER, "country": "DE"}, "erasedAt: an erased user has no country, ipHash"),
+        ({**ERASED_USER, "deviceHash": "d1"}, "erasedAt: an erased user has no country, ipHash"),
+        ({**ERASED_USER, "erasedAt": "soon"}, "erasedAt: must be an ISO 8601 time"),
+    ],
+)  # fmt: skip
+def test_consent_and_erasure_columns_are_checked(values: dict[str, object], reason: str) -> None:
+    got = parse("users", values)
+    assert isinstance(got, str)
+    assert got.startswith("INVALID_INPUT: ")
+    assert reason in got

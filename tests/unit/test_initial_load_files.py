@@ -44,8 +44,20 @@ def _plan() -> Plan:
                 T0 + timedelta(days=1, microseconds=5),
                 plan="",
                 campaign_id="cmp-1",
+                consent_marketing=True,
+                consent_analytics=False,
+                consent_updated_at=T0 + timedelta(days=2),
             ),
-            ImportUser("carol", "Carol", "carol@example.com", T0 + timedelta(days=2)),
+            ImportUser(
+                "carol",
+                "[erased]",
+                "[erased]",
+                T0 + timedelta(days=2),
+                consent_marketing=False,
+                consent_analytics=False,
+                consent_updated_at=T0 + timedelta(days=3),
+                erased_at=T0 + timedelta(days=3),
+            ),
         ],
         referrals=[
             ReferralRow("alice", "INFLUENCER", "inf-1", channel="social"),
@@ -76,7 +88,8 @@ def test_every_label_and_type_gets_a_typed_file_with_its_own_id_space(tmp_path: 
     below = "below1:long,below2:long,below3:long,below4:long,below5:long"
     assert headers["user.csv"] == (
         "id:ID(User),name,email,signedUpAt:datetime,country,plan,channel,campaignId,ipHash,"
-        f"deviceHash,above1,above2,above3,above4,above5,{below}"
+        "deviceHash,consentMarketing:boolean,consentAnalytics:boolean,consentUpdatedAt:datetime,"
+        f"erasedAt:datetime,above1,above2,above3,above4,above5,{below}"
     )
     assert headers["influencer.csv"] == (
         "id:ID(Influencer),handle,platform,followers:long,engagementRate:double,costCents:long,"
@@ -117,13 +130,16 @@ def test_cells_keep_text_exact_and_counters_as_stored_online(tmp_path: Path) -> 
     assert written.multiline  # Bob's name holds a line break: the tool must be told
     users = (tmp_path / "user.csv").read_text(encoding="utf-8").split("\n", 1)[1]
     # Texts quoted with quotes doubled; an empty text stays "" (a property), a missing value is
-    # an empty cell (no property); the counters: aboveK keys, belowK counts absent when zero.
+    # an empty cell (no property); the counters: aboveK keys, belowK counts absent when zero;
+    # consent flags as the tool's booleans, their time and the erasure's as datetimes.
     assert users == (
-        'alice,"Alice","alice@example.com",2024-01-01T10:00:00+00:00,"DE",,,,,,'
+        'alice,"Alice","alice@example.com",2024-01-01T10:00:00+00:00,"DE",,,,,,,,,,'
         '"inf-1 Influencer",,,,,1,1,,,\n'
         + 'bob,"Bob ""the, builder""\nRuiz","bob@example.com",2024-01-02T10:00:00.000005+00:00,'
-        ',"",,"cmp-1",,,"alice User","inf-1 Influencer",,,,1,,,,\n'
-        + 'carol,"Carol","carol@example.com",2024-01-03T10:00:00+00:00,,,,,,,'
+        ',"",,"cmp-1",,,true,false,2024-01-03T10:00:00+00:00,,'
+        '"alice User","inf-1 Influencer",,,,1,,,,\n'
+        + 'carol,"[erased]","[erased]",2024-01-03T10:00:00+00:00,,,,,,,false,false,'
+        "2024-01-04T10:00:00+00:00,2024-01-04T10:00:00+00:00,"
         '"bob User","alice User","inf-1 Influencer",,,,,,,\n'
     )
     influencers = _lines(tmp_path / "influencer.csv")[1]

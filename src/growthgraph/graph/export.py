@@ -53,9 +53,10 @@ TABLES: dict[str, Table] = {
         _nodes(
             "User",
             "n.id, n.name, n.email, toString(n.signedUpAt), n.country, n.plan, n.channel, "
-            "n.campaignId, n.ipHash, n.deviceHash",
+            "n.campaignId, n.ipHash, n.deviceHash, n.consentMarketing, n.consentAnalytics, "
+            "toString(n.consentUpdatedAt), toString(n.erasedAt)",
         ),
-        times=(3,),
+        times=(3, 12, 13),
     ),
     "referrals": Table(
         "MATCH (u:User) WHERE u.id > $after WITH u ORDER BY u.id LIMIT $limit "

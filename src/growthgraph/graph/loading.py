@@ -47,7 +47,8 @@ MERGE_NODES: dict[NodeLabel, LiteralString] = {
     "Partner": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Partner"),
     "Campaign": _MERGE_NODES_TEMPLATE.replace("$LABEL", "Campaign"),
     "User": _MERGE_NODES_TEMPLATE.replace("$LABEL", "User")
-    + ", n.signedUpAt = datetime(row.signedUpAt)",
+    + ", n.signedUpAt = datetime(row.signedUpAt)"
+    + ", n.consentUpdatedAt = datetime(row.consentUpdatedAt), n.erasedAt = datetime(row.erasedAt)",
 }
 # The NOT EXISTS guard keeps "one referrer per user" even against a concurrent sign-up.
 _MERGE_REFERRALS_TEMPLATE: LiteralString = """
@@ -168,7 +169,11 @@ USER_PROPS: tuple[LiteralString, ...] = (
     "campaignId",
     "ipHash",
     "deviceHash",
+    "consentMarketing",
+    "consentAnalytics",
 )
+# The user's times besides its sign-up: when its consent was recorded, when it was erased.
+USER_TIME_PROPS: tuple[LiteralString, ...] = ("consentUpdatedAt", "erasedAt")
 CREATE_INFLUENCERS: LiteralString = (
     "UNWIND $rows AS row CREATE (n:Influencer {"
     + _from_row(INFLUENCER_PROPS)
@@ -193,6 +198,10 @@ CREATE_USERS: LiteralString = (
     + _from_row(USER_PROPS)
     + ", signedUpAt: "
     + _time("row.signedUpAt")
+    + "".join(
+        f", {name}: CASE WHEN row.{name} IS NOT NULL THEN {_time('row.' + name)} END"
+        for name in USER_TIME_PROPS
+    )
     + ", "
     + _ABOVE
     + ", "

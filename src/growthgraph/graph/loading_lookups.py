@@ -11,7 +11,13 @@ from typing import Any, LiteralString, TypeVar, cast
 
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import ENTITY_LABELS, EntityLabel, ReferrerKindName, kind_name_of
-from growthgraph.graph.loading import CAMPAIGN_PROPS, INFLUENCER_PROPS, PARTNER_PROPS, USER_PROPS
+from growthgraph.graph.loading import (
+    CAMPAIGN_PROPS,
+    INFLUENCER_PROPS,
+    PARTNER_PROPS,
+    USER_PROPS,
+    USER_TIME_PROPS,
+)
 from growthgraph.graph.records import to_datetime
 
 T = TypeVar("T")
@@ -55,12 +61,12 @@ RETURN collect([uid, i.id]) AS found
 # What is stored under the ids the files define, to tell a re-run (the same values) from a
 # conflict (ID_CONFLICT): each node's properties as the importer writes them, an invite's sender
 # and its taker, a conversion's user. Lists, and times as text, as above.
-TIME_PROPS = frozenset({"signedUpAt", "at"})
+TIME_PROPS = frozenset({"signedUpAt", "at", *USER_TIME_PROPS})
 NODE_PROPS: dict[NodeLabel, tuple[LiteralString, ...]] = {
     "Influencer": INFLUENCER_PROPS,
     "Partner": PARTNER_PROPS,
     "Campaign": CAMPAIGN_PROPS,
-    "User": (*USER_PROPS[:3], "signedUpAt", *USER_PROPS[3:]),
+    "User": (*USER_PROPS[:3], "signedUpAt", *USER_PROPS[3:], *USER_TIME_PROPS),
 }
 
 

@@ -44,15 +44,17 @@ RETURN a {.*} AS a, b {.*} AS b, r.at AS at, created
 # first and the Adamic-Adar sum is added in one fixed order (equal sets give equal floats).
 # A user whose analytics consent is recorded as false takes no part: never suggested, never
 # evidence, and their connections suggest no one (absent consent flags exclude no one). Nor does
-# an erased user, known by its erased email, which no living user can have and which an export
-# and re-import keep (its consent flags, cleared by the erasure, are not exported).
+# an erased user, known by its erasure time (an erasure also clears its consent flags; both are
+# exported and imported). The erased email is checked too for users erased in a graph that was
+# restored from an export written before the export carried ``erasedAt`` and the consent flags:
+# their only trace is the ``[erased]`` name and email, which no living user can have.
 PEOPLE_YOU_MAY_KNOW: LiteralString = """
 MATCH (u:User {id: $id})-[:CONNECTED_TO]-(m:User)
-WHERE coalesce(m.consentAnalytics, true) AND m.email <> $erased
+WHERE coalesce(m.consentAnalytics, true) AND m.erasedAt IS NULL AND m.email <> $erased
 WITH u, m, COUNT { (m)-[:CONNECTED_TO]-() } AS degree
 MATCH (m)-[:CONNECTED_TO]-(c:User)
 WHERE c <> u AND NOT EXISTS { (u)-[:CONNECTED_TO]-(c) } AND coalesce(c.consentAnalytics, true)
-  AND c.email <> $erased
+  AND c.erasedAt IS NULL AND c.email <> $erased
 WITH c, m, degree
 ORDER BY degree ASC, m.id ASC
 WITH c, collect(m) AS shared, collect(degree) AS degrees

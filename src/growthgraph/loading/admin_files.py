@@ -28,7 +28,8 @@ NODE_HEADERS: dict[LiteralString, str] = {
     "Partner": "id:ID(Partner),name,kind,costCents:long," + _BELOW_HEADER,
     "Campaign": "id:ID(Campaign),name,utmSource,utmMedium,utmCampaign",
     "User": "id:ID(User),name,email,signedUpAt:datetime,country,plan,channel,campaignId,ipHash,"
-    "deviceHash," + _ABOVE_HEADER + "," + _BELOW_HEADER,
+    "deviceHash,consentMarketing:boolean,consentAnalytics:boolean,consentUpdatedAt:datetime,"
+    "erasedAt:datetime," + _ABOVE_HEADER + "," + _BELOW_HEADER,
     "Invite": "id:ID(Invite),at:datetime,channel,campaignId",
     "Conversion": "id:ID(Conversion),at:datetime,revenueCents:long,plan",
     "Activity": "key:ID(Activity),at:datetime,kind",
@@ -99,6 +100,10 @@ class _Cells:
 
 def _time(value: datetime | None) -> str:
     return "" if value is None else value.isoformat()
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else "true" if value else "false"
 
 
 def _number(value: float | None) -> str:
@@ -218,6 +223,10 @@ def write_admin_files(todo: Plan, forest: counters.Stored, out: Path) -> AdminFi
                     text(u.campaign_id),
                     text(u.ip_hash),
                     text(u.device_hash),
+                    _flag(u.consent_marketing),
+                    _flag(u.consent_analytics),
+                    _time(u.consent_updated_at),
+                    _time(u.erased_at),
                     *(no_ups if ups is None else (text(a) for a in ups)),
                     *_counts(below(k)),
                 ]

@@ -133,7 +133,7 @@ async def _create_nodes(
         (
             user_props(
                 u,
-                epoch(u.signed_up_at),
+                epoch,
                 above=above(key := counters.node_key("User", u.id)),
                 below=below(key),
             )

@@ -37,6 +37,8 @@ def cell(value: object) -> str:
     """A value as the importer reads it back: empty for missing, times in UTC with ``Z``."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JSON writes it, and the importer reads it
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, float):

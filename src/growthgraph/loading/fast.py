@@ -116,7 +116,13 @@ def _fast_users(names: Sequence[str]) -> FastParser:
     plain_email, country_code = _PLAIN_EMAIL.match, _COUNTRY_CODE.match
 
     def make(cells: list[str]) -> ImportUser:
-        id_, name, email, at, country, plan, channel, campaign, ip, device = pick(cells)
+        id_, name, email, at, country, plan, channel, campaign, ip, device, *consent = pick(cells)
+        marketing, analytics, consent_at, erased_at = consent
+        if erased_at or (
+            (marketing or analytics or consent_at)
+            and not (marketing in _FLAGS and analytics in _FLAGS and consent_at)
+        ):
+            raise _DECLINE  # an erased user, or consent columns that do not go together
         if (
             not 0 < len(name) <= MAX_TEXT_LENGTH
             or name.isspace()
@@ -136,6 +142,9 @@ def _fast_users(names: Sequence[str]) -> FastParser:
             campaign_id=_ident(campaign),
             ip_hash=_text(ip),
             device_hash=_text(device),
+            consent_marketing=_FLAGS.get(marketing),
+            consent_analytics=_FLAGS.get(analytics),
+            consent_updated_at=_time(consent_at) if consent_at else None,
         )
 
     return _declining(make)
@@ -222,7 +231,9 @@ def _fast_connections(names: Sequence[str]) -> FastParser:
 
 
 USER_COLUMNS = ("id", "name", "email", "signedUpAt", "country", "plan", "channel", "campaignId",
-                "ipHash", "deviceHash")  # fmt: skip
+                "ipHash", "deviceHash", "consentMarketing", "consentAnalytics", "consentUpdatedAt",
+                "erasedAt")  # fmt: skip
+_FLAGS = {"true": True, "false": False}
 
 
 _FAST: dict[KindName, Callable[[Sequence[str]], FastParser]] = {

@@ -43,6 +43,10 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# Generated users have recorded no consent and none is erased (the consent and erasure columns).
+NO_CONSENT = (None, None, None, None)
+
+
 def _write(out: Path, kind: KindName, rows: Iterable[tuple[Any, ...]]) -> int:
     columns = (*REQUIRED[kind], *OPTIONAL[kind])
     count = 0
@@ -154,6 +158,7 @@ def generate_files(out: Path, *, users: int, seed: int = 7) -> dict[KindName, in
                     u.campaign_id,
                     u.ip_hash,
                     u.device_hash,
+                    *NO_CONSENT,
                 )
                 for u in data.users
             ),

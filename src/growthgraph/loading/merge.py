@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
+from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar, cast
@@ -15,6 +16,7 @@ from growthgraph.graph import loading as cypher
 from growthgraph.graph import loading_lookups as lookups
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values
+from growthgraph.graph.loading import USER_TIME_PROPS
 from growthgraph.graph.users import UNREADABLE
 from growthgraph.loading import files
 from growthgraph.loading.dataset import CostRow, load_costs, node_props
@@ -55,10 +57,20 @@ def _values(names: tuple[str, ...], row: object) -> dict[str, Any]:
     return dict(zip(names, values, strict=True))
 
 
+# A user row without consent or erasure values says nothing about them: consent recorded (or an
+# erasure made) since the file was written is not a conflict, and the stored user is kept.
+NOT_SAID_WHEN_MISSING = frozenset({"consentMarketing", "consentAnalytics", *USER_TIME_PROPS})
+
+
 def _compared(values: dict[str, Any]) -> dict[str, Any]:
     """A user row's values compared as the API compares an admin's repeated sign-up
-    (``graph.users.compared_props``): never the keyed IP and device hashes."""
-    return {k: v for k, v in values.items() if k not in UNREADABLE}
+    (``graph.users.compared_props``): never the keyed IP and device hashes; consent and erasure
+    values only when the row gives them."""
+    return {
+        k: v
+        for k, v in values.items()
+        if k not in UNREADABLE and not (v is None and k in NOT_SAID_WHEN_MISSING)
+    }
 
 
 async def _differing_nodes(
@@ -188,7 +200,7 @@ async def _stored_events(
 
 
 def _user(u: ImportUser) -> dict[str, Any]:
-    return without_nulls(user_props(u, u.signed_up_at.isoformat()))
+    return without_nulls(user_props(u, datetime.isoformat))
 
 
 def _invite(i: ImportInvite) -> dict[str, Any]:

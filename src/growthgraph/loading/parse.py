@@ -56,6 +56,11 @@ class ImportUser(NamedTuple):
     campaign_id: str | None = None
     ip_hash: str | None = None  # already keyed-hashed
     device_hash: str | None = None
+    # The consent flags ``setConsent`` records, and when (all three, or none: none recorded).
+    consent_marketing: bool | None = None
+    consent_analytics: bool | None = None
+    consent_updated_at: datetime | None = None
+    erased_at: datetime | None = None  # when ``eraseUser`` erased the user
 
 
 class ReferralRow(NamedTuple):
@@ -213,6 +218,18 @@ class _Fields:
             return None
         return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
+    def boolean(self, name: str) -> bool | None:
+        """An optional flag: JSON ``true``/``false``, or the text ``true``/``false``."""
+        value = self.values.get(name)
+        if value is None or isinstance(value, bool):
+            return value
+        if value == "true":
+            return True
+        if value == "false":
+            return False
+        self.problems.append(Problem(name, "must be true or false"))
+        return None
+
     def referrer_kind(self, name: str) -> ReferrerKindName | None:
         value = self.text(name, required=True)
         if value is None:
@@ -264,12 +281,41 @@ def _campaign(f: _Fields) -> CampaignRow | None:
     return CampaignRow(id_, name, source, medium, campaign)
 
 
+CONSENT_COLUMNS = ("consentMarketing", "consentAnalytics", "consentUpdatedAt")
+
+
+def consent_problems(
+    values: tuple[bool | None, bool | None, datetime | None], erased_at: datetime | None
+) -> list[Problem]:
+    """The consent and erasure columns together, as ``setConsent`` and ``eraseUser`` leave a
+    user: both flags and their time, or none of them; an erasure clears both flags (false) no
+    later than it happened, and consent never changes after it."""
+    given = [name for name, v in zip(CONSENT_COLUMNS, values, strict=True) if v is not None]
+    if given and len(given) < len(CONSENT_COLUMNS):
+        missing = ", ".join(n for n in CONSENT_COLUMNS if n not in given)
+        text = "consentMarketing, consentAnalytics and consentUpdatedAt go together "
+        return [Problem(missing, text + "(setConsent records both flags and when)")]
+    if erased_at is None:
+        return []
+    marketing, analytics, updated_at = values
+    if marketing is not False or analytics is not False or updated_at is None:
+        return [
+            Problem("erasedAt", "an erased user's consent flags are cleared: both false, dated")
+        ]
+    if updated_at > erased_at:
+        return [Problem("consentUpdatedAt", "is after erasedAt: an erased user's consent stays")]
+    return []
+
+
 def _user(f: _Fields) -> ImportUser | None:
     id_, name = f.text("id", required=True), f.text("name", required=True)
     email = f.text("email", required=True)
     at = f.time("signedUpAt")
     country, plan, channel = f.text("country"), f.text("plan"), f.text("channel")
     campaign, ip_hash, device_hash = f.text("campaignId"), f.text("ipHash"), f.text("deviceHash")
+    marketing, analytics = f.boolean("consentMarketing"), f.boolean("consentAnalytics")
+    consent_at = f.time("consentUpdatedAt", required=False)
+    erased_at = f.time("erasedAt", required=False)
     if f.problems or id_ is None or name is None or email is None or at is None:
         return None
     f.problems += check_sign_up(
@@ -286,6 +332,12 @@ def _user(f: _Fields) -> ImportUser | None:
     if name == email == ERASED:
         # A user erased by ``eraseUser`` (as an export writes it): no email address is left.
         f.problems = [p for p in f.problems if p.field != "email"]
+    elif erased_at is not None:
+        f.problems.append(Problem("erasedAt", f"an erased user's name and email are {ERASED}"))
+    if erased_at is not None and (country or ip_hash or device_hash):
+        text = "an erased user has no country, ipHash or deviceHash (eraseUser removes them)"
+        f.problems.append(Problem("erasedAt", text))
+    f.problems += consent_problems((marketing, analytics, consent_at), erased_at)
     if f.problems:
         return None
     return ImportUser(
@@ -299,6 +351,10 @@ def _user(f: _Fields) -> ImportUser | None:
         campaign_id=campaign,
         ip_hash=ip_hash,
         device_hash=device_hash,
+        consent_marketing=marketing,
+        consent_analytics=analytics,
+        consent_updated_at=consent_at,
+        erased_at=erased_at,
     )
 
 

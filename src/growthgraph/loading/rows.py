@@ -146,19 +146,24 @@ def epoch(at: datetime) -> tuple[int, int]:
     return seconds, micros * 1000
 
 
-def user_props(u: ImportUser, signed_up_at: object, **more: object) -> dict[str, Any]:
-    """A user row as the parameters of its node; the sign-up time as each mode sends it."""
+def user_props(u: ImportUser, time: Callable[[datetime], object], **more: object) -> dict[str, Any]:
+    """A user row as the parameters of its node; its times as ``time`` makes them (each mode
+    sends them its own way)."""
     return {
         "id": u.id,
         "name": u.name,
         "email": u.email,
-        "signedUpAt": signed_up_at,
+        "signedUpAt": time(u.signed_up_at),
         "country": u.country,
         "plan": u.plan,
         "channel": u.channel,
         "campaignId": u.campaign_id,
         "ipHash": u.ip_hash,
         "deviceHash": u.device_hash,
+        "consentMarketing": u.consent_marketing,
+        "consentAnalytics": u.consent_analytics,
+        "consentUpdatedAt": None if u.consent_updated_at is None else time(u.consent_updated_at),
+        "erasedAt": None if u.erased_at is None else time(u.erased_at),
         **more,
     }
 
