@@ -66,8 +66,12 @@ class Background:
 
     async def send_webhooks(self) -> None:
         """Fan the feed out to the webhooks, then send what is due (each delivery claimed by
-        one process under a lease); never on a request's path."""
-        await webhooks.fan_out(self.db)
+        one process under a lease); never on a request's path. One read finds out whether there
+        is anything to do, so an idle service makes no write."""
+        work = await webhooks.pending_work(self.db)
+        made = await webhooks.fan_out(self.db, work.behind) if work.behind else 0
+        if not (made or work.due):
+            return
         claim_id = uuid.uuid4().hex
         lease = self.settings.webhook_timeout * 2 + 5
         claimed = await webhooks.claim(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextvars import ContextVar
-from typing import Any, LiteralString, TypeVar
+from typing import Any, LiteralString, Self, TypeVar
 
 import neo4j
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, Query, RoutingControl
@@ -55,7 +55,7 @@ class Database:
         connect_timeout_s: float | None = None,
         acquire_timeout_s: float | None = None,
         retry_time_s: float | None = None,
-    ) -> Database:
+    ) -> Self:
         """Short connect/acquire/retry budgets make requests fail fast while Neo4j is down; the
         driver reconnects by itself once it is back."""
         driver = AsyncGraphDatabase.driver(

@@ -36,7 +36,19 @@ DELETE: LiteralString = """
 MATCH (w:Webhook {id: $id}) DELETE w RETURN true AS deleted
 """
 LIST: LiteralString = "MATCH (w:Webhook) RETURN w {.*} AS w ORDER BY w.id LIMIT $limit"
-IDS: LiteralString = "MATCH (w:Webhook) RETURN w.id AS id ORDER BY id"
+# What the sender has to do, in one read: the webhooks whose cursor is behind the feed's head,
+# and whether any delivery is due. An idle service (no webhook, nothing due) writes nothing.
+WORK: LiteralString = """
+OPTIONAL MATCH (feed:ChangeFeed {id: $feed})
+WITH coalesce(feed.seq, 0) AS head
+OPTIONAL MATCH (w:Webhook) WHERE w.cursor < head
+WITH collect(w.id) AS behind
+RETURN behind, EXISTS {
+  MATCH (d:WebhookDelivery)
+  WHERE d.status = 'PENDING' AND d.nextAt <= datetime()
+    AND (d.leaseUntil IS NULL OR d.leaseUntil < datetime())
+} AS due
+"""
 # Lock the webhook (a second fan-out of it waits here, then reads the cursor this one moved).
 LOCK_CURSOR: LiteralString = """
 MATCH (w:Webhook {id: $id})
@@ -190,11 +202,22 @@ def body_of(change: changes.Change) -> str:
     )  # fmt: skip
 
 
-async def fan_out(db: Database) -> int:
+@dataclass(frozen=True, slots=True)
+class Work:
+    behind: tuple[str, ...]  # webhooks with changes after their cursor
+    due: bool  # a delivery waits to be sent
+
+
+async def pending_work(db: Database) -> Work:
+    """What fan-out and sending have to do now, in one read round trip."""
+    row = (await db.read(WORK, {"feed": changes.FEED_ID}))[0]
+    return Work(behind=tuple(str(i) for i in sorted(row["behind"])), due=bool(row["due"]))
+
+
+async def fan_out(db: Database, webhook_ids: Sequence[str]) -> int:
     """Turn the changes after each webhook's cursor into delivery records; how many."""
     made = 0
-    for row in await db.read(IDS):
-        webhook_id = str(row["id"])
+    for webhook_id in webhook_ids:
 
         async def work(tx: AsyncManagedTransaction, wid: str = webhook_id) -> int:
             return await _fan_out_one(tx, wid)
