@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import strawberry
@@ -18,7 +19,7 @@ from strawberry.dataloader import DataLoader
 
 from growthgraph.api.pagination import Count, decode_cursor, page_size
 from growthgraph.config import Settings
-from growthgraph.graph import entities, referrals, users
+from growthgraph.graph import entities, money, referrals, users
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import Kind
 from growthgraph.graph.records import CampaignRecord, Page, ReferralRecord, UserRecord
@@ -108,6 +109,24 @@ def _list_count_loader(db: Database) -> DataLoader[tuple[str, str], int]:
     return DataLoader(load_fn=load)
 
 
+def _user_value_loader(db: Database) -> DataLoader[tuple[str, datetime], money.UserValue]:
+    """Users' value to date (``User.lifetimeValue``): one round trip per instant asked for (the
+    request's one ``now`` when ``asOf`` is left out)."""
+
+    async def load(keys: Sequence[tuple[str, datetime]]) -> list[money.UserValue]:
+        groups: dict[datetime, list[str]] = defaultdict(list)
+        for user_id, as_of in keys:
+            groups[as_of].append(user_id)
+        found: dict[tuple[str, datetime], money.UserValue] = {}
+        for as_of, user_ids in groups.items():
+            values = await money.user_values(db, user_ids, as_of=as_of)
+            nothing = money.UserValue(conversions=0, revenue_cents=0)
+            found.update({(uid, as_of): values.get(uid, nothing) for uid in user_ids})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class Context:
     db: Database
@@ -124,6 +143,8 @@ class Context:
     )
     rewards_loader: DataLoader[tuple[str, int, Any], Page[users.RewardRecord]] = field(init=False)
     list_count_loader: DataLoader[tuple[str, str], int] = field(init=False)
+    user_value_loader: DataLoader[tuple[str, datetime], money.UserValue] = field(init=False)
+    _now: datetime | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.fresh_loaders()
@@ -146,6 +167,14 @@ class Context:
         self.referral_loader = _referral_loader(self.db)
         self.campaign_loader = _campaign_loader(self.db)
         self.referrals_loader = _referrals_loader(self.db)
+        self.user_value_loader = _user_value_loader(self.db)
+        self._now = None
+
+    def now(self) -> datetime:
+        """The request's instant: "now" for every field of one response (and of one event)."""
+        if self._now is None:
+            self._now = datetime.now(UTC)
+        return self._now
 
     def page_size(self, first: int | None) -> int:
         return page_size(

@@ -27,6 +27,7 @@ from growthgraph.api.pagination import (
     split_key,
 )
 from growthgraph.api.permissions import personal
+from growthgraph.api.window import require_offset
 from growthgraph.graph import entities, users
 from growthgraph.graph.events import ConversionRecord
 from growthgraph.graph.labels import Kind
@@ -164,6 +165,31 @@ class User(Referrer):
         )
 
     @strawberry.field(
+        description="What this user is worth to date: its conversions before `asOf` and their "
+        "revenue (the per-user figure of `lifetimeValue`). Batched: one round trip per response "
+        "level. Not personal data: read by every role that reads users."
+    )
+    async def lifetime_value(
+        self,
+        info: Info,
+        as_of: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="The instant to measure at (conversions before it count), with an "
+                "offset; now (one instant for the whole response) when left out."
+            ),
+        ] = None,
+    ) -> UserLifetimeValue:
+        require_offset("asOf", as_of)
+        at = info.context.now() if as_of is None else as_of.astimezone(UTC)
+        found = await info.context.user_value_loader.load((str(self.id), at))
+        return UserLifetimeValue(
+            as_of=at,
+            conversions_to_date=found.conversions,
+            revenue_to_date_cents=found.revenue_cents,
+        )
+
+    @strawberry.field(
         description="The rewards this user earned, from every run and in every status (as a "
         "referrer, or as the referee of a two-sided rule), ordered by reward id. `totalCount` "
         "is the number of such rewards."
@@ -180,6 +206,17 @@ class User(Referrer):
             page_info=pi,
             count=ctx.list_count("rewards", str(self.id)),
         )
+
+
+@strawberry.type(description="One user's value to date, as of an instant.")
+class UserLifetimeValue:
+    as_of: datetime = strawberry.field(description="The instant measured at (UTC).")
+    conversions_to_date: int = strawberry.field(
+        description="The user's conversions (paying events) dated before `asOf`."
+    )
+    revenue_to_date_cents: int = strawberry.field(
+        description="Revenue of those conversions, in cents: the user's lifetime value to date."
+    )
 
 
 @strawberry.type(description="A creator whose audience signs up through their referrals.")

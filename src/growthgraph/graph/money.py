@@ -336,3 +336,36 @@ async def lifetime_value(
         for key, parts in sorted(split.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
     )
     return LtvReport(as_of=as_of, days=days, grouping=grouping, groups=groups[:MAX_GROUPS])
+
+
+# --- one user's value to date ------------------------------------------------------------------
+# For many users in one round trip (``User.lifetimeValue``, batched per response level): the
+# conversions each made before ``$asOf`` and their revenue. Anchored on the users' ids.
+USER_VALUES: LiteralString = """
+UNWIND $ids AS pid
+MATCH (p:User {id: pid})
+CALL (p) {
+  OPTIONAL MATCH (p)-[:CONVERTED]->(c:Conversion) WHERE c.at < $asOf
+  RETURN count(c) AS conversions, coalesce(sum(c.revenueCents), 0) AS revenue
+}
+RETURN pid, conversions, revenue
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class UserValue:
+    """A user's conversions before an instant, and what they paid in them (cents)."""
+
+    conversions: int
+    revenue_cents: int
+
+
+async def user_values(
+    db: Database, user_ids: list[str], *, as_of: datetime
+) -> dict[str, UserValue]:
+    """Each user's value to date as of ``as_of``; users that do not exist are left out."""
+    rows = await db.read(USER_VALUES, {"ids": list(dict.fromkeys(user_ids)), "asOf": as_of})
+    return {
+        str(r["pid"]): UserValue(conversions=int(r["conversions"]), revenue_cents=int(r["revenue"]))
+        for r in rows
+    }
