@@ -147,6 +147,15 @@ BOUND_USES: dict[str, tuple[Use, ...]] = {
             "interval",
         ),
     ),
+    "FUNNEL_GROUPS": (
+        q(
+            "inviteFunnel",
+            "limit",
+            f"inviteFunnel({WINDOW}, groupBy: SOURCE, limit: VALUE) "
+            "{ asOf groups { key steps { count } } }",
+            "asOf",
+        ),
+    ),
     "SOURCE_LIMIT": (
         q(
             "sourcePerformance",

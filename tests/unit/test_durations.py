@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from growthgraph.api.growth.types import iso_duration, readable_duration
+from growthgraph.api.durations import iso_duration, readable_duration
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from growthgraph.errors import BadUserInputError
 from growthgraph.graph import (
     cascades,
     fraud,
+    funnel,
     growth,
     money,
     network,
@@ -213,6 +214,7 @@ LTV_DAYS = Bound("withinDays", 1, money.MAX_DAYS, "Days after sign-up that count
 RETENTION_PERIODS = Bound(
     "periods", 1, retention.MAX_PERIODS, "How many periods after the sign-up period to report"
 )
+FUNNEL_GROUPS = Bound("limit", 1, funnel.MAX_GROUPS, "At most this many groups")
 
 # sources
 SOURCE_LIMIT = Bound("limit", 1, sources.MAX_LIMIT, "How many sources")

@@ -9,6 +9,7 @@ import strawberry
 
 from growthgraph.api.arguments import VIRAL_GROUPS, VIRAL_WITHIN
 from growthgraph.api.context import Info
+from growthgraph.api.durations import iso_duration, readable_duration
 from growthgraph.api.growth import types as s
 from growthgraph.api.window import From, To, window
 from growthgraph.errors import BadUserInputError
@@ -29,8 +30,8 @@ def _group(r: ViralRow) -> s.ViralGroup:
         referees=r.referees,
         referral_k=r.referral_k,
         viral_cycle_time_seconds=r.cycle_time_median_s,
-        viral_cycle_time=s.iso_duration(r.cycle_time_median_s),
-        viral_cycle_time_text=s.readable_duration(r.cycle_time_median_s),
+        viral_cycle_time=iso_duration(r.cycle_time_median_s),
+        viral_cycle_time_text=readable_duration(r.cycle_time_median_s),
     )
 
 
