@@ -167,6 +167,13 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
         bars.append(tqdm(total=total, unit="row", desc="importing", disable=args.quiet))
         return bars[0].update
 
+    def recount(total: int) -> Callable[[int], object]:
+        bar = tqdm(
+            total=total, unit="node", desc="recounting referral counters", disable=args.quiet
+        )
+        bars.append(bar)
+        return bar.update
+
     try:
         started = time.perf_counter()
         if not args.quiet:
@@ -176,6 +183,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
             directory,
             options=Options(batch_size=args.batch_size, parallel=args.parallel),
             progress_factory=progress,
+            recount_factory=recount,
         )
         elapsed = time.perf_counter() - started
     finally:

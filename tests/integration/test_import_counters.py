@@ -6,6 +6,7 @@ against what the edges imply, and ``topReferrers`` against networkx on the files
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -143,10 +144,24 @@ async def test_counters_after_merge_imports_under_stored_referrers(
         f"{root[1]},USER,{earlier[1]}\n"
     )
     _add_files(graph, second)
-    outcome = await run_import(clean_db, second, options=Options(batch_size=2, parallel=2))
+    recounts: list[list[int]] = []  # per recount: its announced size, then each step done
+
+    def recount(total: int) -> Callable[[int], object]:
+        recounts.append([total])
+        return recounts[-1].append
+
+    outcome = await run_import(
+        clean_db, second, options=Options(batch_size=2, parallel=2), recount_factory=recount
+    )
     assert outcome.mode == "merge"
     assert outcome.rejects == []
     await _assert_exact(clean_db, graph)
+    # The recount's progress: every user twice and every source once for a full recount, the
+    # seven users given a referrer for a refresh; the steps add up to it.
+    sources = sum(1 for n in graph.nodes if n[0] != "User")
+    users_now = sum(1 for n in graph.nodes if n[0] == "User")
+    size = 2 * users_now + sources if bound == 0 else 7
+    assert [(r[0], sum(r[1:])) for r in recounts] == [(size, size)]
 
     # Both directories again: nothing new, and still exact.
     for directory in (first, second):

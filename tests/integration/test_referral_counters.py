@@ -203,6 +203,50 @@ async def test_a_wrong_counter_is_reported(clean_db: Database) -> None:
     assert (await counters.check(clean_db)).differing == 0
 
 
+async def _one_user(db: Database, where: LiteralString) -> str:
+    rows = await db.read("MATCH (u:User) WHERE " + where + " RETURN u.id AS id ORDER BY id LIMIT 1")
+    return str(rows[0]["id"])
+
+
+async def test_an_above_key_moved_to_a_user_without_that_ancestor_is_reported(
+    clean_db: Database,
+) -> None:
+    """A key taken from a user that has a second ancestor and given to one that has none leaves
+    as many users holding an above2 key as there are paths of length two; the walk down from the
+    grandparent still finds the first user without it, and the users are then walked up."""
+    await _tops(clean_db)
+    graph = _graph(await _concurrent_waves(clean_db, waves=3, per_wave=12, seed=5))
+    has = await _one_user(clean_db, "u.above2 IS NOT NULL")
+    lacks = await _one_user(clean_db, "u.above2 IS NULL")
+    await clean_db.write(
+        "MATCH (a:User {id: $has}), (b:User {id: $lacks}) SET b.above2 = a.above2 REMOVE a.above2",
+        {"has": has, "lacks": lacks},
+    )
+    wrong = wrong_counters(await stored_counters(clean_db), expected_counters(graph))
+    assert wrong == {f"{has} User above", f"{lacks} User above"}
+    problems = await counters.check(clean_db, batch=5)
+    assert problems.differing == 2
+    assert {line.split(" User:")[0] for line in problems.sample} == {has, lacks}
+    assert (await counters.rebuild(clean_db, batch=5)).differing == 2
+    await _assert_stored_match(clean_db, graph)
+
+
+async def test_an_above_key_no_path_accounts_for_is_reported(clean_db: Database) -> None:
+    """A key in a slot of a user that has no ancestor that far up: no walk down reaches it, and
+    only the count of users holding such keys tells it apart."""
+    await _tops(clean_db)
+    graph = _graph(await _concurrent_waves(clean_db, waves=2, per_wave=10, seed=6))
+    lacks = await _one_user(clean_db, "u.above5 IS NULL")
+    await clean_db.write(
+        "MATCH (u:User {id: $id}) SET u.above5 = 'inf-a Influencer'", {"id": lacks}
+    )
+    problems = await counters.check(clean_db)
+    assert (problems.differing, len(problems.sample)) == (1, 1)
+    assert problems.sample[0].startswith(f"{lacks} User: above1..5 stored")
+    assert (await counters.rebuild(clean_db)).differing == 1
+    await _assert_stored_match(clean_db, graph)
+
+
 GRAFT: LiteralString = """
 MATCH (ref:Influencer {id: $ref}), (u:User {id: $id})
 CREATE (ref)-[:REFERRED {at: u.signedUpAt}]->(u)

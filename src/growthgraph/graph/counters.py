@@ -20,8 +20,8 @@ ancestors nearest first, so two chains that share ancestors lock them in the sam
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import LiteralString
 
 from growthgraph.graph.database import Database
@@ -172,12 +172,15 @@ def from_forest(parent_of: Mapping[str, str]) -> Stored:
 
 # --- recomputation inside Neo4j, in batches -----------------------------------------------------
 #
-# ``check`` and ``rebuild`` walk the nodes in id order, one batch of ``batch`` nodes per
-# transaction (a keyset page of the id index: ``id > $after ORDER BY id LIMIT $batch``), and
-# recompute each node's counters there from the edges: the users' ``aboveK`` by walking up at
-# most five edges, every referrer's ``belowK`` by counting the users one to five edges below it.
-# A batch returns one row (the last id, how many nodes, how many differ, a few of them), so the
-# client holds one batch's answer at a time whatever the size of the graph, and every batch is
+# ``check`` and ``rebuild`` cut each label's nodes into ranges of ``batch`` ids (a keyset walk of
+# the id index that only reads ids: ``id > $after ORDER BY id SKIP batch - 1 LIMIT 1``) and hand
+# the ranges to two workers, so two batches are in flight at any time. Each batch is one write
+# transaction that recomputes its nodes' counters from the edges: the users' ``aboveK`` by one
+# upward walk of at most five edges, every referrer's ``belowK`` by one walk of the paths at most
+# five edges down from it, counted by length (each path is read once; counting every depth apart
+# read the shorter paths again for each longer one, ten times the store reads on the batches of
+# the oldest users). A batch returns one row (how many nodes, how many differ, a few of them), so
+# the client holds one batch's answer at a time whatever the size of the graph, and every batch is
 # one short transaction under the transaction timeout, retried by the driver on a transient error.
 #
 # A sign-up recorded while a batch runs is exact either way: it only adds a leaf, whose ``above``
@@ -188,12 +191,12 @@ def from_forest(parent_of: Mapping[str, str]) -> Stored:
 
 BATCH = 5_000
 SAMPLE = 20
+IN_FLIGHT = 2
 
 _KEY_OF: LiteralString = "x.id + ' ' + " + label_of("x")
 _ANCESTORS: LiteralString = (
     """
-MATCH (u:User) WHERE u.id > $after
-WITH u ORDER BY u.id LIMIT $batch
+MATCH (u:User) WHERE $after < u.id <= $upto
 OPTIONAL MATCH (u)<-[:REFERRED]-(a1)
 OPTIONAL MATCH (a1)<-[:REFERRED]-(a2)
 OPTIONAL MATCH (a2)<-[:REFERRED]-(a3)
@@ -208,33 +211,55 @@ CALL (u, want, have) {
   $WRITE
   RETURN head(collect({id: u.id, label: 'User', what: 'above', have: have, want: want})) AS wrong
 }
-RETURN max(u.id) AS last, count(u) AS nodes, count(wrong) AS differing,
-       collect(wrong)[..$sample] AS sample
+RETURN count(u) AS nodes, count(wrong) AS differing, collect(wrong)[..$sample] AS sample
 """
 )
 _SET_ABOVE_TO_WANT: LiteralString = (
     "SET u.above1 = want[0], u.above2 = want[1], u.above3 = want[2], u.above4 = want[3], "
     "u.above5 = want[4]"
 )
-# The users exactly 1..5 edges below n (a node with no edge out has none at any depth).
-_COUNTS_BELOW: LiteralString = """CASE WHEN COUNT { (n)-[:REFERRED]->() } = 0 THEN [0, 0, 0, 0, 0]
-  ELSE [COUNT { (n)-[:REFERRED]->() },
-        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->() },
-        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->() },
-        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->() },
-        COUNT { (n)-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->()
-                  -[:REFERRED]->() }] END"""
+
+
+_BY_DEPTH: LiteralString = (
+    "[sum(CASE k WHEN 1 THEN 1 ELSE 0 END), sum(CASE k WHEN 2 THEN 1 ELSE 0 END), "
+    "sum(CASE k WHEN 3 THEN 1 ELSE 0 END), sum(CASE k WHEN 4 THEN 1 ELSE 0 END), "
+    "sum(CASE k WHEN 5 THEN 1 ELSE 0 END)]"
+)
+_ASTRAY: LiteralString = (
+    ",\n           sum(CASE WHEN u IS NULL OR CASE k WHEN 1 THEN u.above1 WHEN 2 THEN u.above2 "
+    "WHEN 3 THEN u.above3 WHEN 4 THEN u.above4 WHEN 5 THEN u.above5 END = n.id + ' $LABEL' "
+    "THEN 0 ELSE 1 END) AS astray"
+)
+
+
+def _counted_below(name: LiteralString, *, astray: bool = False) -> LiteralString:
+    """A subquery that binds ``name`` to the users exactly 1..5 edges below ``n``, walking each
+    path down from ``n`` once; with ``astray``, also how many of those users do not hold ``n``'s
+    key in the ``aboveK`` of their depth (bound to ``astray``)."""
+    return (
+        """CALL (n) {
+    OPTIONAL MATCH p = (n)-[:REFERRED*1..5]->(u)
+    WITH length(p) AS k, u
+    RETURN """
+        + _BY_DEPTH
+        + " AS "
+        + name
+        + (_ASTRAY if astray else "")
+        + "\n  }"
+    )
+
+
 _STORED_BELOW: LiteralString = (
     "[coalesce(n.below1, 0), coalesce(n.below2, 0), coalesce(n.below3, 0), "
     "coalesce(n.below4, 0), coalesce(n.below5, 0)]"
 )
 _DESCENDANTS: LiteralString = (
     """
-MATCH (n:$LABEL) WHERE n.id > $after
-WITH n ORDER BY n.id LIMIT $batch
-WITH n, """
-    + _COUNTS_BELOW
-    + " AS want, "
+MATCH (n:$LABEL) WHERE $after < n.id <= $upto
+"""
+    + _counted_below("want", astray=True)
+    + """
+WITH n, want, astray, """
     + _STORED_BELOW
     + """ AS have
 CALL (n, want, have) {
@@ -242,9 +267,11 @@ CALL (n, want, have) {
   WHERE differs
   SET n._lock = true
   REMOVE n._lock
-  WITH n, """
-    + _COUNTS_BELOW
-    + " AS counted, "
+  WITH n
+  """
+    + _counted_below("counted")
+    + """
+  WITH n, counted, """
     + _STORED_BELOW
     + """ AS kept
   WHERE counted <> kept
@@ -252,8 +279,9 @@ CALL (n, want, have) {
   RETURN head(collect({id: n.id, label: '$LABEL', what: 'below', have: kept, want: counted}))
          AS wrong
 }
-RETURN max(n.id) AS last, count(n) AS nodes, count(wrong) AS differing,
-       collect(wrong)[..$sample] AS sample
+RETURN count(n) AS nodes, count(wrong) AS differing, collect(wrong)[..$sample] AS sample,
+       sum(astray) AS astray,
+       [sum(want[0]), sum(want[1]), sum(want[2]), sum(want[3]), sum(want[4])] AS paths
 """
 )
 _SET_BELOW_TO_WANT: LiteralString = (
@@ -261,22 +289,51 @@ _SET_BELOW_TO_WANT: LiteralString = (
     "n.below3 = nullIf(counted[2], 0), n.below4 = nullIf(counted[3], 0), "
     "n.below5 = nullIf(counted[4], 0)"
 )
+# The last id of the next range of ``batch`` ids after ``after`` (read from the id index in
+# order), or none when fewer remain; then the last id of all.
+_RANGE_END: LiteralString = """
+MATCH (n:$LABEL) WHERE n.id > $after
+WITH n.id AS id ORDER BY id SKIP $skip LIMIT 1
+RETURN id
+"""
+_LAST_ID: LiteralString = """
+MATCH (n:$LABEL) WHERE n.id > $after
+WITH n.id AS id ORDER BY id DESC LIMIT 1
+RETURN id
+"""
 
 
 def _descendants(label: LiteralString, write: LiteralString) -> LiteralString:
     return _DESCENDANTS.replace("$LABEL", label).replace("$WRITE", write)
 
 
-# The statements of a check and of a rebuild, as two lists run side by side: the users'
-# ancestors, and each label's descendants.
-_CHECK: tuple[list[LiteralString], list[LiteralString]] = (
-    [_ANCESTORS.replace("$WRITE", "")],
-    [_descendants(label, "") for label in LABELS],
+# How many users hold an ``aboveK`` key, K = 1..5: read from the (signedUpAt, aboveK) indexes,
+# which hold a user when both are set (a user without a sign-up time is missed and the check
+# falls back to walking every user up).
+_SLOTS_HELD: LiteralString = (
+    "CALL () { MATCH (u:User) USING INDEX u:User(signedUpAt, above1) "
+    "WHERE u.signedUpAt IS NOT NULL AND u.above1 IS NOT NULL RETURN count(u) AS k1 } "
+    "CALL () { MATCH (u:User) USING INDEX u:User(signedUpAt, above2) "
+    "WHERE u.signedUpAt IS NOT NULL AND u.above2 IS NOT NULL RETURN count(u) AS k2 } "
+    "CALL () { MATCH (u:User) USING INDEX u:User(signedUpAt, above3) "
+    "WHERE u.signedUpAt IS NOT NULL AND u.above3 IS NOT NULL RETURN count(u) AS k3 } "
+    "CALL () { MATCH (u:User) USING INDEX u:User(signedUpAt, above4) "
+    "WHERE u.signedUpAt IS NOT NULL AND u.above4 IS NOT NULL RETURN count(u) AS k4 } "
+    "CALL () { MATCH (u:User) USING INDEX u:User(signedUpAt, above5) "
+    "WHERE u.signedUpAt IS NOT NULL AND u.above5 IS NOT NULL RETURN count(u) AS k5 } "
+    "RETURN [k1, k2, k3, k4, k5] AS held"
 )
-_REBUILD: tuple[list[LiteralString], list[LiteralString]] = (
-    [_ANCESTORS.replace("$WRITE", _SET_ABOVE_TO_WANT)],
-    [_descendants(label, _SET_BELOW_TO_WANT) for label in LABELS],
-)
+
+# The statements of a check and of a rebuild: each label's descendants (which also look at the
+# ``aboveK`` of every user they reach), and the users' ancestors.
+_BELOW_CHECK: list[tuple[LiteralString, LiteralString]] = [
+    (label, _descendants(label, "")) for label in LABELS
+]
+_BELOW_REBUILD: list[tuple[LiteralString, LiteralString]] = [
+    (label, _descendants(label, _SET_BELOW_TO_WANT)) for label in LABELS
+]
+_ABOVE_CHECK: LiteralString = _ANCESTORS.replace("$WRITE", "")
+_ABOVE_REBUILD: LiteralString = _ANCESTORS.replace("$WRITE", _SET_ABOVE_TO_WANT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,31 +364,102 @@ async def work_size(db: Database) -> int:
     return total
 
 
+async def _ranges(db: Database, label: LiteralString, batch: int) -> AsyncIterator[tuple[str, str]]:
+    """The ids of ``label`` cut into ranges ``(after, upto]`` of ``batch`` ids, in id order."""
+    after = ""
+    while True:
+        rows = await db.read(
+            _RANGE_END.replace("$LABEL", label), {"after": after, "skip": batch - 1}
+        )
+        if not rows:
+            rows = await db.read(_LAST_ID.replace("$LABEL", label), {"after": after})
+            if rows:
+                yield after, str(rows[0]["id"])
+            return
+        upto = str(rows[0]["id"])
+        yield after, upto
+        after = upto
+
+
+@dataclass(slots=True)
+class _Tally:
+    nodes: int = 0
+    differing: int = 0
+    astray: int = 0
+    paths: tuple[int, ...] = (0,) * DEPTH
+    lines: list[str] = field(default_factory=list[str])
+
+
+async def _walk(
+    db: Database,
+    jobs: Sequence[tuple[LiteralString, LiteralString]],
+    *,
+    batch: int,
+    sample: int,
+    tally: _Tally,
+    progress: Progress | None,
+) -> None:
+    """Run each (label, statement) over that label's nodes, range by range, ``IN_FLIGHT``
+    ranges at a time, adding what each batch returns to ``tally``."""
+    work: asyncio.Queue[tuple[LiteralString, str, str] | None] = asyncio.Queue(IN_FLIGHT * 2)
+
+    async def cut() -> None:
+        try:
+            for label, query in jobs:
+                async for after, upto in _ranges(db, label, batch):
+                    await work.put((query, after, upto))
+        finally:
+            for _ in range(IN_FLIGHT):
+                await work.put(None)
+
+    async def run() -> None:
+        while (job := await work.get()) is not None:
+            query, after, upto = job
+            params = {"after": after, "upto": upto, "sample": sample}
+            row = (await db.write(query, params))[0]
+            done = int(row["nodes"])
+            tally.nodes += done
+            tally.differing += int(row["differing"])
+            tally.astray += int(row.get("astray") or 0)
+            if "paths" in row:
+                tally.paths = tuple(
+                    a + int(b) for a, b in zip(tally.paths, row["paths"], strict=True)
+                )
+            tally.lines.extend(_line(w) for w in row["sample"][: max(0, sample - len(tally.lines))])
+            if progress is not None and done:
+                progress(done)
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(cut())
+        for _ in range(IN_FLIGHT):
+            group.create_task(run())
+
+
 async def _survey(
     db: Database, *, write: bool, batch: int, sample: int, progress: Progress | None
 ) -> Survey:
-    nodes = differing = 0
-    lines: list[str] = []
-
-    async def walk(queries: list[LiteralString]) -> None:
-        nonlocal nodes, differing
-        for query in queries:
-            after = ""
-            while True:
-                row = (await db.write(query, {"after": after, "batch": batch, "sample": sample}))[0]
-                done = int(row["nodes"])
-                nodes += done
-                differing += int(row["differing"])
-                lines.extend(_line(w) for w in row["sample"][: max(0, sample - len(lines))])
-                if progress is not None and done:
-                    progress(done)
-                if done < batch:
-                    break
-                after = str(row["last"])
-
-    above, below = _REBUILD if write else _CHECK
-    await asyncio.gather(walk(above), walk(below))
-    return Survey(nodes=nodes, differing=differing, sample=tuple(sorted(lines)))
+    """Every node's ``belowK`` from one walk down from it; on the way, each user reached at depth
+    K is asked whether its ``aboveK`` holds the key of the node walked from. If every one does,
+    and as many users hold an ``aboveK`` key as there are paths of length K, every ``aboveK`` is
+    right (each user has one ancestor at depth K, so the keys found are all the keys held) and
+    the users are not walked up one by one; otherwise they are, and the ones that differ are
+    reported (and written, by a rebuild). A sign-up between the two counts only sends a check
+    the long way round."""
+    tally = _Tally()
+    below = _BELOW_REBUILD if write else _BELOW_CHECK
+    await _walk(db, below, batch=batch, sample=sample, tally=tally, progress=progress)
+    held = tuple(int(k) for k in (await db.read(_SLOTS_HELD))[0]["held"])
+    if tally.astray == 0 and held == tally.paths:
+        users = int((await db.read(_COUNT_LABEL.replace("$LABEL", "User")))[0]["n"])
+        tally.nodes += users
+        if progress is not None and users:
+            progress(users)
+    else:
+        above: list[tuple[LiteralString, LiteralString]] = [
+            ("User", _ABOVE_REBUILD if write else _ABOVE_CHECK)
+        ]
+        await _walk(db, above, batch=batch, sample=sample, tally=tally, progress=progress)
+    return Survey(nodes=tally.nodes, differing=tally.differing, sample=tuple(sorted(tally.lines)))
 
 
 async def check(
@@ -351,11 +479,18 @@ async def rebuild(
     return await _survey(db, write=True, batch=batch, sample=sample, progress=progress)
 
 
-async def refresh(db: Database, user_ids: Iterable[str], *, batch: int = 1_000) -> None:
+async def refresh(
+    db: Database,
+    user_ids: Iterable[str],
+    *,
+    batch: int = 1_000,
+    progress: Progress | None = None,
+) -> None:
     """Make the counters exact again after REFERRED edges into ``user_ids`` were added by a path
     that did not maintain them (a bulk load into a non-empty database): recompute the ``above``
     keys of everything up to four hops below those users, then recount ``below`` of every node
-    that was or now is within five hops above any of them."""
+    that was or now is within five hops above any of them. ``progress`` is called with the users
+    of each chunk done."""
     ids = sorted(set(user_ids))
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
@@ -372,6 +507,8 @@ async def refresh(db: Database, user_ids: Iterable[str], *, batch: int = 1_000) 
         for label, node_ids in by_label.items():
             if node_ids:
                 await db.write(_RECOUNT_BELOW[label], {"ids": sorted(node_ids)})
+        if progress is not None:
+            progress(len(chunk))
 
 
 # Up to this many new referral edges, the counters are refreshed around them (``refresh``: cost
@@ -382,12 +519,18 @@ async def refresh(db: Database, user_ids: Iterable[str], *, batch: int = 1_000) 
 REFRESH_AT_MOST = 20_000
 
 
+ProgressFactory = Callable[[int], Progress]
+
+
 async def keep_exact(
-    db: Database, new_edges_into: Sequence[str], *, progress: Progress | None = None
+    db: Database, new_edges_into: Sequence[str], *, progress: ProgressFactory | None = None
 ) -> None:
-    """Make the counters exact again after a bulk load added REFERRED edges into these users;
-    ``progress`` follows a full rebuild (node visits)."""
+    """Make the counters exact again after a bulk load added REFERRED edges into these users.
+    ``progress`` is given the work's size (node visits of a full rebuild, or users refreshed) and
+    returns what to call as it is done."""
     if len(new_edges_into) > REFRESH_AT_MOST:
-        await rebuild(db, progress=progress)
+        total = await work_size(db) if progress is not None else 0
+        await rebuild(db, progress=None if progress is None else progress(total))
     elif new_edges_into:
-        await refresh(db, new_edges_into)
+        ids = set(new_edges_into)
+        await refresh(db, ids, progress=None if progress is None else progress(len(ids)))

@@ -209,11 +209,16 @@ def _invite(i: ImportInvite) -> dict[str, Any]:
 
 
 async def load_merge(
-    db: Database, todo: Plan, existing: Existing, options: Options, progress: Progress | None
+    db: Database,
+    todo: Plan,
+    existing: Existing,
+    options: Options,
+    progress: Progress | None,
+    recount: counters.ProgressFactory | None = None,
 ) -> dict[str, int]:
     """Write the planned rows with ``MERGE`` on ids, kind by kind, in batches; returns rows
-    written per kind. Then the leaderboard counters are refreshed around every user that got a
-    new referral edge."""
+    written per kind. Then the leaderboard counters are made exact again around every user that
+    got a new referral edge (``recount`` follows that work)."""
     loaded: dict[str, int] = {}
 
     async def write(kind: str, query: LiteralString, rows: Iterable[dict[str, Any]]) -> None:
@@ -240,7 +245,8 @@ async def load_merge(
         )
         await write("referrals", query, rows)
     stored = existing.referred_by
-    await counters.keep_exact(db, [r.user_id for r in todo.referrals if r.user_id not in stored])
+    new_edges = [r.user_id for r in todo.referrals if r.user_id not in stored]
+    await counters.keep_exact(db, new_edges, progress=recount)
     for kind, query in cypher.MERGE_INVITES.items():
         invites = sorted(todo.invites, key=BY_REFERRER)
         await write("invites", query, (_invite(i) for i in invites if i.referrer_kind == kind))
@@ -284,6 +290,6 @@ async def merge(
     existing = await look_up(db, parsed)
     todo = plan(parsed, existing)
     del parsed
-    loaded = await load_merge(db, todo, existing, options, progress)
+    loaded = await load_merge(db, todo, existing, options, progress, progress.recount)
     todo.rejects = sorted([*rejects, *todo.rejects], key=lambda r: (r.file, r.line))
     return Outcome(mode="merge", loaded=loaded, rejects=todo.rejects)

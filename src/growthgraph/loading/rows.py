@@ -101,7 +101,14 @@ class FileProgress:
     """Rows of the files, counted as their batch is written; the total is counted up front from
     the files' lines, and what was not written (rejects, blank lines) is added at the end."""
 
-    def __init__(self, paths: dict[KindName, Path], factory: Callable[[int], Progress] | None):
+    def __init__(
+        self,
+        paths: dict[KindName, Path],
+        factory: Callable[[int], Progress] | None,
+        recount: Callable[[int], Progress] | None = None,
+    ):
+        self.recount = recount
+        """Given the size of the counters' recount after a merge, what to call as it is done."""
         self.total = sum(
             max(files.count_lines(p) + 1 - (p.suffix == ".csv"), 0) for p in paths.values()
         )

@@ -42,13 +42,16 @@ async def run_import(
     *,
     options: Options | None = None,
     progress_factory: Callable[[int], Progress] | None = None,
+    recount_factory: Callable[[int], Progress] | None = None,
 ) -> Outcome:
     """Import every file in ``directory``. Rows already in the database are left as they are,
-    so running the same import again writes nothing new."""
+    so running the same import again writes nothing new. ``progress_factory`` is given the rows
+    of the files, ``recount_factory`` the size of the counters' recount after a merge that added
+    referral edges; each returns what to call as that work is done."""
     options = options or Options()
     paths = files.find_files(directory)
     empty = await cypher.is_empty(db)
-    progress = FileProgress(paths, progress_factory)
+    progress = FileProgress(paths, progress_factory, recount_factory)
     # Millions of long-lived rows, none in a cycle: the cyclic collector would walk all of them
     # again and again while they are read and loaded, for nothing.
     with gc_paused():
