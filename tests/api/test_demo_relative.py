@@ -101,3 +101,30 @@ async def test_inactive_users_are_a_minority(
     weak = int(rows[0]["n"])
     # Weak users are inactive for 30 days and sit on some shortest path: some, not most.
     assert 0 < weak < 0.5 * len(data.users)
+
+
+def test_the_invite_funnel_of_the_last_90_days_is_not_empty(
+    api: Api, loaded_today: tuple[Dataset, datetime]
+) -> None:
+    data, now = loaded_today
+    since = now - timedelta(days=90)
+    # Counted from the loaded rows: the invites of the window, their invitees, those active,
+    # and those who paid at or after their first activity.
+    sent = {i.id for i in data.invites if since <= i.at < now}
+    invitees = {u.id for u in data.users if u.invite_id in sent}
+    first: dict[str, datetime] = {}
+    for a in data.activities:
+        if a.user_id in invitees and (a.user_id not in first or a.at < first[a.user_id]):
+            first[a.user_id] = a.at
+    paid = {c.user_id for c in data.conversions if c.user_id in first and c.at >= first[c.user_id]}
+    got = api.data(
+        "query($f: DateTime!, $t: DateTime!) { inviteFunnel(from: $f, to: $t, groupBy: SOURCE) "
+        "{ steps { count medianTimeText } groups { key } } }",
+        {"f": since.isoformat(), "t": now.isoformat()},
+    )["inviteFunnel"]
+    counts = [s["count"] for s in got["steps"]]
+    assert counts == [len(sent), len(invitees), len(first), len(paid)]
+    assert counts[-1] > 0
+    assert all(s["medianTimeText"] for s in got["steps"][1:])
+    keys = {g["key"].split(":")[0] for g in got["groups"]}
+    assert keys == {"influencer", "partner", "user"}
