@@ -23,6 +23,7 @@ from growthgraph.api.telemetry import Metrics
 from growthgraph.background import Background
 from growthgraph.config import Settings, parse_keys, parse_proxies
 from growthgraph.errors import ServiceUnavailableError
+from growthgraph.graph.changes import FeedWatch
 from growthgraph.graph.constraints import apply_schema
 from growthgraph.graph.database import Database
 from growthgraph.http.auth import Gate
@@ -57,6 +58,7 @@ class GraphQLApp(PlaygroundGraphQL[Context, None]):
         )
         self._settings = settings
         self._db_ref = db_ref
+        self.feed_watch: FeedWatch | None = None  # made in the lifespan, on the serving loop
         self.live_gate = LiveGate(
             parse_keys(settings.api_keys),
             required=settings.auth_required,
@@ -71,7 +73,12 @@ class GraphQLApp(PlaygroundGraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         if isinstance(request, WebSocket):
-            return LiveContext(db=self._db_ref["db"], settings=self._settings, websocket=request)
+            return LiveContext(
+                db=self._db_ref["db"],
+                settings=self._settings,
+                feed_watch=self.feed_watch,
+                websocket=request,
+            )
         return Context(db=self._db_ref["db"], settings=self._settings)
 
 
@@ -113,9 +120,11 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         app.state.db = db_ref["db"]
         background = Background(settings, db_ref["db"])
         background.start()
+        graphql.feed_watch = FeedWatch(db_ref["db"], settings.live_poll_interval)
         try:
             yield
         finally:
+            await graphql.feed_watch.close()
             await background.stop()
             if owned:
                 await db_ref["db"].close()

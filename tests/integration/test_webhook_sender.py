@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, LiteralString
+from typing import Any
 
 import pytest_asyncio
 from neo4j import AsyncManagedTransaction
@@ -14,41 +14,16 @@ from neo4j import AsyncManagedTransaction
 from growthgraph.background import Background
 from growthgraph.config import Settings
 from growthgraph.graph import users, webhooks
-from growthgraph.graph.database import Database, Params, Row
+from growthgraph.graph.database import Database
 from growthgraph.graph.outcomes import Written
+from tests.support.counting import CountingDatabase, counting_database
 from tests.support.live import free_port
-
-
-class CountingDatabase(Database):
-    """The real database, counting the read and write round trips made through it."""
-
-    reads = 0
-    writes = 0
-
-    async def read(self, query: LiteralString, params: Params | None = None) -> list[Row]:
-        self.reads += 1
-        return await super().read(query, params)
-
-    async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
-        self.writes += 1
-        return await super().write(query, params)
-
-    async def write_tx(self, work: Any) -> Any:
-        self.writes += 1
-        return await super().write_tx(work)
 
 
 @pytest_asyncio.fixture
 async def counting(settings: Settings, clean_db: Database) -> AsyncIterator[CountingDatabase]:
-    database = CountingDatabase.connect(
-        settings.neo4j_uri,
-        settings.neo4j_user,
-        settings.neo4j_password.get_secret_value(),
-        database=settings.neo4j_database,
-        timeout_s=60.0,
-    )
-    yield database
-    await database.close()
+    async with counting_database(settings) as database:
+        yield database
 
 
 def sender(settings: Settings, db: Database) -> Background:

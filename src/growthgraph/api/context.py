@@ -19,7 +19,7 @@ from strawberry.dataloader import DataLoader
 
 from growthgraph.api.pagination import Count, decode_cursor, page_size
 from growthgraph.config import Settings
-from growthgraph.graph import entities, money, referrals, users
+from growthgraph.graph import changes, entities, money, referrals, users
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import Kind
 from growthgraph.graph.records import CampaignRecord, Page, ReferralRecord, UserRecord
@@ -131,6 +131,8 @@ def _user_value_loader(db: Database) -> DataLoader[tuple[str, datetime], money.U
 class Context:
     db: Database
     settings: Settings
+    # The process's watch on the change feed's head, shared by its subscriptions.
+    feed_watch: changes.FeedWatch | None = None
     referral_loader: DataLoader[str, ReferralRecord | None] = field(init=False)
     campaign_loader: DataLoader[str, CampaignRecord | None] = field(init=False)
     referrals_loader: DataLoader[ReferralsKey, Page[UserRecord]] = field(init=False)

@@ -19,6 +19,9 @@ retention period are pruned (``prune``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,9 +31,12 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from growthgraph.graph.database import Database
+from growthgraph.errors import ServiceUnavailableError
+from growthgraph.graph.database import BACKGROUND, Database
 from growthgraph.graph.labels import label_of
 from growthgraph.graph.records import to_datetime
+
+log = logging.getLogger("growthgraph.changes")
 
 
 class ChangeKind(StrEnum):
@@ -201,6 +207,62 @@ class Cursor:
         if ready:
             self.position = ready[-1].seq
         return ready
+
+
+class FeedWatch:
+    """The feed's head, read once per ``interval`` for a whole process. Every reader of the
+    process (each subscription) waits here until the head passes its place and only then reads
+    its changes, so an idle process makes one small read per interval however many readers it
+    serves, and none while it serves none: the watching task runs only while someone waits."""
+
+    def __init__(self, db: Database, interval: float) -> None:
+        self._db = db
+        self._interval = interval
+        self._head = 0
+        self._moved = asyncio.Condition()
+        self._waiting = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def wait_beyond(self, position: int) -> None:
+        """Return once the head is known to be past ``position``: at once if it already is (a
+        caller that then finds nothing new should sleep before asking again)."""
+        async with self._moved:
+            if self._head > position:
+                return
+            self._waiting += 1
+            if self._task is None:
+                self._task = asyncio.create_task(self._watch())
+            try:
+                await self._moved.wait_for(lambda: self._head > position)
+            finally:
+                self._waiting -= 1
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _watch(self) -> None:
+        BACKGROUND.set(True)  # the process's round trips, not a request's
+        while True:
+            delay = self._interval
+            try:
+                found, _ = await head(self._db)
+            except ServiceUnavailableError:  # Neo4j away: keep waiting, try again
+                found, delay = None, max(self._interval, 1.0)
+            except Exception:
+                log.exception("reading the change feed's head failed")
+                found, delay = None, max(self._interval, 1.0)
+            async with self._moved:
+                if found is not None and found != self._head:
+                    self._head = found  # lower only if the database was emptied
+                    self._moved.notify_all()
+                if self._waiting == 0:
+                    self._task = None
+                    return
+            await asyncio.sleep(delay)
 
 
 async def prune(db: Database, cutoff: datetime) -> int:

@@ -1,10 +1,11 @@
 """The root subscriptions, delivered over ``graphql-transport-ws`` on ``/graphql``.
 
-Each subscription reads the change feed (``graph.changes``) from Neo4j every
-``GROWTHGRAPH_LIVE_POLL_INTERVAL`` seconds, from ``after`` (or from the feed's head when it is
-omitted), and sends what its filter keeps, in seq order. Because the feed is in the database,
-every server process sends the same events in the same order, and a client that reconnects
-with ``after`` set to the last seq it received gets exactly what it missed."""
+Each subscription reads the change feed (``graph.changes``) from Neo4j, from ``after`` (or from
+the feed's head when it is omitted), whenever the process's one reader of the feed's head
+(``FeedWatch``, every ``GROWTHGRAPH_LIVE_POLL_INTERVAL`` seconds) sees it move past the
+subscription's place, and sends what its filter keeps, in seq order. Because the feed is in the
+database, every server process sends the same events in the same order, and a client that
+reconnects with ``after`` set to the last seq it received gets exactly what it missed."""
 
 from __future__ import annotations
 
@@ -50,10 +51,15 @@ async def _cursor(db: Database, after: int | None) -> changes.Cursor:
 
 
 async def _batches(info: Info, cursor: changes.Cursor) -> AsyncGenerator[list[changes.Change]]:
-    """Every batch of the feed after the cursor, forever; sleeps while there is nothing new."""
+    """Every batch of the feed after the cursor, forever. Waits on the process's feed watch
+    (one read of the head per interval for all subscriptions) until there is something new;
+    without one (a context built outside the app), polls on its own."""
     db, interval = info.context.db, info.context.settings.live_poll_interval
+    watch = info.context.feed_watch
     while True:
         try:
+            if watch is not None:
+                await watch.wait_beyond(cursor.position)
             batch = await cursor.next_batch(db)
         except ServiceUnavailableError:  # Neo4j away: keep the place and try again
             await asyncio.sleep(max(interval, 1.0))
@@ -61,8 +67,8 @@ async def _batches(info: Info, cursor: changes.Cursor) -> AsyncGenerator[list[ch
         if batch:
             info.context.fresh_loaders()
             yield batch
-        if len(batch) < cursor.batch:
-            await asyncio.sleep(interval)
+        if not batch or (watch is None and len(batch) < cursor.batch):
+            await asyncio.sleep(interval)  # nothing yet (a hole to wait out, or no watch)
 
 
 async def _kept_sign_ups(
