@@ -331,7 +331,14 @@ def extensions(
     if settings.compiled_reads:
         # Last: it answers at the start of execution, once every check has passed.
         plans = Plans(CACHE_SIZE)
-        factories.append(lambda: compiled_reads(plans, settings.page_size, settings.max_page_size))
+        factories.append(
+            lambda: compiled_reads(
+                plans,
+                settings.page_size,
+                settings.max_page_size,
+                counters=settings.referral_counters,
+            )
+        )
     return factories
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, LiteralString
 
+from growthgraph.graph import referrals as referral_reads
 from growthgraph.graph.database import Database
 
 # Names for the variables and parameters of one statement, handed out in order.
@@ -90,6 +91,7 @@ _LITERAL_NAMES: Final[tuple[LiteralString, ...]] = (
     "CampaignEdge",
     "PageInfo",
     "Query",
+    "ReferrerSignUps",
     "USER",
     "INFLUENCER",
     "PARTNER",
@@ -223,6 +225,23 @@ def page(
         + total
         + "] AS v"
     )
+
+
+# The variable the leaderboard statement holds each ranked referrer in.
+TOP_VAR: Final = "n"
+
+
+def top_referrers(degree: int, value: LiteralString) -> LiteralString:
+    """The unwindowed leaderboard of ``graph.referrals`` (the ``belowK`` indexes read from the
+    top, ties by id then label) returning ``value`` over each referrer ``n`` and its count
+    ``signUps``, one row each, in rank order; parameters ``$labels`` and ``$limit``."""
+    ranked = referral_reads.TOP_REFERRERS_BY_COUNTERS.get(degree)
+    if ranked is None:
+        raise UnprojectableError(f"degree {degree}")
+    head, found, _ = ranked.rpartition("RETURN n {")
+    if not found:
+        raise UnprojectableError("the leaderboard statement has another shape")
+    return head + "RETURN " + value + " AS v"
 
 
 async def values(db: Database, statement: LiteralString, params: dict[str, object]) -> list[Any]:

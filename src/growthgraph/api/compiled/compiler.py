@@ -1,12 +1,13 @@
 """From a read operation to one Cypher statement per root field and the shapes of its answer.
 
 What compiles: the root fields that read users, influencers, partners and campaigns by id or
-as pages (``user``, ``users``, ``influencer``, ...), and below them the entities' own fields,
-``referredBy``, ``referral`` (with its ``referrer`` and ``campaign``), ``referrals`` at any
-depth, and the connections' ``edges``, ``nodes``, ``pageInfo`` and ``totalCount``, through
-aliases, inline fragments and fragment spreads, with ``__typename`` anywhere. Anything else (a
-field or an argument not listed here, a directive, a mutation) raises :class:`NotCompiledError`
-and the operation runs on the general path.
+as pages (``user``, ``users``, ``influencer``, ...), the leaderboard ``topReferrers`` without a
+time window (from the stored counters, its degree written in the document), and below them the
+entities' own fields, ``referredBy``, ``referral`` (with its ``referrer`` and ``campaign``),
+``referrals`` at any depth, and the connections' ``edges``, ``nodes``, ``pageInfo`` and
+``totalCount``, through aliases, inline fragments and fragment spreads, with ``__typename``
+anywhere. Anything else (a field or an argument not listed here, a directive, a mutation) raises
+:class:`NotCompiledError` and the operation runs on the general path.
 
 Fields are collected as graphql-core collects them for execution (the same response keys in
 the same order, fragments applied where their type condition matches the object's type), so
@@ -26,17 +27,21 @@ from graphql import (
     GraphQLField,
     GraphQLSchema,
     InlineFragmentNode,
+    IntValueNode,
     OperationType,
     SelectionSetNode,
     is_abstract_type,
 )
 from graphql.pyutils import Undefined
 
+from growthgraph.api.arguments import DEGREE, TOP_LIMIT, check
 from growthgraph.api.compiled import shapes
 from growthgraph.api.compiled.shapes import ConnectionShape, ObjectShape, Part, ReferrerShape
 from growthgraph.api.documents import Chosen
+from growthgraph.api.enums import TO_KIND, ReferrerKind
 from growthgraph.api.pagination import decode_cursor, page_size, plain_key
 from growthgraph.graph import projection
+from growthgraph.graph.labels import labels_in
 from growthgraph.graph.projection import UnprojectableError
 
 
@@ -110,6 +115,8 @@ PAGES: dict[str, str] = {
     "campaigns": "Campaign",
 }
 PAGE_ARGUMENTS = frozenset({"first", "after"})
+# The leaderboard compiles without a window (``since``/``until`` take the general path).
+TOP_ARGUMENTS = frozenset({"degree", "limit", "kinds"})
 
 # Fills a statement's parameters from one field's argument values.
 Fill = Callable[[dict[str, Any], dict[str, object], "Limits"], None]
@@ -121,6 +128,7 @@ class Limits:
 
     default: int
     maximum: int
+    counters: bool = True  # the leaderboard reads the stored counters (else: the general path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +298,43 @@ class Statement:
             statement = projection.page(type_name, var, param, value, counted=counted)
             sites = tuple(self.sites)
             return RootPlan(key, tuple(nodes), statement, None, True, sites, _only_row(connection))
+        if name == "topReferrers":
+            _arguments(definition, nodes, TOP_ARGUMENTS)
+            degree = _literal_int(nodes[0], "degree")
+            value, ranked = self.ranked(nodes)
+            self.sites.append(Site(definition, nodes[0], _fill_top(degree)))
+            statement = projection.top_referrers(degree, value)
+            sites = tuple(self.sites)
+            return RootPlan(key, tuple(nodes), statement, None, True, sites, _each_row(ranked))
         raise NotCompiledError(name)
+
+    def ranked(self, nodes: Sequence[FieldNode]) -> tuple[LiteralString, ObjectShape]:
+        """The items of a leaderboard row (``ReferrerSignUps``): its referrer and count."""
+        items: list[LiteralString] = []
+        keys: list[str] = []
+        convert: list[tuple[int, str, shapes.Convert]] = []
+        required: list[int] = []
+        for key, field_nodes in self.collector.sub_fields("ReferrerSignUps", nodes).items():
+            name = field_nodes[0].name.value
+            index = len(items)
+            keys.append(key)
+            if name == "__typename":
+                items.append(projection.literal("ReferrerSignUps"))
+                continue
+            _arguments(self.field("ReferrerSignUps", name), field_nodes, frozenset())
+            if name == "signUps":
+                items.append("signUps")
+                required.append(index)
+                convert.append((index, key, shapes.int32))
+            elif name == "referrer":
+                value, referrer = self.referrer(projection.TOP_VAR, field_nodes, nullable=False)
+                items.append(value)
+                convert.append((index, key, referrer))
+            else:
+                raise NotCompiledError(f"ReferrerSignUps.{name}")
+        return projection.items(items), ObjectShape(
+            tuple(keys), tuple(convert), tuple(required), False
+        )
 
     def entity(
         self, type_name: str, var: LiteralString, nodes: Sequence[FieldNode], *, nullable: bool
@@ -478,6 +522,35 @@ def _fill_page(param: LiteralString, list_name: str) -> Fill:
         params[param + "l"] = first + 1
 
     return fill
+
+
+def _literal_int(node: FieldNode, name: str) -> int:
+    """An argument written in the document as an integer (a variable does not compile: the
+    statement depends on its value)."""
+    for given in node.arguments or ():
+        if given.name.value == name and isinstance(given.value, IntValueNode):
+            return int(given.value.value)
+    raise NotCompiledError(f"argument {name} is not an integer literal")
+
+
+def _fill_top(degree: int) -> Fill:
+    def fill(values: dict[str, Any], params: dict[str, object], limits: Limits) -> None:
+        if not limits.counters:
+            raise shapes.FallbackError("the leaderboard is counted along the edges")
+        check((DEGREE, degree), (TOP_LIMIT, values["limit"]))
+        kinds: list[ReferrerKind] | None = values.get("kinds")
+        wanted = list(ReferrerKind) if kinds is None else list(dict.fromkeys(kinds))
+        params["labels"] = labels_in([TO_KIND[kind] for kind in wanted])
+        params["limit"] = values["limit"]
+
+    return fill
+
+
+def _each_row(shape: ObjectShape) -> Callable[[Any], Any]:
+    def answer(rows: list[Any]) -> Any:
+        return [shape(row) for row in rows]
+
+    return answer
 
 
 def _first_row(shape: ObjectShape) -> Callable[[Any], Any]:

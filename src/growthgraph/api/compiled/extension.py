@@ -120,5 +120,9 @@ class CompiledReads(SchemaExtension):
         yield
 
 
-def compiled_reads(plans: Plans, default_page_size: int, max_page_size: int) -> CompiledReads:
-    return CompiledReads(plans, Limits(default=default_page_size, maximum=max_page_size))
+def compiled_reads(
+    plans: Plans, default_page_size: int, max_page_size: int, *, counters: bool = True
+) -> CompiledReads:
+    return CompiledReads(
+        plans, Limits(default=default_page_size, maximum=max_page_size, counters=counters)
+    )
