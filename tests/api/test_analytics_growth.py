@@ -5,6 +5,7 @@ even number of cycle times (median of the two middle ones) and a chain of eight 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -105,6 +106,44 @@ def test_viral_coefficient_by_hand(api: Api) -> None:
     assert empty["viralCoefficient"] == {"total": group(None, 0, 0, 0, 0, None), "groups": []}
 
 
+VIRAL_AS_OF = """
+query($from: DateTime!, $to: DateTime!, $asOf: DateTime) {
+  viralCoefficient(from: $from, to: $to, asOf: $asOf) {
+    asOf
+    total { ...g }
+  }
+}
+fragment g on ViralGroup {
+  key members invitesSent invitesAccepted invitesPerMember inviteConversion inviteK
+  referees referralK viralCycleTimeSeconds
+}
+"""
+
+
+@pytest.mark.usefixtures("hand")
+def test_viral_coefficient_as_of_by_hand(api: Api) -> None:
+    # As of 5h (inclusive), the [0h, 10h) cohort is x, c1..c5 and o1: 7 members. Invites sent by
+    # then: inv-a (x, 5h) and inv-c (c1, 1h), not inv-b (6h); accepted by then: inv-c (c2 at 2h),
+    # not inv-a (ux1 signs up at 10h). Referees by then: c2..c5 (1h each; c5 at exactly 5h
+    # counts), not c6 (6h) nor x's ux1 and ux2.
+    got = api.data(VIRAL_AS_OF, {"from": iso(0), "to": iso(10), "asOf": iso(5)})
+    assert got["viralCoefficient"] == {
+        "asOf": "2024-01-01T05:00:00+00:00",
+        "total": group(None, 7, 2, 1, 4, 3600.0),
+    }
+    # The same instant in another offset is the same instant, answered in UTC.
+    shifted = api.data(
+        VIRAL_AS_OF, {"from": iso(0), "to": iso(10), "asOf": "2024-01-01T07:00:00+02:00"}
+    )
+    assert shifted == got
+    # Left out, asOf is the time of the request: everything recorded counts.
+    before = datetime.now(UTC)
+    now = api.data(VIRAL_AS_OF, {"from": iso(0), "to": iso(10)})["viralCoefficient"]
+    used = datetime.fromisoformat(now["asOf"])
+    assert before - timedelta(seconds=1) <= used <= datetime.now(UTC)
+    assert now["total"] == group(None, 10, 3, 2, 9, 3600.0)
+
+
 @pytest.mark.usefixtures("hand")
 def test_k_per_generation_by_hand(api: Api) -> None:
     chain = api.data(GENERATIONS, {"root": {"kind": "INFLUENCER", "id": "x"}, "max": 9})
@@ -167,11 +206,50 @@ def test_growth_by_hand(api: Api) -> None:
     ]
 
 
+GROWTH_AS_OF = """
+query($from: DateTime!, $to: DateTime!, $asOf: DateTime) {
+  growth(from: $from, to: $to, interval: DAY, asOf: $asOf) {
+    asOf
+    total { total organic userReferral influencer partner }
+    buckets { start total }
+  }
+}
+"""
+
+
+@pytest.mark.usefixtures("hand")
+def test_growth_as_of_by_hand(api: Api) -> None:
+    # As of 10h (inclusive) on 2024-01-01: x, c1..c8, o1, and ux1 and pp1 at exactly 10h; not
+    # ux2 (11h) and later. 2 organic (x, o1), 8 user referrals (c2..c8, ux1), 1 influencer (c1),
+    # 1 partner (pp1). The next day's bucket is listed, empty.
+    got = api.data(
+        GROWTH_AS_OF,
+        {"from": iso(0), "to": "2024-01-03T00:00:00Z", "asOf": "2024-01-01T10:00:00Z"},
+    )["growth"]
+    assert got == {
+        "asOf": "2024-01-01T10:00:00+00:00",
+        "total": {"total": 12, "organic": 2, "userReferral": 8, "influencer": 1, "partner": 1},
+        "buckets": [
+            {"start": "2024-01-01T00:00:00+00:00", "total": 12},
+            {"start": "2024-01-02T00:00:00+00:00", "total": 0},
+        ],
+    }
+    before = datetime.now(UTC)
+    now = api.data(GROWTH_AS_OF, {"from": iso(0), "to": "2024-01-03T00:00:00Z"})["growth"]
+    used = datetime.fromisoformat(now["asOf"])
+    assert before - timedelta(seconds=1) <= used <= datetime.now(UTC)
+    assert now["total"]["total"] == 22  # every user of the hand-built network
+
+
 @pytest.mark.parametrize(
     ("query", "variables"),
     [
         (VIRAL, {"from": iso(5), "to": iso(5), "groupBy": "NONE"}),
         (VIRAL, {"from": "2024-01-01T00:00:00", "to": iso(5), "groupBy": "NONE"}),
+        (VIRAL_AS_OF, {"from": iso(0), "to": iso(5), "asOf": "2024-01-01T03:00:00"}),
+        (VIRAL_AS_OF, {"from": iso(5), "to": iso(9), "asOf": iso(5)}),
+        (GROWTH_AS_OF, {"from": iso(0), "to": iso(9), "asOf": "2024-01-01T03:00:00"}),
+        (GROWTH_AS_OF, {"from": iso(5), "to": iso(9), "asOf": iso(4)}),
         (GENERATIONS, {"root": {"kind": "USER", "id": "x"}, "max": 0}),
         (GENERATIONS, {"root": {"kind": "USER", "id": "x"}, "max": 50}),
         (GROWTH, {"from": "2000-01-01T00:00:00Z", "to": iso(0), "interval": "DAY"}),

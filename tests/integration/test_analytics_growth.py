@@ -22,6 +22,7 @@ from growthgraph.graph.labels import Kind
 from growthgraph.graph.maintenance import delete_everything
 from growthgraph.loading import seed
 from growthgraph.loading.dataset import Dataset, load_dataset
+from tests.support import as_of as as_of_rows
 from tests.support import growth_oracle, oracle
 from tests.support.collegemsg import collegemsg_dataset
 from tests.support.invites import with_invites
@@ -182,3 +183,78 @@ async def test_growth_matches_the_oracle(
         assert total == 0
     if window == "one instant":
         assert total >= 1
+
+
+@pytest.mark.parametrize("within", [None, 7])
+@pytest.mark.parametrize("window", [(0.0, 1.0), (0.3, 0.8)])
+async def test_viral_coefficient_as_of_counts_only_what_had_happened(
+    loaded: Loaded, window: tuple[float, float], within: int | None
+) -> None:
+    """Taken as of an instant inside the data, the figures are those computed from the rows
+    dated at or before it alone: members, invites, acceptances and referees recorded later are
+    left out (the cohort's window reaches past the instant)."""
+    as_of = loaded.at_quantile(0.6)
+    start, end = loaded.at_quantile(window[0]), loaded.at_quantile(window[1])
+    if window == (0.0, 1.0):
+        start, end = EARLY, LATE
+    assert as_of_rows.later(loaded.data, as_of) > 0
+    then = as_of_rows.up_to(loaded.data, as_of)
+    for group_by in (CohortGrouping.NONE, CohortGrouping.SOURCE_KIND):
+        got = await growth.viral_cohort(
+            loaded.db,
+            start=start,
+            end=end,
+            group_by=group_by,
+            limit=500,
+            within_days=within,
+            as_of=as_of,
+        )
+        if within is None:
+            want = growth_oracle.viral(
+                then, oracle.referral_graph(then), start, end, group_by.value
+            )
+        else:
+            want = growth_oracle.viral_within_pandas(then, start, end, group_by.value, within)
+        assert {row.key for row in got} == set(want)
+        for row in got:
+            w = want[row.key]
+            assert (row.members, row.invites_sent, row.invites_accepted, row.referees) == (
+                w.members,
+                w.sent,
+                w.accepted,
+                w.referees,
+            ), row.key
+            assert _close(row.cycle_time_median_s, w.cycle_median_s), row.key
+        # The instant matters: without it, later members and referrals count.
+        unbounded = await growth.viral_cohort(
+            loaded.db, start=start, end=end, group_by=group_by, limit=500, within_days=within
+        )
+        assert sum(r.members for r in got) < sum(r.members for r in unbounded)
+        assert sum(r.referees for r in got) < sum(r.referees for r in unbounded)
+
+
+@pytest.mark.parametrize("interval", list(growth.Interval))
+async def test_growth_as_of_counts_only_earlier_sign_ups(
+    loaded: Loaded, interval: growth.Interval
+) -> None:
+    """A window reaching past ``asOf``: the buckets are those of the sign-ups dated at or before
+    it alone; the later buckets are listed, empty."""
+    start, end = loaded.at_quantile(0.2), loaded.at_quantile(1.0) + timedelta(days=1)
+    as_of = loaded.at_quantile(0.7)
+    then = as_of_rows.up_to(loaded.data, as_of)
+    name = interval.name
+    got = await growth.growth(loaded.db, start=start, end=end, interval=interval, as_of=as_of)
+    by_source, by_campaign = growth_oracle.growth(then, start, end, name)
+    everything, _ = growth_oracle.growth(loaded.data, start, end, name)
+    keys = [growth_oracle.calendar_key(b.start, name) for b in got.buckets]
+    for bucket, key in zip(got.buckets, keys, strict=True):
+        want = by_source.get(key, Counter[str]())
+        assert bucket.by_source == {s: want[s] for s in growth_oracle.SOURCE.values()}
+        if bucket.start > as_of:
+            assert bucket.total == 0
+    assert {(growth_oracle.calendar_key(c.start, name), c.campaign_id): c.sign_ups
+            for c in got.by_campaign} == dict(by_campaign)  # fmt: skip
+    total = sum(sum(c.values()) for c in by_source.values())
+    assert got.whole.total == total
+    # Sign-ups after asOf exist in the window and were left out.
+    assert total < sum(sum(c.values()) for c in everything.values())

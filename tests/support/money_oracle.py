@@ -162,10 +162,10 @@ def lifetime_value(
     users = users[
         (users["signed_up_at"] >= start)
         & (users["signed_up_at"] < end)
-        & (users["signed_up_at"] < as_of)
+        & (users["signed_up_at"] <= as_of)
     ].copy()
     conv = conversions_frame(data)
-    conv = conv[conv["at"] < as_of].merge(users[["user", "signed_up_at"]], on="user")
+    conv = conv[conv["at"] <= as_of].merge(users[["user", "signed_up_at"]], on="user")
     span = timedelta(days=days)
     conv["within"] = conv["revenue"].where(conv["at"] < conv["signed_up_at"] + span, 0)
     per_user = conv.groupby("user").agg(

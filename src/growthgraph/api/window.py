@@ -1,5 +1,7 @@
 """Time windows of the analytics arguments: ``[from, to)`` or ``[since, until)``, each bound
-with a time zone offset, the start before the end."""
+with a time zone offset, the start before the end; and the as-of clock: the instant a
+time-relative figure is taken at (``asOf``, now when left out), which every such field resolves
+with :func:`resolve_as_of` and reports back."""
 
 from __future__ import annotations
 
@@ -18,6 +20,24 @@ From = Annotated[
 To = Annotated[
     datetime, strawberry.argument(name="to", description="Window end (exclusive), with an offset.")
 ]
+
+
+AS_OF_DESCRIPTION = (
+    "The instant the figures are taken at, with an offset: only what happened at or before it "
+    "counts. Now when left out; the answer's `asOf` says which instant was used."
+)
+AsOf = Annotated[datetime | None, strawberry.argument(description=AS_OF_DESCRIPTION)]
+
+
+def resolve_as_of(value: datetime | None, *, after: datetime | None = None) -> datetime:
+    """The instant a figure is taken at, in UTC: ``value``, or now when it is None. Refused
+    (``BAD_USER_INPUT``) without an offset, or when not later than ``after`` (a window's start,
+    for figures that make no sense before it)."""
+    require_offset("asOf", value)
+    at = datetime.now(UTC) if value is None else value.astimezone(UTC)
+    if after is not None and at <= after:
+        raise BadUserInputError("`asOf` must be later than `from`")
+    return at
 
 
 def require_offset(name: str, value: datetime | None) -> None:

@@ -17,6 +17,7 @@ from typing import LiteralString
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import kind_name_of
 from growthgraph.graph.records import to_datetime
+from growthgraph.graph.referrals import LATEST
 
 # How a member was acquired: the kind of node its REFERRED edge comes from, or ORGANIC.
 SOURCE_KIND_OF_M: LiteralString = (
@@ -41,7 +42,7 @@ class Interval(StrEnum):
 GROWTH_BY_SOURCE: LiteralString = (
     """
 MATCH (m:User)
-WHERE m.signedUpAt >= $start AND m.signedUpAt < $end
+WHERE m.signedUpAt >= $start AND m.signedUpAt < $end AND m.signedUpAt <= $asOf
 OPTIONAL MATCH (src)-[:REFERRED]->(m)
 WITH datetime.truncate($unit, m.signedUpAt) AS bucket,"""
     + SOURCE_KIND_OF_M
@@ -52,7 +53,8 @@ ORDER BY bucket, source
 )
 GROWTH_BY_CAMPAIGN: LiteralString = """
 MATCH (m:User)
-WHERE m.signedUpAt >= $start AND m.signedUpAt < $end AND m.campaignId IS NOT NULL
+WHERE m.signedUpAt >= $start AND m.signedUpAt < $end AND m.signedUpAt <= $asOf
+  AND m.campaignId IS NOT NULL
 WITH datetime.truncate($unit, m.signedUpAt) AS bucket, m.campaignId AS campaignId
 RETURN bucket, campaignId, count(*) AS signUps
 ORDER BY bucket, campaignId
@@ -117,9 +119,13 @@ class Growth:
     campaigns_truncated: bool
 
 
-async def growth(db: Database, *, start: datetime, end: datetime, interval: Interval) -> Growth:
+async def growth(
+    db: Database, *, start: datetime, end: datetime, interval: Interval, as_of: datetime = LATEST
+) -> Growth:
+    """Sign-ups in ``[start, end)`` per bucket; only those at or before ``as_of`` count (the
+    buckets after it are listed, empty)."""
     starts = bucket_starts(start, end, interval)
-    params = {"start": start, "end": end, "unit": interval.value}
+    params = {"start": start, "end": end, "unit": interval.value, "asOf": as_of}
     by_source = await db.read(GROWTH_BY_SOURCE, params)
     by_campaign = await db.read(GROWTH_BY_CAMPAIGN, params | {"limit": MAX_CAMPAIGN_ROWS + 1})
     counts: dict[datetime, dict[str, int]] = {s: dict.fromkeys(SOURCE_KINDS, 0) for s in starts}
@@ -156,7 +162,7 @@ class CohortGrouping(StrEnum):
 VIRAL_COHORT: LiteralString = (
     """
 MATCH (m:User)
-WHERE m.signedUpAt >= $start AND m.signedUpAt < $end
+WHERE m.signedUpAt >= $start AND m.signedUpAt < $end AND m.signedUpAt <= $asOf
 OPTIONAL MATCH (src)-[:REFERRED]->(m)
 WITH m, CASE $groupBy
           WHEN 'CAMPAIGN' THEN m.campaignId
@@ -166,10 +172,11 @@ WITH m, CASE $groupBy
     + """
           ELSE null END AS key
 WITH key, m,
-     COUNT { (m)-[:SENT]->(:Invite) } AS sent,
+     COUNT { MATCH (m)-[:SENT]->(i:Invite) WHERE i.at <= $asOf } AS sent,
      COUNT {
        MATCH (m)-[:SENT]->(i:Invite)-[:ACCEPTED]->(a:User)
-       WHERE $within IS NULL OR a.signedUpAt < i.at + duration({days: $within})
+       WHERE a.signedUpAt <= $asOf
+         AND ($within IS NULL OR a.signedUpAt < i.at + duration({days: $within}))
      } AS accepted
 WITH key, collect(m) AS members, sum(sent) AS sent, sum(accepted) AS accepted
 ORDER BY size(members) DESC, key ASC
@@ -177,7 +184,8 @@ LIMIT $limit
 CALL (members) {
   UNWIND members AS m
   MATCH (m)-[:REFERRED]->(r:User)
-  WHERE $within IS NULL OR r.signedUpAt < m.signedUpAt + duration({days: $within})
+  WHERE r.signedUpAt <= $asOf
+    AND ($within IS NULL OR r.signedUpAt < m.signedUpAt + duration({days: $within}))
   WITH (r.signedUpAt.epochSeconds - m.signedUpAt.epochSeconds)
        + (r.signedUpAt.nanosecond - m.signedUpAt.nanosecond) / 1.0e9 AS gap
   RETURN count(gap) AS referees, percentileCont(gap, 0.5) AS cycle
@@ -229,8 +237,11 @@ async def viral_cohort(
     group_by: CohortGrouping,
     limit: int,
     within_days: int | None = None,
+    as_of: datetime = LATEST,
 ) -> list[ViralRow]:
     """The cohort's groups, largest first (ties by key); one row with key ``None`` for NONE.
+    Only what happened at or before ``as_of`` counts: members who had signed up, invites sent,
+    acceptances and referees who had signed up by then.
     An empty cohort has no groups (NONE gives one all-zero row). With ``within_days``, an
     invite counts as accepted only when its sign-up came less than that many days after it was
     sent, and a referral only when the referee signed up less than that many days after the
@@ -247,6 +258,7 @@ async def viral_cohort(
             "groupBy": group_by.value,
             "limit": limit,
             "within": within_days,
+            "asOf": as_of,
         },
     )
     found = [

@@ -16,7 +16,7 @@
   nothing was spent. **CPA** = cost / direct sign-ups, **AOV** = revenue / conversions.
 
 **Lifetime value** (``lifetime_value``) of the users who signed up in a window, as of an
-instant: revenue to date (conversions before ``as_of``) and within ``days`` of sign-up; a user
+instant: revenue to date (conversions at or before ``as_of``) and within ``days`` of sign-up; a user
 whose ``days`` have not all passed by ``as_of`` is not yet *mature* and is left out of the
 within-``days`` figures, so young cohorts are not compared unfairly. Users are referred (an
 incoming REFERRED) or organic; each is in one group of the chosen grouping.
@@ -217,7 +217,7 @@ _KEYS: dict[LtvGrouping, LiteralString] = {
 }
 _LTV_TEMPLATE: LiteralString = """
 MATCH (u:User)
-WHERE u.signedUpAt >= $start AND u.signedUpAt < $end AND u.signedUpAt < $asOf
+WHERE u.signedUpAt >= $start AND u.signedUpAt < $end AND u.signedUpAt <= $asOf
 CALL (u) {
   OPTIONAL MATCH (top)-[:REFERRED*1..1000]->(u)
   WHERE NOT EXISTS { MATCH ()-[:REFERRED]->(top) }
@@ -225,7 +225,7 @@ CALL (u) {
 }
 CALL (u) {
   OPTIONAL MATCH (u)-[:CONVERTED]->(c:Conversion)
-  WHERE c.at < $asOf
+  WHERE c.at <= $asOf
   RETURN coalesce(sum(c.revenueCents), 0) AS toDate, count(c) AS pays,
          coalesce(sum(CASE WHEN c.at < u.signedUpAt + duration({days: $days})
                            THEN c.revenueCents ELSE 0 END), 0) AS within

@@ -11,7 +11,7 @@ from growthgraph.api.arguments import VIRAL_GROUPS, VIRAL_WITHIN
 from growthgraph.api.context import Info
 from growthgraph.api.durations import iso_duration, readable_duration
 from growthgraph.api.growth import types as s
-from growthgraph.api.window import From, To, window
+from growthgraph.api.window import AsOf, From, To, resolve_as_of, window
 from growthgraph.errors import BadUserInputError
 from growthgraph.graph import growth
 from growthgraph.graph.growth import GrowthBucket as BucketRecord
@@ -44,14 +44,22 @@ async def viral_coefficient(
     ] = s.CohortGrouping.NONE,
     limit: Annotated[int, VIRAL_GROUPS.argument()] = 50,
     within: Annotated[int | None, VIRAL_WITHIN.argument()] = None,
+    as_of: AsOf = None,
 ) -> s.ViralCoefficient:
     lo, hi = window(start, end)
     VIRAL_GROUPS.check(limit)
     if within is not None:
         VIRAL_WITHIN.check(within)
+    at = resolve_as_of(as_of, after=lo)
     db = info.context.db
     total = await growth.viral_cohort(
-        db, start=lo, end=hi, group_by=growth.CohortGrouping.NONE, limit=1, within_days=within
+        db,
+        start=lo,
+        end=hi,
+        group_by=growth.CohortGrouping.NONE,
+        limit=1,
+        within_days=within,
+        as_of=at,
     )
     groups: list[ViralRow] = []
     if group_by is not s.CohortGrouping.NONE:
@@ -62,10 +70,12 @@ async def viral_coefficient(
             group_by=growth.CohortGrouping(group_by.value),
             limit=limit,
             within_days=within,
+            as_of=at,
         )
     return s.ViralCoefficient(
         start=lo,
         end=hi,
+        as_of=at,
         within=within,
         total=_group(total[0]),
         groups=[_group(g) for g in groups],
@@ -94,14 +104,17 @@ async def growth_over_time(
     interval: Annotated[
         s.GrowthInterval, strawberry.argument(description="The bucket size.")
     ] = s.GrowthInterval.DAY,
+    as_of: AsOf = None,
 ) -> s.Growth:
     lo, hi = window(start, end)
+    at = resolve_as_of(as_of, after=lo)
     unit = growth.Interval[interval.name]
     try:
-        found = await growth.growth(info.context.db, start=lo, end=hi, interval=unit)
+        found = await growth.growth(info.context.db, start=lo, end=hi, interval=unit, as_of=at)
     except growth.TooManyBucketsError as exc:
         raise BadUserInputError(str(exc)) from exc
     return s.Growth(
+        as_of=at,
         interval=interval,
         total=_bucket(found.whole),
         buckets=[_bucket(b) for b in found.buckets],
@@ -122,11 +135,15 @@ class GrowthQuery:
         description="Viral coefficient (K-factor) of the cohort of users who signed up in "
         "[from, to), optionally split by campaign, channel or acquisition source kind: invites "
         "per member x invite-to-sign-up conversion, the direct-referral form (referees per "
-        "member) and the viral cycle time. An empty cohort has zero members and null ratios.",
+        "member) and the viral cycle time. Taken as of `asOf` (default now): members who signed "
+        "up, invites sent and referees who signed up after it do not count. An empty cohort has "
+        "zero members and null ratios.",
     )
     growth: s.Growth = strawberry.field(
         resolver=growth_over_time,
         description="Sign-ups in [from, to) per UTC day, ISO week or month, split by "
         "acquisition source (organic, user referral, influencer, partner) and by campaign, with "
-        "the share of network-driven growth. At most 1000 buckets.",
+        "the share of network-driven growth. Only sign-ups at or before `asOf` (default now) "
+        "count, so a window that reaches past it has its later buckets empty and its current "
+        "one partial. At most 1000 buckets.",
     )

@@ -91,6 +91,10 @@ class ViralGroup:
 class ViralCoefficient:
     start: datetime = strawberry.field(name="from", description="Cohort start (inclusive).")
     end: datetime = strawberry.field(name="to", description="Cohort end (exclusive).")
+    as_of: datetime = strawberry.field(
+        description="The instant the figures are taken at (the `asOf` asked for, else the time "
+        "of the request): nothing after it counted."
+    )
     within: int | None = strawberry.field(
         description="The conversion window in days that applied; null when every conversion "
         "to date counted."
@@ -140,6 +144,10 @@ class CampaignGrowth:
 
 @strawberry.type(description="Sign-ups over time in [from, to), in calendar buckets.")
 class Growth:
+    as_of: datetime = strawberry.field(
+        description="The instant the figures are taken at (the `asOf` asked for, else the time "
+        "of the request): later sign-ups did not count."
+    )
     interval: GrowthInterval
     total: GrowthBucket = strawberry.field(
         description="The whole window as one bucket (its `start` is `from`)."

@@ -4,7 +4,7 @@ Definitions are in the field descriptions and docs/metrics.md (Money)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -14,8 +14,7 @@ from growthgraph.api.context import Info
 from growthgraph.api.enums import COST_KINDS, CostSourceKind
 from growthgraph.api.money import types as t
 from growthgraph.api.types import campaign, referrer
-from growthgraph.api.window import From, To, require_offset, window
-from growthgraph.errors import BadUserInputError
+from growthgraph.api.window import AsOf, From, To, resolve_as_of, window
 from growthgraph.graph import money
 from growthgraph.graph.records import CampaignRecord
 from growthgraph.graph.referrals import EARLIEST, LATEST
@@ -92,23 +91,14 @@ async def lifetime_value(
     start: From,
     end: To,
     within_days: Annotated[int, LTV_DAYS.argument()] = 90,
-    as_of: Annotated[
-        datetime | None,
-        strawberry.argument(
-            description="The instant to measure at (revenue before it counts), with an offset; "
-            "now when left out."
-        ),
-    ] = None,
+    as_of: AsOf = None,
     group_by: Annotated[
         t.LtvGrouping, strawberry.argument(description="How to split the cohort.")
     ] = t.LtvGrouping.NONE,
 ) -> t.LifetimeValue:
     lo, hi = window(start, end)
     LTV_DAYS.check(within_days)
-    require_offset("asOf", as_of)
-    at = datetime.now(UTC) if as_of is None else as_of.astimezone(UTC)
-    if at <= lo:
-        raise BadUserInputError("`asOf` must be later than `from`")
+    at = resolve_as_of(as_of, after=lo)
     report = await money.lifetime_value(
         info.context.db,
         start=lo,

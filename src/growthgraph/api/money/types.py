@@ -86,9 +86,9 @@ class LtvGrouping(Enum):
 @strawberry.type(description="Revenue to date and within N days of sign-up of a set of users.")
 class LtvFigures:
     users: int
-    paying_users: int = strawberry.field(description="Users with a conversion before `asOf`.")
+    paying_users: int = strawberry.field(description="Users with a conversion at or before `asOf`.")
     revenue_to_date_cents: int = strawberry.field(
-        description="Revenue of their conversions before `asOf`."
+        description="Revenue of their conversions at or before `asOf`."
     )
     average_to_date_cents: float | None = strawberry.field(
         description="Lifetime value to date: revenueToDateCents / users; null without users."

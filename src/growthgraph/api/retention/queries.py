@@ -3,7 +3,6 @@ docs/metrics.md ("Retention and funnels")."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -12,26 +11,10 @@ from growthgraph.api.arguments import FUNNEL_GROUPS, RETENTION_PERIODS
 from growthgraph.api.context import Info
 from growthgraph.api.durations import iso_duration, readable_duration
 from growthgraph.api.retention import types as t
-from growthgraph.api.window import From, To, require_offset, window
+from growthgraph.api.window import AsOf, From, To, resolve_as_of, window
 from growthgraph.errors import BadUserInputError
 from growthgraph.graph import funnel, retention
 from growthgraph.graph.growth import Interval, bucket_starts
-
-AsOf = Annotated[
-    datetime | None,
-    strawberry.argument(
-        description="The instant to measure at (events after it do not count), with an "
-        "offset; now when left out."
-    ),
-]
-
-
-def as_of_instant(as_of: datetime | None, start: datetime) -> datetime:
-    require_offset("asOf", as_of)
-    at = datetime.now(UTC) if as_of is None else as_of.astimezone(UTC)
-    if at <= start:
-        raise BadUserInputError("`asOf` must be later than `from`")
-    return at
 
 
 async def cohort_retention(
@@ -49,7 +32,7 @@ async def cohort_retention(
 ) -> t.CohortRetention:
     lo, hi = window(start, end)
     RETENTION_PERIODS.check(periods)
-    at = as_of_instant(as_of, lo)
+    at = resolve_as_of(as_of, after=lo)
     unit = Interval(interval.value)
     if len(bucket_starts(lo, hi, unit)) > retention.MAX_COHORTS:
         raise BadUserInputError(
