@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from growthgraph.api.permissions import MASK
 from growthgraph.graph.database import Database
 from growthgraph.loading.dataset import load_dataset
@@ -76,6 +78,33 @@ query($since: DateTime!, $until: DateTime!, $k: Int!) {
   }
 }
 """
+
+
+AS_OF = """
+query($asOf: DateTime) {
+  fraudSignals(root: {kind: INFLUENCER, id: "inf"}, asOf: $asOf) {
+    asOf downlineSize nearDuplicates { members { id } }
+  }
+}
+"""
+
+
+async def test_fraud_signals_as_of_over_http(api: Api, clean_db: Database) -> None:
+    await load_dataset(clean_db, fraud_network())
+    # 12:00 (+02:00) is 10:00 UTC, 60 minutes after T0: u1, u2, u3 and not u4 (11:00) on.
+    got = api.data(AS_OF, {"asOf": "2024-05-06T12:00:00+02:00"})["fraudSignals"]
+    assert got == {
+        "asOf": "2024-05-06T10:00:00+00:00",
+        "downlineSize": 3,
+        "nearDuplicates": [{"members": [{"id": "u2"}, {"id": "u3"}]}],
+    }
+    before = datetime.now(UTC)
+    now = api.data(AS_OF, {})["fraudSignals"]
+    assert before <= datetime.fromisoformat(now["asOf"]) <= datetime.now(UTC)
+    assert now["downlineSize"] == 6
+    refused = api.gql(AS_OF, {"asOf": "2024-05-06T12:00:00"})
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (refused.get("data") or {}).get("fraudSignals") is None
 
 
 async def test_velocity_bursts_over_http(api: Api, clean_db: Database) -> None:

@@ -173,6 +173,62 @@ async def test_returns_by_hand(api: Api, clean_db: Database) -> None:
     assert _returns(api, "INFLUENCER", None)["inf"]["costCents"] == 5_000
 
 
+AS_OF = """
+query($asOf: DateTime) {
+  sourceReturns(kind: INFLUENCER, asOf: $asOf) {
+    asOf source { ... on Influencer { id } }
+    signUps conversions revenueCents costCents rewardsPaidCents roi
+  }
+  sourcePerformance(kind: INFLUENCER, asOf: $asOf) {
+    asOf source { id } downlineSignUps converted revenueDirectCents costCents
+  }
+}
+"""
+
+
+async def test_returns_as_of_by_hand(api: Api, clean_db: Database) -> None:
+    await _load(clean_db)
+    # As of Feb 15, all time: inf's a and b had paid 3,000 and 500 (a's March payment not yet);
+    # its cost entries by then: Jan 1's 1,000 (not Jun 1's 4,000); the 300 reward paid Feb 1.
+    got = api.data(AS_OF, {"asOf": "2024-02-15T00:00:00Z"})
+    (inf,) = got["sourceReturns"]
+    assert inf == {
+        "asOf": "2024-02-15T00:00:00+00:00",
+        "source": {"id": "inf"},
+        "signUps": 2,
+        "conversions": 2,
+        "revenueCents": 3_500,
+        "costCents": 1_000,
+        "rewardsPaidCents": 300,
+        "roi": pytest.approx((3_500 - 1_300) / 1_300),
+    }
+    (perf,) = got["sourcePerformance"]
+    # a paid 3,000 by then (directly referred); b is depth 2.
+    assert perf == {
+        "asOf": "2024-02-15T00:00:00+00:00",
+        "source": {"id": "inf"},
+        "downlineSignUps": 2,
+        "converted": 2,
+        "revenueDirectCents": 3_000,
+        "costCents": 1_000,
+    }
+    # As of Jan 1, 12:00: only a (10:00) had signed up, nobody had paid, the first cost counts.
+    early = api.data(AS_OF, {"asOf": "2024-01-01T12:00:00Z"})
+    assert early["sourceReturns"][0]["signUps"] == 1
+    assert early["sourceReturns"][0]["revenueCents"] == 0
+    assert early["sourcePerformance"][0]["downlineSignUps"] == 1
+    # Left out: the time of the request, one instant for both fields; everything counts.
+    before = datetime.now(UTC)
+    now = api.data(AS_OF, {})
+    used = {now["sourceReturns"][0]["asOf"], now["sourcePerformance"][0]["asOf"]}
+    assert len(used) == 1
+    assert before <= datetime.fromisoformat(used.pop()) <= datetime.now(UTC)
+    assert now["sourceReturns"][0]["revenueCents"] == 5_500
+    assert now["sourceReturns"][0]["costCents"] == 5_000
+    refused = api.gql(AS_OF, {"asOf": "2024-02-15T00:00:00"})
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 async def test_lifetime_value_by_hand(api: Api, clean_db: Database) -> None:
     await _load(clean_db)
     out = api.data(LTV, {"asOf": "2024-04-01T00:00:00Z"})["lifetimeValue"]

@@ -22,6 +22,7 @@ from growthgraph.graph.maintenance import delete_everything
 from growthgraph.graph.sources import SourceSort
 from growthgraph.loading import seed
 from growthgraph.loading.dataset import CostRow, Dataset, InfluencerRow, PartnerRow, load_dataset
+from tests.support import as_of as as_of_rows
 from tests.support import oracle
 from tests.support.collegemsg import collegemsg_dataset
 from tests.support.handmade import handmade
@@ -200,6 +201,45 @@ async def test_source_leaderboard_matches_networkx(
     assert [r.source.id for r in top] == [e.id for e in want[:2]]
 
 
+@pytest.mark.parametrize("sort", [SourceSort.DOWNLINE_SIGN_UPS, SourceSort.REVENUE])
+@pytest.mark.parametrize("window", [(0.0, 1.0), (0.3, 1.0)])
+@pytest.mark.parametrize("kind", [Kind.INFLUENCER, Kind.PARTNER])
+async def test_source_leaderboard_as_of_counts_only_what_had_happened(
+    loaded: Loaded, kind: Kind, sort: SourceSort, window: tuple[float, float]
+) -> None:
+    """As of an instant inside the data: the leaderboard of the rows dated at or before it alone
+    (sign-ups, conversions, cost entries), later ones left out."""
+    as_of = loaded.at_quantile(0.6)
+    start, end = EARLY, LATE
+    if window != (0.0, 1.0):
+        start, end = loaded.at_quantile(window[0]), LATE
+    undated = window == (0.0, 1.0)
+    then = as_of_rows.up_to(loaded.data, as_of)
+    assert as_of_rows.later(loaded.data, as_of) > 0
+    earlier = Loaded(loaded.name, then, oracle.referral_graph(then), loaded.db)
+    got = await sources.source_performance(
+        loaded.db, kind, start=start, end=end, max_depth=50, sort=sort, limit=100,
+        undated=undated, as_of=as_of,
+    )  # fmt: skip
+    want = _expected(earlier, kind, 50, start, end)
+
+    def rank(e: Expected) -> tuple[bool, float, str]:
+        score = e.score(sort)
+        return (score is None, -(score or 0.0), e.id)
+
+    want.sort(key=rank)
+    assert [r.source.id for r in got] == [e.id for e in want]
+    for row, exp in zip(got, want, strict=True):
+        assert {d.depth: (d.sign_ups, d.converted, d.revenue_cents) for d in row.by_depth} == (
+            exp.by_depth
+        )
+        assert row.cost_cents == exp.cost
+    # Later sign-ups under these sources exist and were left out (CollegeMsg has no sources).
+    everything = _expected(loaded, kind, 50, start, end)
+    if loaded.name != "collegemsg":
+        assert sum(r.downline_sign_ups for r in got) < sum(e.total(0) for e in everything)
+
+
 def _tree(
     graph: nx.DiGraph[oracle.Node], root: oracle.Node, max_depth: int
 ) -> nx.Graph[oracle.Node]:
@@ -257,6 +297,42 @@ async def test_largest_cascades_match_networkx(loaded: Loaded) -> None:
         assert [((r.root.kind.value, r.root.id), r.sign_ups) for r in got] == ranked
         for r in got:
             assert r.size == len(nx.descendants(loaded.graph, (r.root.kind.value, r.root.id)))
+
+
+@pytest.mark.parametrize("window", [(0.0, 1.0), (0.3, 1.0)])
+async def test_largest_cascades_as_of_count_only_earlier_sign_ups(
+    loaded: Loaded, window: tuple[float, float]
+) -> None:
+    """As of an instant inside the data: the ranking and sizes of the referral forest made of
+    the users who had signed up by then (networkx on those rows alone)."""
+    as_of = loaded.at_quantile(0.6)
+    start, end = loaded.at_quantile(window[0]), LATE
+    if window == (0.0, 1.0):
+        start = EARLY
+    then = as_of_rows.up_to(loaded.data, as_of)
+    graph = oracle.referral_graph(then)
+    signed_up = {("User", u.id): u.signed_up_at for u in then.users}
+    counts: Counter[oracle.Node] = Counter()
+    for root in (n for n in graph if graph.in_degree(n) == 0):
+        for node in nx.descendants(graph, root):
+            counts[root] += start <= signed_up[node] < end
+    ranked = [
+        kv for kv in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0])) if kv[1]
+    ][:10]
+    got = await cascades.largest_cascades(
+        loaded.db, start=start, end=end, limit=10, max_depth=50, as_of=as_of
+    )
+    assert [((r.root.kind.value, r.root.id), r.sign_ups) for r in got] == ranked
+    for r in got:
+        assert r.size == len(nx.descendants(graph, (r.root.kind.value, r.root.id)))
+    # Later sign-ups exist and change the answer when the instant is left out.
+    assert as_of_rows.later(loaded.data, as_of) > 0
+    unbounded = await cascades.largest_cascades(
+        loaded.db, start=start, end=end, limit=10, max_depth=50
+    )
+    assert [(r.root, r.sign_ups, r.size) for r in got] != [
+        (r.root, r.sign_ups, r.size) for r in unbounded
+    ]
 
 
 def test_structural_virality_of_hand_worked_trees() -> None:

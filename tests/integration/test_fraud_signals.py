@@ -109,6 +109,32 @@ async def test_every_signal_on_a_hand_worked_downline(clean_db: Database) -> Non
     ]
 
 
+async def test_signals_as_of_an_instant_by_hand(clean_db: Database) -> None:
+    """As of 180 minutes (inclusive): u1..u5 had signed up, u6 (200) had not. Every signal is
+    over those five users: devB is on u5 alone, so the cluster of u1, u5 and u6 shrinks to u1
+    and u5 sharing ipA; u4 and u6 are no longer near-duplicates; the burst and the cap are the
+    same. The same as reading a graph that holds only those five users."""
+    db = clean_db
+    await load_dataset(db, fraud_network())
+    report = await _report(db, as_of=T0 + timedelta(minutes=180))
+    assert (report.downline, report.truncated) == (5, False)
+    assert sorted((c.members, c.hashes) for c in report.clusters) == [
+        (("u1", "u5"), (("IP", "ipA", 2),)),
+        (("u3", "u4"), (("IP", "ipC", 2),)),
+    ]
+    assert [c.score for c in report.clusters] == pytest.approx([2 / 5, 2 / 5])
+    assert [(b.referrer, b.members) for b in report.bursts] == [
+        (("Influencer", "inf"), ("u1", "u2", "u3"))
+    ]
+    assert [(c.referrer, c.over_cap) for c in report.caps] == [(("Influencer", "inf"), ("u3",))]
+    assert [(g.members, g.reasons) for g in report.duplicates] == [
+        (("u2", "u3"), ("name:ann lee",)),
+    ]
+    # Before the first referral: an empty downline, the root still known.
+    empty = await _report(db, as_of=T0 - timedelta(minutes=1))
+    assert (empty.root.id, empty.downline, empty.clusters, empty.bursts) == ("inf", 0, [], [])
+
+
 async def test_unknown_root_and_an_empty_downline(clean_db: Database) -> None:
     db = clean_db
     await load_dataset(db, fraud_network())

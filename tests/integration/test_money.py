@@ -21,6 +21,7 @@ from growthgraph.graph.outcomes import Written
 from growthgraph.graph.referrals import EARLIEST, LATEST
 from growthgraph.loading import seed
 from growthgraph.loading.dataset import ConversionRow, CostRow, Dataset, load_dataset
+from tests.support import as_of as as_of_rows
 from tests.support import money_oracle as oracle
 
 KINDS: tuple[CostSourceName, ...] = ("INFLUENCER", "PARTNER", "CAMPAIGN")
@@ -173,6 +174,42 @@ async def test_source_returns_match_pandas(
         assert any(r.rewards_paid_cents for r in got)
     if kind == "CAMPAIGN":
         assert any(r.rewards_paid_cents for r in got) or window == (0.0, 0.5)
+
+
+@pytest.mark.parametrize("window", [None, (0.3, 1.0)])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_source_returns_as_of_count_only_what_had_happened(
+    loaded: Loaded, kind: CostSourceName, window: tuple[float, float] | None
+) -> None:
+    """As of an instant inside the data: the returns of the rows dated at or before it alone
+    (sign-ups, conversions, cost entries) and of the rewards paid by then."""
+    as_of = datetime(2024, 4, 15, tzinfo=UTC)
+    start, end = EARLIEST, LATEST
+    if window is not None:
+        start, end = loaded.at_quantile(window[0]), LATEST
+    then = as_of_rows.up_to(loaded.data, as_of)
+    paid_then = [p for p in loaded.paid if p.paid_at <= as_of]
+    assert as_of_rows.later(loaded.data, as_of) > 0
+    assert 0 < len(paid_then) < len(loaded.paid)
+    got = await money.source_returns(
+        loaded.db, kind, start=start, end=end, undated=window is None, as_of=as_of
+    )
+    want = oracle.source_returns(then, kind, paid_then, start, end, window is None)
+    assert [r.source.id for r in got] == sorted(want)
+    for row in got:
+        exp = want[row.source.id]
+        assert (
+            row.direct_sign_ups,
+            row.sign_ups,
+            row.conversions,
+            row.paying_users,
+            row.revenue_cents,
+            row.cost_cents,
+            row.rewards_paid_cents,
+        ) == (exp.direct, exp.sign_ups, exp.conversions, exp.payers, exp.revenue, exp.cost,
+              exp.rewards), row.source.id  # fmt: skip
+    everything = oracle.source_returns(loaded.data, kind, loaded.paid, start, end, window is None)
+    assert sum(r.revenue_cents for r in got) < sum(e.revenue for e in everything.values())
 
 
 @pytest.mark.parametrize("grouping", list(money.LtvGrouping))

@@ -27,7 +27,7 @@ from growthgraph.api.pagination import (
     split_key,
 )
 from growthgraph.api.permissions import personal
-from growthgraph.api.window import require_offset
+from growthgraph.api.window import AsOf, resolve_as_of
 from growthgraph.graph import entities, users
 from growthgraph.graph.events import ConversionRecord
 from growthgraph.graph.labels import Kind
@@ -165,23 +165,17 @@ class User(Referrer):
         )
 
     @strawberry.field(
-        description="What this user is worth to date: its conversions before `asOf` and their "
+        description="What this user is worth to date: its conversions at or before `asOf` and "
+        "their "
         "revenue (the per-user figure of `lifetimeValue`). Batched: one round trip per response "
         "level. Not personal data: read by every role that reads users."
     )
     async def lifetime_value(
         self,
         info: Info,
-        as_of: Annotated[
-            datetime | None,
-            strawberry.argument(
-                description="The instant to measure at (conversions before it count), with an "
-                "offset; now (one instant for the whole response) when left out."
-            ),
-        ] = None,
+        as_of: AsOf = None,
     ) -> UserLifetimeValue:
-        require_offset("asOf", as_of)
-        at = info.context.now() if as_of is None else as_of.astimezone(UTC)
+        at = resolve_as_of(as_of, now=info.context.now())
         found = await info.context.user_value_loader.load((str(self.id), at))
         return UserLifetimeValue(
             as_of=at,
@@ -212,7 +206,7 @@ class User(Referrer):
 class UserLifetimeValue:
     as_of: datetime = strawberry.field(description="The instant measured at (UTC).")
     conversions_to_date: int = strawberry.field(
-        description="The user's conversions (paying events) dated before `asOf`."
+        description="The user's conversions (paying events) dated at or before `asOf`."
     )
     revenue_to_date_cents: int = strawberry.field(
         description="Revenue of those conversions, in cents: the user's lifetime value to date."

@@ -29,12 +29,15 @@ AS_OF_DESCRIPTION = (
 AsOf = Annotated[datetime | None, strawberry.argument(description=AS_OF_DESCRIPTION)]
 
 
-def resolve_as_of(value: datetime | None, *, after: datetime | None = None) -> datetime:
-    """The instant a figure is taken at, in UTC: ``value``, or now when it is None. Refused
+def resolve_as_of(
+    value: datetime | None, *, now: datetime, after: datetime | None = None
+) -> datetime:
+    """The instant a figure is taken at, in UTC: ``value``, or ``now`` (the request's one
+    instant, ``Context.now()``, shared by every field of a response) when it is None. Refused
     (``BAD_USER_INPUT``) without an offset, or when not later than ``after`` (a window's start,
     for figures that make no sense before it)."""
     require_offset("asOf", value)
-    at = datetime.now(UTC) if value is None else value.astimezone(UTC)
+    at = now if value is None else value.astimezone(UTC)
     if after is not None and at <= after:
         raise BadUserInputError("`asOf` must be later than `from`")
     return at

@@ -51,7 +51,7 @@ RETURN n {.*} AS n,
 LARGEST_CASCADES: LiteralString = (
     """
 MATCH (u:User)
-WHERE u.signedUpAt >= $start AND u.signedUpAt < $end
+WHERE u.signedUpAt >= $start AND u.signedUpAt < $end AND u.signedUpAt <= $asOf
 MATCH p = (top)-[:REFERRED*1..50]->(u)
 WHERE length(p) <= $maxDepth AND NOT EXISTS { ()-[:REFERRED]->(top) }
 WITH top, count(u) AS signUps
@@ -66,7 +66,10 @@ RETURN top {.*} AS top,
     + """
          AS label,
        signUps,
-       COUNT { MATCH q = (top)-[:REFERRED*1..50]->(:User) WHERE length(q) <= $maxDepth } AS downline
+       COUNT {
+         MATCH q = (top)-[:REFERRED*1..50]->(v:User)
+         WHERE length(q) <= $maxDepth AND v.signedUpAt <= $asOf
+       } AS downline
 """
 )
 
@@ -128,18 +131,27 @@ async def cascade_stats(
 class GrowingCascade:
     root: ReferrerRecord
     sign_ups: int  # users below the root who signed up in the period
-    size: int  # users below the root at any time
+    size: int  # users below the root who had signed up by as_of
 
 
 async def largest_cascades(
-    db: Database, *, start: datetime, end: datetime, limit: int, max_depth: int
+    db: Database,
+    *,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    max_depth: int,
+    as_of: datetime = referrals.LATEST,
 ) -> list[GrowingCascade]:
+    """The cascades with the most members signed up in ``[start, end)``; only users who had
+    signed up at or before ``as_of`` count, in the period and in the size."""
     if not 1 <= limit <= MAX_LARGEST:
         raise ValueError(f"limit must be 1..{MAX_LARGEST}")
     if not 1 <= max_depth <= MAX_DEPTH:
         raise ValueError(f"max_depth must be 1..{MAX_DEPTH}")
     rows = await db.read(
-        LARGEST_CASCADES, {"start": start, "end": end, "limit": limit, "maxDepth": max_depth}
+        LARGEST_CASCADES,
+        {"start": start, "end": end, "limit": limit, "maxDepth": max_depth, "asOf": as_of},
     )
     return [
         GrowingCascade(

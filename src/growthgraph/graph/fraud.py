@@ -32,7 +32,7 @@ DOWNLINE: dict[Kind, LiteralString] = {
 MATCH (r:$LABEL {id: $id})
 CALL (r) {
   MATCH p = (r)-[:REFERRED*1..50]->(u:User)
-  WHERE length(p) <= $maxDepth
+  WHERE length(p) <= $maxDepth AND u.signedUpAt <= $asOf
   WITH u, p ORDER BY u.signedUpAt ASC, length(p) ASC, u.id ASC LIMIT $maxUsers
   WITH u, length(p) AS depth, nodes(p)[-2] AS parent
   RETURN collect({
@@ -73,15 +73,17 @@ async def fraud_signals(
     min_sign_ups: int,
     cap: int,
     period: fc.Period,
+    as_of: datetime = referrals.LATEST,
 ) -> FraudReport | None:
-    """Every signal for the downline under one referrer; ``None`` if the referrer is unknown."""
+    """Every signal for the downline under one referrer, over the users who had signed up at or
+    before ``as_of``; ``None`` if the referrer is unknown."""
     if not 1 <= max_depth <= MAX_DEPTH:
         raise ValueError(f"max_depth must be 1..{MAX_DEPTH}")
     if not 1 <= max_users <= MAX_USERS:
         raise ValueError(f"max_users must be 1..{MAX_USERS}")
     found = await db.read(
         DOWNLINE[kind],
-        {"id": root_id, "maxDepth": max_depth, "maxUsers": max_users + 1},
+        {"id": root_id, "maxDepth": max_depth, "maxUsers": max_users + 1, "asOf": as_of},
     )
     if not found:
         return None

@@ -32,6 +32,7 @@ from typing import Any, LiteralString
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import COST_SOURCE_LABELS, CostSourceName
 from growthgraph.graph.records import CampaignRecord, ReferrerRecord, campaign_from, referrer_from
+from growthgraph.graph.referrals import LATEST
 
 MAX_DEPTH = 50
 MAX_LIMIT = 100
@@ -47,6 +48,7 @@ _PAID_AT: LiteralString = (
 _COST: LiteralString = """
 CALL (s) {
   OPTIONAL MATCH (k:Cost)-[:SPENT_ON]->(s)
+  WHERE k.at <= $asOf
   RETURN count(k) AS entries,
          sum(CASE WHEN k.at >= $start AND k.at < $end THEN k.amountCents ELSE 0 END) AS dated
 }
@@ -64,21 +66,24 @@ WITH w, """
     + _PAID_AT
     + """ AS paidAt
 WITH w.beneficiaryId AS bid,
-     sum(CASE WHEN paidAt >= $start AND paidAt < $end THEN w.amountCents ELSE 0 END) AS amount
+     sum(CASE WHEN paidAt >= $start AND paidAt < $end AND paidAt <= $asOf
+              THEN w.amountCents ELSE 0 END) AS amount
 WITH collect({id: bid, amount: amount}) AS rewards
 MATCH (s:$LABEL)
 CALL (s) {
   OPTIONAL MATCH p = (s)-[:REFERRED*1..50]->(u:User)
   WHERE length(p) <= $maxDepth
   RETURN count(CASE WHEN length(p) = 1 AND u.signedUpAt >= $start AND u.signedUpAt < $end
+                    AND u.signedUpAt <= $asOf
                     THEN 1 END) AS direct,
-         count(CASE WHEN u.signedUpAt >= $start AND u.signedUpAt < $end THEN 1 END) AS signUps,
+         count(CASE WHEN u.signedUpAt >= $start AND u.signedUpAt < $end AND u.signedUpAt <= $asOf
+                    THEN 1 END) AS signUps,
          collect(u) AS users
 }
 CALL (users) {
   UNWIND users AS u
   MATCH (u)-[:CONVERTED]->(c:Conversion)
-  WHERE c.at >= $start AND c.at < $end
+  WHERE c.at >= $start AND c.at < $end AND c.at <= $asOf
   RETURN sum(c.revenueCents) AS revenue, count(c) AS conversions, count(DISTINCT u) AS payers
 }
 WITH s, direct, signUps, coalesce(revenue, 0) AS revenue, conversions, payers,
@@ -92,20 +97,21 @@ OPTIONAL MATCH (w:Reward {status: 'PAID'})
 WITH w, """
     + _PAID_AT
     + """ AS paidAt
-WHERE paidAt >= $start AND paidAt < $end
+WHERE paidAt >= $start AND paidAt < $end AND paidAt <= $asOf
 OPTIONAL MATCH (payer:User)-[:CONVERTED]->(:Conversion {id: w.conversionId})
 WITH payer.campaignId AS cid, sum(w.amountCents) AS amount
 WITH collect({id: cid, amount: amount}) AS rewards
 MATCH (s:Campaign)
 CALL (s) {
   OPTIONAL MATCH (u:User {campaignId: s.id})
-  RETURN count(CASE WHEN u.signedUpAt >= $start AND u.signedUpAt < $end THEN 1 END) AS signUps,
+  RETURN count(CASE WHEN u.signedUpAt >= $start AND u.signedUpAt < $end AND u.signedUpAt <= $asOf
+                    THEN 1 END) AS signUps,
          collect(u) AS users
 }
 CALL (users) {
   UNWIND users AS u
   MATCH (u)-[:CONVERTED]->(c:Conversion)
-  WHERE c.at >= $start AND c.at < $end
+  WHERE c.at >= $start AND c.at < $end AND c.at <= $asOf
   RETURN sum(c.revenueCents) AS revenue, count(c) AS conversions, count(DISTINCT u) AS payers
 }
 WITH s, signUps AS direct, signUps, coalesce(revenue, 0) AS revenue, conversions, payers,
@@ -159,9 +165,10 @@ async def source_returns(
     end: datetime,
     undated: bool,
     max_depth: int = MAX_DEPTH,
+    as_of: datetime = LATEST,
 ) -> list[SourceReturn]:
     """Every source of ``kind``, by id. ``undated``: the window is all time, so undated costs
-    count."""
+    count. Only sign-ups, conversions, costs and payments at or before ``as_of`` count."""
     if not 1 <= max_depth <= MAX_DEPTH:
         raise ValueError("max_depth out of range")
     rows = await db.read(
@@ -172,6 +179,7 @@ async def source_returns(
             "undated": undated,
             "maxDepth": max_depth,
             "label": COST_SOURCE_LABELS[kind],
+            "asOf": as_of,
         },
     )
     label = COST_SOURCE_LABELS[kind]
@@ -340,12 +348,12 @@ async def lifetime_value(
 
 # --- one user's value to date ------------------------------------------------------------------
 # For many users in one round trip (``User.lifetimeValue``, batched per response level): the
-# conversions each made before ``$asOf`` and their revenue. Anchored on the users' ids.
+# conversions each made at or before ``$asOf`` and their revenue. Anchored on the users' ids.
 USER_VALUES: LiteralString = """
 UNWIND $ids AS pid
 MATCH (p:User {id: pid})
 CALL (p) {
-  OPTIONAL MATCH (p)-[:CONVERTED]->(c:Conversion) WHERE c.at < $asOf
+  OPTIONAL MATCH (p)-[:CONVERTED]->(c:Conversion) WHERE c.at <= $asOf
   RETURN count(c) AS conversions, coalesce(sum(c.revenueCents), 0) AS revenue
 }
 RETURN pid, conversions, revenue

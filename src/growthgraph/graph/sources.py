@@ -61,8 +61,10 @@ SOURCE_PERFORMANCE: dict[Kind, LiteralString] = {
 MATCH (s:$LABEL)
 OPTIONAL MATCH p = (s)-[:REFERRED*1..50]->(u:User)
 WHERE length(p) <= $maxDepth AND u.signedUpAt >= $start AND u.signedUpAt < $end
+  AND u.signedUpAt <= $asOf
 CALL (u) {
   OPTIONAL MATCH (u)-[:CONVERTED]->(c:Conversion)
+  WHERE c.at <= $asOf
   RETURN count(c) AS pays, coalesce(sum(c.revenueCents), 0) AS revenue
 }
 WITH s, length(p) AS depth, count(u) AS signUps,
@@ -75,6 +77,7 @@ WITH s, collect(CASE WHEN depth IS NULL THEN null
      sum(revenue) AS revenue
 CALL (s) {
   OPTIONAL MATCH (c:Cost)-[:SPENT_ON]->(s)
+  WHERE c.at <= $asOf
   RETURN count(c) AS entries,
          sum(CASE WHEN c.at >= $start AND c.at < $end THEN c.amountCents ELSE 0 END) AS dated
 }
@@ -154,8 +157,10 @@ async def source_performance(
     sort: SourceSort,
     limit: int,
     undated: bool = False,
+    as_of: datetime = referrals.LATEST,
 ) -> list[SourcePerformance]:
-    """``undated``: the window is all time, so undated costs (``costCents``) count."""
+    """``undated``: the window is all time, so undated costs (``costCents``) count. Only
+    sign-ups, conversions and costs at or before ``as_of`` count."""
     if kind not in _LABEL:
         raise ValueError("only influencers and partners are sources")
     if not 1 <= max_depth <= MAX_DEPTH or not 1 <= limit <= MAX_LIMIT:
@@ -169,6 +174,7 @@ async def source_performance(
             "sortBy": sort.value,
             "limit": limit,
             "undated": undated,
+            "asOf": as_of,
         },
     )
     out: list[SourcePerformance] = []

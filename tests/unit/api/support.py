@@ -127,3 +127,15 @@ def user_props(
         "signedUpAt": signed_up,
         **more,
     }
+
+
+def without_as_of(ran: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parameters of statements run without an ``asOf`` argument, with the instant the
+    request resolved taken out: it is checked to be the time of the request (within a minute,
+    in UTC) and one instant for every statement of the request."""
+    instants = {params["asOf"] for params in ran}
+    assert len(instants) <= 1, instants
+    for instant in instants:
+        assert instant.tzinfo is UTC
+        assert abs((datetime.now(UTC) - instant).total_seconds()) < 60
+    return [{k: v for k, v in params.items() if k != "asOf"} for params in ran]

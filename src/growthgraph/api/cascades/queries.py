@@ -12,7 +12,7 @@ from growthgraph.api.cascades.types import CascadeGeneration, CascadeStructure, 
 from growthgraph.api.context import Info
 from growthgraph.api.enums import TO_KIND
 from growthgraph.api.types import Root, referrer
-from growthgraph.api.window import From, To, window
+from growthgraph.api.window import AsOf, From, To, resolve_as_of, window
 from growthgraph.graph import cascades, referrals
 
 
@@ -57,14 +57,19 @@ async def largest_cascades(
     end: To,
     limit: Annotated[int, LARGEST_LIMIT.argument()] = 10,
     max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
+    as_of: AsOf = None,
 ) -> list[GrowingCascade]:
     lo, hi = window(start, end)
     LARGEST_LIMIT.check(limit)
     CASCADE_DEPTH.check(max_depth)
+    at = resolve_as_of(as_of, now=info.context.now(), after=lo)
     rows = await cascades.largest_cascades(
-        info.context.db, start=lo, end=hi, limit=limit, max_depth=max_depth
+        info.context.db, start=lo, end=hi, limit=limit, max_depth=max_depth, as_of=at
     )
-    return [GrowingCascade(root=referrer(r.root), sign_ups=r.sign_ups, size=r.size) for r in rows]
+    return [
+        GrowingCascade(as_of=at, root=referrer(r.root), sign_ups=r.sign_ups, size=r.size)
+        for r in rows
+    ]
 
 
 @strawberry.type
@@ -87,5 +92,7 @@ class CascadesQuery:
         resolver=largest_cascades,
         description="The cascades (the users below a root that has no referrer, the root not "
         "counted, down to `maxDepth` levels) with the most members who signed up in [from, to), "
-        "most first; ties by root id, then kind. At most `limit` (1 to 100).",
+        "most first; ties by root id, then kind. At most `limit` (1 to 100). Taken as of `asOf` "
+        "(default now): users who signed up after it count neither in the period nor in the "
+        "size.",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from growthgraph.api.types import Referrer
@@ -49,6 +51,10 @@ class CascadeStructure:
 
 @strawberry.type(description="A cascade and how much it grew in the period.")
 class GrowingCascade:
+    as_of: datetime = strawberry.field(
+        description="The instant the figures are taken at (the `asOf` asked for, else the time "
+        "of the request): users who signed up after it were left out."
+    )
     root: Referrer = strawberry.field(
         description="The root: a referrer with no referrer of its own."
     )
@@ -57,6 +63,6 @@ class GrowingCascade:
         "who signed up in the period."
     )
     size: int = strawberry.field(
-        description="The cascade's size at any time: users below the root, the root not "
-        "counted, down to `maxDepth` levels (at most 50)."
+        description="The cascade's size at `asOf`: users below the root who had signed up by "
+        "then, the root not counted, down to `maxDepth` levels (at most 50)."
     )

@@ -34,7 +34,7 @@ from growthgraph.api.fraud.types import (
     VelocityBurst,
 )
 from growthgraph.api.types import ReferrerRef, User, referrer, user
-from growthgraph.api.window import require_offset
+from growthgraph.api.window import AsOf, require_offset, resolve_as_of
 from growthgraph.errors import BadUserInputError
 from growthgraph.graph import fraud, referrals
 from growthgraph.graph import fraud_compute as fc
@@ -72,7 +72,9 @@ async def fraud_signals(
         CapPeriod, strawberry.argument(description="The period the cap applies to.")
     ] = CapPeriod.DAY,
     limit: Annotated[int, SIGNAL_LIMIT.argument()] = 20,
+    as_of: AsOf = None,
 ) -> FraudReport | None:
+    at = resolve_as_of(as_of, now=info.context.now())
     check(
         (CASCADE_DEPTH, max_depth),
         (FRAUD_USERS, max_users),
@@ -91,6 +93,7 @@ async def fraud_signals(
         min_sign_ups=burst_min_sign_ups,
         cap=cap,
         period=fc.Period(cap_period.value),
+        as_of=at,
     )
     if report is None:
         return None
@@ -99,6 +102,7 @@ async def fraud_signals(
         return [user(report.users[i]) for i in ids[:MAX_MEMBERS]]
 
     return FraudReport(
+        as_of=at,
         root=referrer(report.root),
         downline_size=report.downline,
         truncated=report.truncated,
@@ -178,8 +182,9 @@ class FraudQuery:
         "`maxDepth` REFERRED hops below it), each with its evidence and a score: clusters of "
         "users sharing IP or device hashes, velocity bursts of direct sign-ups under one "
         "referrer, referral caps exceeded per period, and near-duplicate identities. Each "
-        "list holds at most `limit` entries and each entry at most 100 users. Null if the "
-        "referrer does not exist.",
+        "list holds at most `limit` entries and each entry at most 100 users. Taken as of "
+        "`asOf` (default now): users who signed up after it are not in the downline. Null if "
+        "the referrer does not exist.",
     )
     velocity_bursts: list[VelocityBurst] = strawberry.field(
         resolver=velocity_bursts,

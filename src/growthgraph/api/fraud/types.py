@@ -98,6 +98,10 @@ class NearDuplicateGroup:
 
 @strawberry.type(description="Fraud signals over the downline under one referrer.")
 class FraudReport:
+    as_of: datetime = strawberry.field(
+        description="The instant the downline is taken at (the `asOf` asked for, else the time "
+        "of the request): users who signed up after it were left out."
+    )
     root: Referrer
     downline_size: int = strawberry.field(
         description="Users examined below the root, the root not counted, down to `maxDepth` "

@@ -50,7 +50,7 @@ async def viral_coefficient(
     VIRAL_GROUPS.check(limit)
     if within is not None:
         VIRAL_WITHIN.check(within)
-    at = resolve_as_of(as_of, after=lo)
+    at = resolve_as_of(as_of, now=info.context.now(), after=lo)
     db = info.context.db
     total = await growth.viral_cohort(
         db,
@@ -107,7 +107,7 @@ async def growth_over_time(
     as_of: AsOf = None,
 ) -> s.Growth:
     lo, hi = window(start, end)
-    at = resolve_as_of(as_of, after=lo)
+    at = resolve_as_of(as_of, now=info.context.now(), after=lo)
     unit = growth.Interval[interval.name]
     try:
         found = await growth.growth(info.context.db, start=lo, end=hi, interval=unit, as_of=at)

@@ -20,9 +20,10 @@ from growthgraph.graph.records import CampaignRecord
 from growthgraph.graph.referrals import EARLIEST, LATEST
 
 
-def _return(r: money.SourceReturn) -> t.SourceReturn:
+def _return(r: money.SourceReturn, at: datetime) -> t.SourceReturn:
     source = campaign(r.source) if isinstance(r.source, CampaignRecord) else referrer(r.source)
     return t.SourceReturn(
+        as_of=at,
         source=source,  # type: ignore[arg-type]  # never a User: sources are not users
         direct_sign_ups=r.direct_sign_ups,
         sign_ups=r.sign_ups,
@@ -50,16 +51,19 @@ async def source_returns(
         datetime | None,
         strawberry.argument(name="to", description="Window end (exclusive), with an offset."),
     ] = None,
+    as_of: AsOf = None,
 ) -> list[t.SourceReturn]:
     lo, hi = window(start or EARLIEST, end or LATEST)
+    at = resolve_as_of(as_of, now=info.context.now(), after=None if start is None else lo)
     rows = await money.source_returns(
         info.context.db,
         COST_KINDS[kind],
         start=lo,
         end=hi,
         undated=start is None and end is None,
+        as_of=at,
     )
-    return [_return(r) for r in rows]
+    return [_return(r, at) for r in rows]
 
 
 def _figures(f: money.LtvFigures) -> t.LtvFigures:
@@ -98,7 +102,7 @@ async def lifetime_value(
 ) -> t.LifetimeValue:
     lo, hi = window(start, end)
     LTV_DAYS.check(within_days)
-    at = resolve_as_of(as_of, after=lo)
+    at = resolve_as_of(as_of, now=info.context.now(), after=lo)
     report = await money.lifetime_value(
         info.context.db,
         start=lo,
@@ -128,7 +132,8 @@ class MoneyQuery:
         description="Return per source: for every influencer, partner or campaign (by id), its "
         "sign-ups, conversions, revenue, cost, rewards paid, ROI = (revenue - cost - rewards) / "
         "(cost + rewards), cost per acquisition and average order value, in `[from, to)` (all "
-        "time without them). The per-campaign report is `kind: CAMPAIGN`.",
+        "time without them), as of `asOf` (default now): sign-ups, conversions, costs and "
+        "payments after it do not count. The per-campaign report is `kind: CAMPAIGN`.",
     )
     lifetime_value: t.LifetimeValue = strawberry.field(
         resolver=lifetime_value,

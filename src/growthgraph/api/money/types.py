@@ -22,6 +22,10 @@ CostSource = Annotated[Influencer | Partner | Campaign, strawberry.union("CostSo
 )
 class SourceReturn:
     source: CostSource
+    as_of: datetime = strawberry.field(
+        description="The instant the figures are taken at (the `asOf` asked for, else the time "
+        "of the request): nothing after it counted."
+    )
     direct_sign_ups: int = strawberry.field(
         description="Users the source acquired itself (an influencer's or partner's direct "
         "referrals; every user of a campaign), signed up in the window."

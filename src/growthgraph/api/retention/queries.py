@@ -32,7 +32,7 @@ async def cohort_retention(
 ) -> t.CohortRetention:
     lo, hi = window(start, end)
     RETENTION_PERIODS.check(periods)
-    at = resolve_as_of(as_of, after=lo)
+    at = resolve_as_of(as_of, now=info.context.now(), after=lo)
     unit = Interval(interval.value)
     if len(bucket_starts(lo, hi, unit)) > retention.MAX_COHORTS:
         raise BadUserInputError(

@@ -28,7 +28,7 @@ from growthgraph.api.types import (
     partner,
     referrer,
 )
-from growthgraph.api.window import window
+from growthgraph.api.window import AsOf, resolve_as_of, window
 from growthgraph.graph import entities, referrals, sources
 from growthgraph.graph.labels import Kind
 from growthgraph.graph.records import InfluencerRecord
@@ -74,9 +74,10 @@ async def list_campaigns(
     )
 
 
-def _performance(r: sources.SourcePerformance) -> s.SourcePerformance:
+def _performance(r: sources.SourcePerformance, at: datetime) -> s.SourcePerformance:
     influencer = r.source if isinstance(r.source, InfluencerRecord) else None
     return s.SourcePerformance(
+        as_of=at,
         source=referrer(r.source),
         direct_sign_ups=r.direct_sign_ups,
         downline_sign_ups=r.downline_sign_ups,
@@ -116,9 +117,11 @@ async def source_performance(
         datetime | None,
         strawberry.argument(name="to", description="Count sign-ups before this instant."),
     ] = None,
+    as_of: AsOf = None,
 ) -> list[s.SourcePerformance]:
     lo, hi = window(start or EARLIEST, end or LATEST)
     check((SOURCE_LIMIT, limit), (CASCADE_DEPTH, max_depth))
+    at = resolve_as_of(as_of, now=info.context.now(), after=None if start is None else lo)
     rows = await sources.source_performance(
         info.context.db,
         Kind.INFLUENCER if kind is s.SourceKind.INFLUENCER else Kind.PARTNER,
@@ -128,8 +131,9 @@ async def source_performance(
         sort=SORTS[sort_by],
         limit=limit,
         undated=start is None and end is None,
+        as_of=at,
     )
-    return [_performance(r) for r in rows]
+    return [_performance(r, at) for r in rows]
 
 
 @strawberry.type
@@ -157,6 +161,7 @@ class SourcesQuery:
         description="Leaderboard of influencers or partners: direct sign-ups, the whole "
         "downline and sign-ups by depth, conversion rate, revenue directly and through the "
         "network, the window's cost and cost per acquisition when the cost is known, and reach "
-        "next to engagement rate. Sorted by `sortBy`, ties by id; at most `limit` (1 to 100) "
+        "next to engagement rate, as of `asOf` (default now): sign-ups, conversions and costs "
+        "after it do not count. Sorted by `sortBy`, ties by id; at most `limit` (1 to 100) "
         "sources.",
     )

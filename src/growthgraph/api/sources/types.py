@@ -86,6 +86,10 @@ class DepthPerformance:
 )
 class SourcePerformance:
     source: Referrer
+    as_of: datetime = strawberry.field(
+        description="The instant the figures are taken at (the `asOf` asked for, else the time "
+        "of the request): nothing after it counted."
+    )
     direct_sign_ups: int = strawberry.field(description="Users the source referred directly.")
     downline_sign_ups: int = strawberry.field(
         description="Users below the source down to `maxDepth` levels (its cascade, the source "
