@@ -101,7 +101,7 @@ async def invite_funnel(
 ) -> t.InviteFunnel:
     lo, hi = window(start, end)
     FUNNEL_GROUPS.check(limit)
-    at = as_of_instant(as_of, lo)
+    at = resolve_as_of(as_of, now=info.context.now(), after=lo)
     report = await funnel.funnel(
         info.context.db,
         start=lo,
