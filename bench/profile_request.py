@@ -1,4 +1,4 @@
-"""Where one request's time goes: the server's CPU per request for workload (a) or (b) of
+"""Where one request's time goes: the server's CPU per request for workload (a), (b) or (c) of
 ``bench/workloads.py``, and a pyinstrument profile of the same requests.
 
 The app is called in-process as an ASGI application, with no HTTP client or server beside it,
@@ -8,6 +8,7 @@ already holds a generated data set (``growthgraph generate`` + ``growthgraph imp
     NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python bench/profile_request.py b --requests 300
     ... --profile bench/data/profile-b.txt   # also write pyinstrument's text report
     ... --calls                              # Python calls per request, own time by package
+    ... --general                            # without compiled reads (the resolvers' path)
 
 Requests run one at a time; the figures are the process's CPU time (``time.process_time``, every
 thread) and the wall time, each divided by the number of requests, after a warm-up.
@@ -93,6 +94,8 @@ def _bodies(op: str, ids: list[str], count: int, seed: int) -> list[bytes]:
     for _ in range(count):
         if op == "a":
             variables: dict[str, object] = {"id": rng.choice(ids)}
+        elif op == "c":
+            variables = {}
         else:
             variables = {"after": encode_cursor(rng.choice(ids[:-100]), "users")}
         bodies.append(json.dumps({"query": doc, "variables": variables}).encode())
@@ -127,10 +130,12 @@ def _calls_by_package(counter: Any, requests: int) -> str:
 
 
 async def _run(
-    op: str, requests: int, warmup: int, profile: bool, calls: bool = False
+    op: str, requests: int, warmup: int, profile: bool, calls: bool = False, general: bool = False
 ) -> str | None:
     """Run the requests; print the figures and return the profile's text report, if asked."""
-    settings = Settings(rate_limit=0, metrics=False, log_level="warning")
+    settings = Settings(
+        rate_limit=0, metrics=False, log_level="warning", compiled_reads=not general
+    )
     db = Database.connect(
         settings.neo4j_uri,
         settings.neo4j_user,
@@ -180,23 +185,27 @@ async def _run(
     print(
         f"({op}) {requests} requests: server CPU {cpu / requests * 1000:.2f} ms/request, "
         f"wall {wall / requests * 1000:.2f} ms/request, {trips / requests:.1f} round trips/request "
-        f"(load average {load:.2f}{', profiled' if profile else ''})"
+        f"(load average {load:.2f}{', profiled' if profile else ''}"
+        f"{', general path' if general else ''})"
     )
     return report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description="Server CPU per request for workload (a) or (b), and its profile."
+        description="Server CPU per request for workload (a), (b) or (c), and its profile."
     )
-    parser.add_argument("op", choices=["a", "b"])
+    parser.add_argument("op", choices=["a", "b", "c"])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--profile", type=Path, default=None, help="write a pyinstrument report")
     parser.add_argument("--calls", action="store_true", help="count calls (cProfile) instead")
+    parser.add_argument("--general", action="store_true", help="without compiled reads")
     args = parser.parse_args()
     report = asyncio.run(
-        _run(args.op, args.requests, args.warmup, args.profile is not None, args.calls)
+        _run(
+            args.op, args.requests, args.warmup, args.profile is not None, args.calls, args.general
+        )
     )
     if report is not None:
         args.profile.parent.mkdir(parents=True, exist_ok=True)
