@@ -206,6 +206,46 @@ def test_growth_by_hand(api: Api) -> None:
     ]
 
 
+CASCADE_AS_OF = """
+query($asOf: DateTime) {
+  referralCascade(root: {kind: INFLUENCER, id: "x"}, asOf: $asOf) { asOf total depth }
+  cascadeStructure(root: {kind: INFLUENCER, id: "x"}, asOf: $asOf) { asOf size depth breadth }
+  cascadeGenerations(root: {kind: INFLUENCER, id: "x"}, maxGeneration: 3, asOf: $asOf) {
+    asOf generation size k
+  }
+}
+"""
+
+
+@pytest.mark.usefixtures("hand")
+def test_one_cascade_as_of_by_hand(api: Api) -> None:
+    # Influencer x's chain c1..c8 signs up one an hour from 1h; as of 3h (inclusive) it is
+    # c1, c2, c3: three users, three levels, one each; generations 0..3 all of size 1, and K of
+    # generation 3 is 0 (c4 had not signed up).
+    got = api.data(CASCADE_AS_OF, {"asOf": iso(3)})
+    instant = "2024-01-01T03:00:00+00:00"
+    assert got["referralCascade"] == {"asOf": instant, "total": 3, "depth": 3}
+    assert got["cascadeStructure"] == {
+        "asOf": instant,
+        "size": 3,
+        "depth": 3,
+        "breadth": [1, 1, 1],
+    }
+    assert got["cascadeGenerations"] == [
+        {"asOf": instant, "generation": g, "size": 1, "k": 0.0 if g == 3 else 1.0} for g in range(4)
+    ]
+    # Before c1: the root with an empty cascade, not null.
+    empty = api.data(CASCADE_AS_OF, {"asOf": "2024-01-01T00:30:00Z"})
+    assert (empty["referralCascade"]["total"], empty["cascadeStructure"]["size"]) == (0, 0)
+    before = datetime.now(UTC)
+    now = api.data(CASCADE_AS_OF, {})
+    used = {now["referralCascade"]["asOf"], now["cascadeStructure"]["asOf"]}
+    used |= {g["asOf"] for g in now["cascadeGenerations"]}
+    assert len(used) == 1  # one instant for the whole response
+    assert before <= datetime.fromisoformat(used.pop()) <= datetime.now(UTC)
+    assert now["referralCascade"]["total"] == now["cascadeStructure"]["size"] == 8
+
+
 GROWTH_AS_OF = """
 query($from: DateTime!, $to: DateTime!, $asOf: DateTime) {
   growth(from: $from, to: $to, interval: DAY, asOf: $asOf) {
@@ -250,6 +290,7 @@ def test_growth_as_of_by_hand(api: Api) -> None:
         (VIRAL_AS_OF, {"from": iso(5), "to": iso(9), "asOf": iso(5)}),
         (GROWTH_AS_OF, {"from": iso(0), "to": iso(9), "asOf": "2024-01-01T03:00:00"}),
         (GROWTH_AS_OF, {"from": iso(5), "to": iso(9), "asOf": iso(4)}),
+        (CASCADE_AS_OF, {"asOf": "2024-01-01T03:00:00"}),
         (GENERATIONS, {"root": {"kind": "USER", "id": "x"}, "max": 0}),
         (GENERATIONS, {"root": {"kind": "USER", "id": "x"}, "max": 50}),
         (GROWTH, {"from": "2000-01-01T00:00:00Z", "to": iso(0), "interval": "DAY"}),

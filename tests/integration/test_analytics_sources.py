@@ -15,7 +15,7 @@ import networkx as nx
 import pytest
 import pytest_asyncio
 
-from growthgraph.graph import cascades, sources
+from growthgraph.graph import cascades, referrals, sources
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import CostSourceName, Kind
 from growthgraph.graph.maintenance import delete_everything
@@ -274,6 +274,50 @@ async def test_cascade_structure_matches_networkx(loaded: Loaded, max_depth: int
             assert got.structural_virality is not None
             assert math.isclose(got.structural_virality, want, rel_tol=1e-9)
     assert await cascades.cascade_stats(loaded.db, Kind.PARTNER, "none", max_depth=3) is None
+
+
+@pytest.mark.parametrize("max_depth", [50, 3])
+async def test_one_cascade_as_of_an_instant_matches_networkx(
+    loaded: Loaded, max_depth: int
+) -> None:
+    """As of an instant inside the data, referralCascade's levels, cascadeStructure's tree and
+    cascadeGenerations' sizes are those of the forest of the users who had signed up by then
+    (networkx on those rows alone), for the largest roots of the whole data."""
+    as_of = loaded.at_quantile(0.6)
+    then = as_of_rows.up_to(loaded.data, as_of)
+    graph = oracle.referral_graph(then)
+    shrunk = 0
+    for root in _roots(loaded, 4):
+        kind, rid = Kind(root[0]), root[1]
+        if root not in graph:  # a user root who signed up after the instant: an empty cascade
+            graph.add_node(root)
+        tree = _tree(graph, root, max_depth)
+        levels = Counter(nx.single_source_shortest_path_length(tree, root).values())
+        levels.pop(0)
+        got = await cascades.cascade_stats(loaded.db, kind, rid, max_depth=max_depth, as_of=as_of)
+        assert got is not None
+        assert got.size == tree.number_of_nodes() - 1
+        assert got.depth == max(levels, default=0)
+        assert got.breadth == tuple(levels[d] for d in range(1, got.depth + 1))
+        if not got.truncated and tree.number_of_nodes() > 1:
+            assert got.structural_virality is not None
+            want = nx.average_shortest_path_length(tree)
+            assert math.isclose(got.structural_virality, want, rel_tol=1e-9)
+        levelled = await referrals.cascade(loaded.db, kind, rid, max_depth=max_depth, as_of=as_of)
+        assert levelled is not None
+        assert {lv.depth: lv.sign_ups for lv in levelled.levels} == dict(levels)
+        assert levelled.total == got.size
+        generations = await cascades.generations(
+            loaded.db, kind, rid, max_generation=min(max_depth, 10), as_of=as_of
+        )
+        assert generations is not None
+        assert [g.size for g in generations][1:] == [
+            levels.get(g, 0) for g in range(1, min(max_depth, 10) + 1)
+        ]
+        everything = len(_tree(loaded.graph, root, max_depth)) - 1
+        shrunk += everything - got.size
+    # Users who signed up after the instant sit in these cascades and were left out.
+    assert shrunk > 0 or loaded.name == "handmade"
 
 
 async def test_largest_cascades_match_networkx(loaded: Loaded) -> None:

@@ -36,7 +36,7 @@ CASCADE_TREE: dict[Kind, LiteralString] = {
     kind: """
 MATCH (n:$LABEL {id: $id})
 OPTIONAL MATCH p = (n)-[:REFERRED*1..50]->(u:User)
-WHERE length(p) <= $maxDepth
+WHERE length(p) <= $maxDepth AND u.signedUpAt <= $asOf
 WITH n, p, u ORDER BY length(p) LIMIT $maxNodes
 RETURN n {.*} AS n,
        collect(CASE WHEN p IS NULL THEN null ELSE [
@@ -102,12 +102,14 @@ def structural_virality(edges: Sequence[tuple[str | None, str]]) -> float | None
 
 
 async def cascade_stats(
-    db: Database, kind: Kind, root_id: str, *, max_depth: int
+    db: Database, kind: Kind, root_id: str, *, max_depth: int, as_of: datetime = referrals.LATEST
 ) -> CascadeStats | None:
+    """The tree under a root of the users who had signed up at or before ``as_of``."""
     if not 1 <= max_depth <= MAX_DEPTH:
         raise ValueError(f"max_depth must be 1..{MAX_DEPTH}")
     rows = await db.read(
-        CASCADE_TREE[kind], {"id": root_id, "maxDepth": max_depth, "maxNodes": MAX_NODES + 1}
+        CASCADE_TREE[kind],
+        {"id": root_id, "maxDepth": max_depth, "maxNodes": MAX_NODES + 1, "asOf": as_of},
     )
     if not rows:
         return None
@@ -177,12 +179,18 @@ class Generation:
 
 
 async def generations(
-    db: Database, kind: Kind, root_id: str, *, max_generation: int
+    db: Database,
+    kind: Kind,
+    root_id: str,
+    *,
+    max_generation: int,
+    as_of: datetime = referrals.LATEST,
 ) -> list[Generation] | None:
-    """Generations 0 (the root) to ``max_generation``; None if the root does not exist."""
+    """Generations 0 (the root) to ``max_generation`` of the users who had signed up at or
+    before ``as_of``; None if the root does not exist."""
     if not 1 <= max_generation <= MAX_GENERATIONS:
         raise ValueError(f"max_generation must be 1..{MAX_GENERATIONS}")
-    found = await referrals.cascade(db, kind, root_id, max_depth=max_generation + 1)
+    found = await referrals.cascade(db, kind, root_id, max_depth=max_generation + 1, as_of=as_of)
     if found is None:
         return None
     sizes = {0: 1} | {level.depth: level.sign_ups for level in found.levels}

@@ -158,8 +158,8 @@ CASCADE: dict[Kind, LiteralString] = per_label(
     REFERRER_LABELS,
     """
 MATCH (n:$LABEL {id: $id})
-OPTIONAL MATCH p = (n)-[:REFERRED*1..50]->(:User)
-WHERE length(p) <= $maxDepth
+OPTIONAL MATCH p = (n)-[:REFERRED*1..50]->(u:User)
+WHERE length(p) <= $maxDepth AND u.signedUpAt <= $asOf
 WITH n, length(p) AS depth, count(p) AS signUps
 RETURN n {.*} AS n, depth, signUps
 ORDER BY depth
@@ -254,11 +254,14 @@ async def top_referrers(
     ]
 
 
-async def cascade(db: Database, kind: Kind, root_id: str, *, max_depth: int) -> Cascade | None:
-    """Sign-ups per level of the downline under a root, down to ``max_depth`` levels."""
+async def cascade(
+    db: Database, kind: Kind, root_id: str, *, max_depth: int, as_of: datetime = LATEST
+) -> Cascade | None:
+    """Sign-ups per level of the downline under a root, down to ``max_depth`` levels; only the
+    users who had signed up at or before ``as_of``."""
     if not 1 <= max_depth <= MAX_CASCADE_DEPTH:
         raise ValueError(f"max_depth must be 1..{MAX_CASCADE_DEPTH}")
-    rows = await db.read(CASCADE[kind], {"id": root_id, "maxDepth": max_depth})
+    rows = await db.read(CASCADE[kind], {"id": root_id, "maxDepth": max_depth, "asOf": as_of})
     if not rows:
         return None
     levels = tuple(

@@ -20,28 +20,33 @@ async def cascade_generations(
     info: Info,
     top: Root,
     max_generation: Annotated[int, GENERATIONS.argument()] = 10,
+    as_of: AsOf = None,
 ) -> list[CascadeGeneration] | None:
     GENERATIONS.check(max_generation)
+    at = resolve_as_of(as_of, now=info.context.now())
     found = await cascades.generations(
-        info.context.db, TO_KIND[top.kind], str(top.id), max_generation=max_generation
+        info.context.db, TO_KIND[top.kind], str(top.id), max_generation=max_generation, as_of=at
     )
     if found is None:
         return None
-    return [CascadeGeneration(generation=g.generation, size=g.size, k=g.k) for g in found]
+    return [CascadeGeneration(as_of=at, generation=g.generation, size=g.size, k=g.k) for g in found]
 
 
 async def cascade_structure(
     info: Info,
     top: Root,
     max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
+    as_of: AsOf = None,
 ) -> CascadeStructure | None:
     CASCADE_DEPTH.check(max_depth)
+    at = resolve_as_of(as_of, now=info.context.now())
     found = await cascades.cascade_stats(
-        info.context.db, TO_KIND[top.kind], str(top.id), max_depth=max_depth
+        info.context.db, TO_KIND[top.kind], str(top.id), max_depth=max_depth, as_of=at
     )
     if found is None:
         return None
     return CascadeStructure(
+        as_of=at,
         root=referrer(found.root),
         size=found.size,
         depth=found.depth,
@@ -79,14 +84,16 @@ class CascadesQuery:
         description="K per generation of the cascade under a root referrer: for generation g "
         "(users exactly g REFERRED hops below the root; 0 is the root), its size and "
         "K_g = size(g+1) / size(g). Generations 0 to `maxGeneration`, empty ones included. "
-        "Null if the root does not exist.",
+        "As of `asOf` (default now): users who signed up after it are left out. Null if the "
+        "root does not exist.",
     )
     cascade_structure: CascadeStructure | None = strawberry.field(
         resolver=cascade_structure,
         description="Size, depth, breadth per level and structural virality of the cascade "
         "under a root: the users below it, the root not counted, down to `maxDepth` levels (the "
-        "same users as `referralCascade`, `sourcePerformance` and `fraudSignals` count). Null if "
-        "the root does not exist.",
+        "same users as `referralCascade`, `sourcePerformance` and `fraudSignals` count). As of "
+        "`asOf` (default now): users who signed up after it are left out. Null if the root "
+        "does not exist.",
     )
     largest_cascades: list[GrowingCascade] = strawberry.field(
         resolver=largest_cascades,

@@ -14,6 +14,10 @@ from growthgraph.api.types import Referrer
     "(generation 0 is the root itself)."
 )
 class CascadeGeneration:
+    as_of: datetime = strawberry.field(
+        description="The instant the cascade is taken at (the `asOf` asked for, else the time "
+        "of the request): users who signed up after it were left out."
+    )
     generation: int
     size: int = strawberry.field(description="Users in this generation (1 for generation 0).")
     k: float | None = strawberry.field(
@@ -28,6 +32,10 @@ class CascadeGeneration:
     "`maxDepth` levels), as in Goel, Anderson, Hofman and Watts (Management Science, 2016)."
 )
 class CascadeStructure:
+    as_of: datetime = strawberry.field(
+        description="The instant the cascade is taken at (the `asOf` asked for, else the time "
+        "of the request): users who signed up after it were left out."
+    )
     root: Referrer
     size: int = strawberry.field(
         description="The cascade's size: users below the root, the root not counted."

@@ -13,7 +13,7 @@ from growthgraph.api.context import Info
 from growthgraph.api.enums import TO_KIND, ReferrerKind
 from growthgraph.api.referrals.types import CascadeLevel, ReferralCascade, ReferrerSignUps
 from growthgraph.api.types import Referrer, Root, referrer
-from growthgraph.api.window import check_since_until
+from growthgraph.api.window import AsOf, check_since_until, resolve_as_of
 from growthgraph.graph import referrals
 
 
@@ -54,14 +54,17 @@ async def referral_cascade(
     info: Info,
     top: Root,
     max_depth: Annotated[int, CASCADE_DEPTH.argument()] = referrals.DEFAULT_CASCADE_DEPTH,
+    as_of: AsOf = None,
 ) -> ReferralCascade | None:
     CASCADE_DEPTH.check(max_depth)
+    at = resolve_as_of(as_of, now=info.context.now())
     found = await referrals.cascade(
-        info.context.db, TO_KIND[top.kind], str(top.id), max_depth=max_depth
+        info.context.db, TO_KIND[top.kind], str(top.id), max_depth=max_depth, as_of=at
     )
     if found is None:
         return None
     return ReferralCascade(
+        as_of=at,
         root=referrer(found.root),
         total=found.total,
         depth=found.depth,
@@ -88,7 +91,8 @@ class ReferralsQuery:
         resolver=referral_cascade,
         description="The cascade under a root referrer: how many users it brought in at every "
         "level, its size (the users below the root, the root not counted) and depth, down to "
-        "`maxDepth` levels. Null if the root does not exist.",
+        "`maxDepth` levels. As of `asOf` (default now): users who signed up after it are left "
+        "out. Null if the root does not exist.",
     )
     attribution_path: list[Referrer] | None = strawberry.field(
         resolver=attribution_path,

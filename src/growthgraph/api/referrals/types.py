@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from growthgraph.api.types import Referrer
@@ -24,6 +26,10 @@ class CascadeLevel:
 
 @strawberry.type(description="The whole downline under a root referrer, level by level.")
 class ReferralCascade:
+    as_of: datetime = strawberry.field(
+        description="The instant the cascade is taken at (the `asOf` asked for, else the time "
+        "of the request): users who signed up after it were left out."
+    )
     root: Referrer
     total: int = strawberry.field(
         description="The cascade's size: all users below the root, the root not counted, down "
