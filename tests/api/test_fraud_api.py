@@ -107,6 +107,13 @@ async def test_fraud_signals_as_of_over_http(api: Api, clean_db: Database) -> No
     assert (refused.get("data") or {}).get("fraudSignals") is None
 
 
+BURSTS_AS_OF = """
+query($since: DateTime!, $until: DateTime!, $k: Int!, $asOf: DateTime) {
+  velocityBursts(since: $since, until: $until, minSignUps: $k, asOf: $asOf) { asOf signUps }
+}
+"""
+
+
 async def test_velocity_bursts_over_http(api: Api, clean_db: Database) -> None:
     await load_dataset(clean_db, fraud_network())
     args = {"since": "2024-05-06T00:00:00Z", "until": "2024-05-07T00:00:00Z", "k": 3}
@@ -120,6 +127,15 @@ async def test_velocity_bursts_over_http(api: Api, clean_db: Database) -> None:
             "users": [{"id": "u1"}, {"id": "u2"}, {"id": "u3"}],
         }
     ]
+    # As of 09:40 UTC only u1 and u2 had signed up under inf: no burst of three.
+    assert api.data(BURSTS_AS_OF, args | {"asOf": "2024-05-06T09:40:00Z"})["velocityBursts"] == []
+    as_of = api.data(BURSTS_AS_OF, args | {"asOf": "2024-05-06T11:50:00+02:00"})
+    assert as_of["velocityBursts"] == [{"asOf": "2024-05-06T09:50:00+00:00", "signUps": 3}]
+    before = datetime.now(UTC)
+    (now,) = api.data(BURSTS_AS_OF, args)["velocityBursts"]
+    assert before <= datetime.fromisoformat(now["asOf"]) <= datetime.now(UTC)
+    no_offset = api.gql(BURSTS_AS_OF, args | {"asOf": "2024-05-06T09:40:00"})
+    assert no_offset["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     for bad in (
         {**args, "until": "2024-06-07T00:00:01Z"},
         {**args, "until": args["since"]},

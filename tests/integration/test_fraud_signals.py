@@ -178,9 +178,16 @@ async def test_bursts_in_a_period_respect_its_edges(clean_db: Database) -> None:
     await load_dataset(db, fraud_network())
     hour = timedelta(hours=1)
 
-    async def bursts(since: datetime, until: datetime, k: int) -> list[tuple[str, tuple[str, ...]]]:
+    async def bursts(
+        since: datetime, until: datetime, k: int, as_of: datetime | None = None
+    ) -> list[tuple[str, tuple[str, ...]]]:
         found = await fraud.bursts_in_period(
-            db, since=since, until=until, window=hour, min_sign_ups=k
+            db,
+            since=since,
+            until=until,
+            window=hour,
+            min_sign_ups=k,
+            **({} if as_of is None else {"as_of": as_of}),
         )
         return [(b.referrer[1], b.members) for b in found.bursts]
 
@@ -191,6 +198,12 @@ async def test_bursts_in_a_period_respect_its_edges(clean_db: Database) -> None:
     # until is exclusive: u3 signed up exactly at it.
     assert await bursts(day[0], T0 + timedelta(minutes=50), 2) == [("inf", ("u1", "u2"))]
     assert await bursts(day[0], T0 + timedelta(minutes=50), 3) == []
+    # asOf is inclusive: as of u2's instant, u1 and u2 count and u3 (50 minutes) does not; u1's
+    # u4 and u5 (120, 180 minutes) make a burst of two in a 61-minute window only once both had
+    # signed up.
+    assert await bursts(*day, 2, T0 + timedelta(minutes=10)) == [("inf", ("u1", "u2"))]
+    assert await bursts(*day, 3, T0 + timedelta(minutes=49)) == []
+    assert await bursts(*day, 3, T0 + timedelta(minutes=50)) == [("inf", ("u1", "u2", "u3"))]
     with pytest.raises(ValueError, match="31 days"):
         await fraud.bursts_in_period(
             db, since=T0, until=T0 + timedelta(days=32), window=hour, min_sign_ups=2

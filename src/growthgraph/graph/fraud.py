@@ -125,7 +125,7 @@ MAX_PERIOD_SIGN_UPS = 50_000
 
 SIGN_UPS_IN_PERIOD: LiteralString = (
     """
-MATCH (u:User) WHERE u.signedUpAt >= $since AND u.signedUpAt < $until
+MATCH (u:User) WHERE u.signedUpAt >= $since AND u.signedUpAt < $until AND u.signedUpAt <= $asOf
 WITH u ORDER BY u.signedUpAt ASC, u.id ASC LIMIT $maxRows
 OPTIONAL MATCH (r)-[:REFERRED]->(u)
 RETURN u {.*} AS u, r {.*} AS r,
@@ -148,15 +148,22 @@ class TooManySignUpsError(ValueError):
 
 
 async def bursts_in_period(
-    db: Database, *, since: datetime, until: datetime, window: timedelta, min_sign_ups: int
+    db: Database,
+    *,
+    since: datetime,
+    until: datetime,
+    window: timedelta,
+    min_sign_ups: int,
+    as_of: datetime = referrals.LATEST,
 ) -> PeriodBursts:
-    """Velocity bursts of every referrer, over the sign-ups in ``[since, until)`` (read on the
-    ``signedUpAt`` index). Raises ``TooManySignUpsError`` past ``MAX_PERIOD_SIGN_UPS``."""
+    """Velocity bursts of every referrer, over the sign-ups in ``[since, until)`` made at or
+    before ``as_of`` (read on the ``signedUpAt`` index). Raises ``TooManySignUpsError`` past
+    ``MAX_PERIOD_SIGN_UPS``."""
     if not timedelta(0) < until - since <= MAX_PERIOD:
         raise ValueError("the period must be positive and at most 31 days")
     rows = await db.read(
         SIGN_UPS_IN_PERIOD,
-        {"since": since, "until": until, "maxRows": MAX_PERIOD_SIGN_UPS + 1},
+        {"since": since, "until": until, "maxRows": MAX_PERIOD_SIGN_UPS + 1, "asOf": as_of},
     )
     if len(rows) > MAX_PERIOD_SIGN_UPS:
         raise TooManySignUpsError(f"more than {MAX_PERIOD_SIGN_UPS} sign-ups in the period")

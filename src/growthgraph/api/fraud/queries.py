@@ -44,9 +44,13 @@ MAX_MEMBERS = 100
 
 
 def _burst(
-    b: fc.Burst, referrers: Mapping[fc.NodeKey, ReferrerRecord], users: Mapping[str, UserRecord]
+    b: fc.Burst,
+    referrers: Mapping[fc.NodeKey, ReferrerRecord],
+    users: Mapping[str, UserRecord],
+    at: datetime,
 ) -> VelocityBurst:
     return VelocityBurst(
+        as_of=at,
         score=b.score,
         referrer=referrer(referrers[b.referrer]),
         window_start=b.start,
@@ -117,7 +121,9 @@ async def fraud_signals(
             )
             for c in report.clusters[:limit]
         ],
-        velocity_bursts=[_burst(b, report.referrers, report.users) for b in report.bursts[:limit]],
+        velocity_bursts=[
+            _burst(b, report.referrers, report.users, at) for b in report.bursts[:limit]
+        ],
         caps_exceeded=[
             CapExceeded(
                 score=c.score,
@@ -155,9 +161,11 @@ async def velocity_bursts(
     window_minutes: Annotated[int, WINDOW_MINUTES.argument()] = 60,
     min_sign_ups: Annotated[int, MIN_SIGN_UPS.argument()] = 5,
     limit: Annotated[int, BURST_LIMIT.argument()] = 20,
+    as_of: AsOf = None,
 ) -> list[VelocityBurst]:
     require_offset("since", since)
     require_offset("until", until)
+    at = resolve_as_of(as_of, now=info.context.now())
     if not timedelta(0) < until - since <= fraud.MAX_PERIOD:
         raise BadUserInputError("`until` must be after `since` and at most 31 days later")
     check((WINDOW_MINUTES, window_minutes), (MIN_SIGN_UPS, min_sign_ups), (BURST_LIMIT, limit))
@@ -168,10 +176,11 @@ async def velocity_bursts(
             until=until,
             window=timedelta(minutes=window_minutes),
             min_sign_ups=min_sign_ups,
+            as_of=at,
         )
     except fraud.TooManySignUpsError as exc:
         raise BadUserInputError(f"{exc}; narrow the period") from exc
-    return [_burst(b, found.referrers, found.users) for b in found.bursts[:limit]]
+    return [_burst(b, found.referrers, found.users, at) for b in found.bursts[:limit]]
 
 
 @strawberry.type
@@ -193,6 +202,6 @@ class FraudQuery:
         "sign-ups: for each referrer, the window of `windowMinutes` starting at one of its "
         "direct referrals' sign-ups (start inclusive, end exclusive) that holds the most of "
         "them, reported when it holds at least `minSignUps`. Highest score (sign-ups in the "
-        "window / `minSignUps`) first, ties by referrer id. Sign-ups outside the period do "
-        "not count.",
+        "window / `minSignUps`) first, ties by referrer id. Sign-ups outside the period, or "
+        "after `asOf` (default now), do not count.",
     )

@@ -51,6 +51,10 @@ class SharedHashCluster:
     "of its direct referrals, reported when it holds at least `burstMinSignUps`."
 )
 class VelocityBurst:
+    as_of: datetime = strawberry.field(
+        description="The instant the sign-ups were taken at (the `asOf` asked for, else the "
+        "time of the request): later sign-ups did not count."
+    )
     score: float = strawberry.field(description="Sign-ups in the window / `burstMinSignUps`.")
     referrer: Referrer
     window_start: datetime
