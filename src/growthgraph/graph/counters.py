@@ -7,9 +7,13 @@ Two sets of properties, kept exact on every write path that adds a REFERRED edge
 - ``belowK`` on a User, Influencer or Partner: how many users sit exactly K hops below it.
   Absent when zero, so its index holds only referrers that have a downline at that depth.
 
-``topReferrers`` without a window reads the ``belowK`` index in descending order; with a window
-it groups the users signed up in it by ``aboveK`` (a composite index on ``signedUpAt, aboveK``),
-which replaces a K-hop expansion per sign-up by a value read from the index.
+``topReferrers`` without a window reads the ``belowK`` index in descending order. With a small
+window it groups the users signed up in it by ``aboveK`` (a composite index on
+``signedUpAt, aboveK``), which replaces a K-hop expansion per sign-up by a value read from the
+index; with a larger one it reads candidates from the ``belowK`` index, whose all-time count
+bounds the window's, and counts each one's sign-ups in the window with a seek on a composite
+index on ``aboveK, signedUpAt`` until no candidate left can reach the top (see
+``referrals.top_referrers``).
 
 A sign-up is always a new leaf, so recording one adds one to ``below1..5`` of its five nearest
 ancestors and stores their keys as its ``above`` keys. Each ancestor is write-locked before its
@@ -53,6 +57,10 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     ),
     *(
         f"CREATE INDEX user_signed_up_{prop} IF NOT EXISTS FOR (n:User) ON (n.signedUpAt, n.{prop})"
+        for prop in ABOVE
+    ),
+    *(
+        f"CREATE INDEX user_{prop}_signed_up IF NOT EXISTS FOR (n:User) ON (n.{prop}, n.signedUpAt)"
         for prop in ABOVE
     ),
 )
