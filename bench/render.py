@@ -29,7 +29,12 @@ TARGET_NAMES = {
     "neo4j-graphql-first": "@neo4j/graphql as first written (@cypher sort)",
     "baseline": "one Cypher statement (driver)",
 }
-WINDOW_NAMES = {"none": "no window", "30d": "last 30 days", "365d": "last 365 days"}
+WINDOW_NAMES = {
+    "none": "no window",
+    "7d": "last 7 days",
+    "30d": "last 30 days",
+    "365d": "last 365 days",
+}
 
 
 def _ms(value: float | None) -> str:
