@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from growthgraph.graph.labels import CostSourceName
 from growthgraph.loading.dataset import CostRow, Dataset
+
+MONTH = timedelta(days=30)
 
 
 def month_starts(first: datetime, last: datetime) -> list[datetime]:
@@ -32,12 +34,24 @@ def month_starts(first: datetime, last: datetime) -> list[datetime]:
         out.append(start)
 
 
-def _entries(kind: CostSourceName, sid: str, total: int, months: list[datetime]) -> list[CostRow]:
+def months_back(first: datetime, last: datetime) -> list[datetime]:
+    """Instants 30 days apart ending at ``last`` and not before ``first``, oldest first: the
+    entries of a demo dated relative to its load day, so the latest always lies in "the last 30
+    days" of that day (calendar month starts can lie 31 days back)."""
+    out = [last]
+    while out[-1] - MONTH >= first:
+        out.append(out[-1] - MONTH)
+    return out[::-1]
+
+
+def _entries(
+    kind: CostSourceName, sid: str, total: int, months: list[datetime], name: str
+) -> list[CostRow]:
     """``total`` split into equal monthly parts, the remainder on the last one."""
     part, rest = divmod(total, len(months))
     return [
         CostRow(
-            f"cost-{kind.lower()}-{sid}-{at:%Y-%m}",
+            f"cost-{kind.lower()}-{sid}-{at.strftime(name)}",
             kind,
             sid,
             at,
@@ -47,22 +61,25 @@ def _entries(kind: CostSourceName, sid: str, total: int, months: list[datetime])
     ]
 
 
-def add_costs(data: Dataset, *, seed: int = 7) -> Dataset:
+def add_costs(data: Dataset, *, seed: int = 7, to_last: bool = False) -> Dataset:
+    """``to_last``: entries every 30 days back from the last sign-up (``months_back``) instead
+    of at calendar month starts."""
     if not data.users:
         return data
     rng = random.Random(seed * 104_729 + 3)
     times = [u.signed_up_at for u in data.users]
-    months = month_starts(min(times), max(times))
+    months = (months_back if to_last else month_starts)(min(times), max(times))
+    name = "%Y-%m-%d" if to_last else "%Y-%m"
     costs: list[CostRow] = []
     for i in data.influencers:
         if i.cost_cents is not None:
-            costs += _entries("INFLUENCER", i.id, i.cost_cents, months)
+            costs += _entries("INFLUENCER", i.id, i.cost_cents, months, name)
     for p in data.partners:
         if p.cost_cents is not None:
-            costs += _entries("PARTNER", p.id, p.cost_cents, months)
+            costs += _entries("PARTNER", p.id, p.cost_cents, months, name)
     for c in data.campaigns:
         monthly = rng.randrange(100, 3_000) * 100
-        costs += _entries("CAMPAIGN", c.id, monthly * len(months), months)
+        costs += _entries("CAMPAIGN", c.id, monthly * len(months), months, name)
     return replace(
         data,
         influencers=[replace(i, cost_cents=None) for i in data.influencers],
