@@ -73,18 +73,23 @@ async def test_top_referrers_read_the_counters_without_a_window(
     ]
 
 
-async def test_top_referrers_in_a_window_group_by_the_above_keys(
+async def test_top_referrers_in_a_small_window_group_by_the_above_keys(
     gql: Gql, fake: FakeDatabase
 ) -> None:
-    fake.answer(referrals.TOP_REFERRERS_IN_WINDOW[3], ranked)
+    # The first statement finds few sign-ups in the window and answers them grouped.
+    def first(params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"final": False, "inWindow": 3, "grouped": ranked(params), "top": [], "read": 0}]
+
+    fake.answer(referrals.TOP_REFERRERS_BY_THRESHOLD[3], first)
 
     out = await gql.data(TOP, top(degree=3, limit=1, since="2024-05-01T00:00:00Z"))
 
     assert [r["referrer"]["id"] for r in out["topReferrers"]] == ["u1"]
-    [params] = fake.ran(referrals.TOP_REFERRERS_IN_WINDOW[3])
+    [params] = fake.ran(referrals.TOP_REFERRERS_BY_THRESHOLD[3])
     assert params["until"] == LATEST
     assert params["labels"] == ["User", "Influencer", "Partner"]  # every kind when omitted
     assert params["limit"] == 1
+    assert params["cap"] == referrals.GROUPED_BELOW
 
 
 async def test_without_counters_top_referrers_scan(gql: Gql, fake: FakeDatabase) -> None:
