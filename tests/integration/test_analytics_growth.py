@@ -60,6 +60,20 @@ def _close(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
+def _same_groups(got: list[growth.ViralRow], want: dict[str | None, growth_oracle.Viral]) -> None:
+    """The same groups with the same counts and cycle time."""
+    assert {row.key for row in got} == set(want)
+    for row in got:
+        w = want[row.key]
+        assert (row.members, row.invites_sent, row.invites_accepted, row.referees) == (
+            w.members,
+            w.sent,
+            w.accepted,
+            w.referees,
+        ), row.key
+        assert _close(row.cycle_time_median_s, w.cycle_median_s), row.key
+
+
 WINDOWS = [(0.0, 1.0), (0.2, 0.5), (0.5, 0.5), (0.9, 1.0)]
 
 
@@ -108,16 +122,7 @@ async def test_a_conversion_window_matches_pandas(
         loaded.db, start=start, end=end, group_by=group_by, limit=500, within_days=within
     )
     want = growth_oracle.viral_within_pandas(loaded.data, start, end, group_by.value, within)
-    assert {row.key for row in got} == set(want)
-    for row in got:
-        w = want[row.key]
-        assert (row.members, row.invites_sent, row.invites_accepted, row.referees) == (
-            w.members,
-            w.sent,
-            w.accepted,
-            w.referees,
-        ), row.key
-        assert _close(row.cycle_time_median_s, w.cycle_median_s), row.key
+    _same_groups(got, want)
     # The window matters: fewer conversions count than with no window, on some group.
     unbounded = await growth.viral_cohort(
         loaded.db, start=start, end=end, group_by=group_by, limit=500
@@ -215,16 +220,7 @@ async def test_viral_coefficient_as_of_counts_only_what_had_happened(
             )
         else:
             want = growth_oracle.viral_within_pandas(then, start, end, group_by.value, within)
-        assert {row.key for row in got} == set(want)
-        for row in got:
-            w = want[row.key]
-            assert (row.members, row.invites_sent, row.invites_accepted, row.referees) == (
-                w.members,
-                w.sent,
-                w.accepted,
-                w.referees,
-            ), row.key
-            assert _close(row.cycle_time_median_s, w.cycle_median_s), row.key
+        _same_groups(got, want)
         # The instant matters: without it, later members and referrals count.
         unbounded = await growth.viral_cohort(
             loaded.db, start=start, end=end, group_by=group_by, limit=500, within_days=within

@@ -161,6 +161,24 @@ def _expected(
     return out
 
 
+def _ranked(want: list[Expected], sort: SourceSort) -> list[Expected]:
+    def rank(e: Expected) -> tuple[bool, float, str]:
+        score = e.score(sort)
+        return (score is None, -(score or 0.0), e.id)
+
+    return sorted(want, key=rank)
+
+
+def _same_leaderboard(got: list[sources.SourcePerformance], want: list[Expected]) -> None:
+    """The same sources in the same order, with the same levels and cost."""
+    assert [r.source.id for r in got] == [e.id for e in want]
+    for row, exp in zip(got, want, strict=True):
+        assert {d.depth: (d.sign_ups, d.converted, d.revenue_cents) for d in row.by_depth} == (
+            exp.by_depth
+        )
+        assert row.cost_cents == exp.cost
+
+
 @pytest.mark.parametrize("sort", list(SourceSort))
 @pytest.mark.parametrize(
     ("max_depth", "window"), [(50, (0.0, 1.0)), (2, (0.0, 1.0)), (50, (0.3, 0.7))]
@@ -177,19 +195,9 @@ async def test_source_leaderboard_matches_networkx(
         loaded.db, kind, start=start, end=end, max_depth=max_depth, sort=sort, limit=100,
         undated=undated,
     )  # fmt: skip
-    want = _expected(loaded, kind, max_depth, start, end)
-
-    def rank(e: Expected) -> tuple[bool, float, str]:
-        score = e.score(sort)
-        return (score is None, -(score or 0.0), e.id)
-
-    want.sort(key=rank)
-    assert [r.source.id for r in got] == [e.id for e in want]
+    want = _ranked(_expected(loaded, kind, max_depth, start, end), sort)
+    _same_leaderboard(got, want)
     for row, exp in zip(got, want, strict=True):
-        assert {d.depth: (d.sign_ups, d.converted, d.revenue_cents) for d in row.by_depth} == (
-            exp.by_depth
-        )
-        assert row.cost_cents == exp.cost
         if exp.cost is not None and row.direct_sign_ups:
             assert row.cost_per_acquisition_cents == pytest.approx(exp.cost / row.direct_sign_ups)
     if loaded.name == "generated" and sort is SourceSort.REVENUE:
@@ -221,19 +229,7 @@ async def test_source_leaderboard_as_of_counts_only_what_had_happened(
         loaded.db, kind, start=start, end=end, max_depth=50, sort=sort, limit=100,
         undated=undated, as_of=as_of,
     )  # fmt: skip
-    want = _expected(earlier, kind, 50, start, end)
-
-    def rank(e: Expected) -> tuple[bool, float, str]:
-        score = e.score(sort)
-        return (score is None, -(score or 0.0), e.id)
-
-    want.sort(key=rank)
-    assert [r.source.id for r in got] == [e.id for e in want]
-    for row, exp in zip(got, want, strict=True):
-        assert {d.depth: (d.sign_ups, d.converted, d.revenue_cents) for d in row.by_depth} == (
-            exp.by_depth
-        )
-        assert row.cost_cents == exp.cost
+    _same_leaderboard(got, _ranked(_expected(earlier, kind, 50, start, end), sort))
     # Later sign-ups under these sources exist and were left out (CollegeMsg has no sources).
     everything = _expected(loaded, kind, 50, start, end)
     if loaded.name != "collegemsg":

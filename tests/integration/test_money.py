@@ -127,19 +127,8 @@ async def loaded(db: Database) -> AsyncIterator[Loaded]:
     yield Loaded(data, paid, db)
 
 
-WINDOWS = [None, (0.3, 0.7), (0.0, 0.5)]
-
-
-@pytest.mark.parametrize("window", WINDOWS)
-@pytest.mark.parametrize("kind", KINDS)
-async def test_source_returns_match_pandas(
-    loaded: Loaded, kind: CostSourceName, window: tuple[float, float] | None
-) -> None:
-    start, end = EARLIEST, LATEST
-    if window is not None:
-        start, end = loaded.at_quantile(window[0]), loaded.at_quantile(window[1])
-    got = await money.source_returns(loaded.db, kind, start=start, end=end, undated=window is None)
-    want = oracle.source_returns(loaded.data, kind, loaded.paid, start, end, window is None)
+def _same_returns(got: list[money.SourceReturn], want: dict[str, oracle.Return]) -> None:
+    """The same sources, by id, with the same counts and amounts."""
     assert [r.source.id for r in got] == sorted(want)
     for row in got:
         exp = want[row.source.id]
@@ -153,6 +142,24 @@ async def test_source_returns_match_pandas(
             row.rewards_paid_cents,
         ) == (exp.direct, exp.sign_ups, exp.conversions, exp.payers, exp.revenue, exp.cost,
               exp.rewards), row.source.id  # fmt: skip
+
+
+WINDOWS = [None, (0.3, 0.7), (0.0, 0.5)]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("kind", KINDS)
+async def test_source_returns_match_pandas(
+    loaded: Loaded, kind: CostSourceName, window: tuple[float, float] | None
+) -> None:
+    start, end = EARLIEST, LATEST
+    if window is not None:
+        start, end = loaded.at_quantile(window[0]), loaded.at_quantile(window[1])
+    got = await money.source_returns(loaded.db, kind, start=start, end=end, undated=window is None)
+    want = oracle.source_returns(loaded.data, kind, loaded.paid, start, end, window is None)
+    _same_returns(got, want)
+    for row in got:
+        exp = want[row.source.id]
         spent = None if exp.cost is None else exp.cost + exp.rewards
         if spent:
             assert row.roi == pytest.approx((exp.revenue - spent) / spent)
@@ -195,19 +202,7 @@ async def test_source_returns_as_of_count_only_what_had_happened(
         loaded.db, kind, start=start, end=end, undated=window is None, as_of=as_of
     )
     want = oracle.source_returns(then, kind, paid_then, start, end, window is None)
-    assert [r.source.id for r in got] == sorted(want)
-    for row in got:
-        exp = want[row.source.id]
-        assert (
-            row.direct_sign_ups,
-            row.sign_ups,
-            row.conversions,
-            row.paying_users,
-            row.revenue_cents,
-            row.cost_cents,
-            row.rewards_paid_cents,
-        ) == (exp.direct, exp.sign_ups, exp.conversions, exp.payers, exp.revenue, exp.cost,
-              exp.rewards), row.source.id  # fmt: skip
+    _same_returns(got, want)
     everything = oracle.source_returns(loaded.data, kind, loaded.paid, start, end, window is None)
     assert sum(r.revenue_cents for r in got) < sum(e.revenue for e in everything.values())
 

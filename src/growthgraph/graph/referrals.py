@@ -133,9 +133,11 @@ TOP_REFERRERS_BY_COUNTERS: dict[int, LiteralString] = {
 # the composite index on (signedUpAt, aboveK) without touching the users or their edges. The key
 # ("<id> <Label>") orders by id, then label, so it breaks ties like the scan does. Its cost grows
 # with the sign-ups in the window.
-_TOP_IN_WINDOW_TEMPLATE: LiteralString = """
+# The window's users grouped by the key of their ancestor K hops up (``key``, its ``parts`` and
+# ``signUps``), the best $limit, each with its node ``n``. Ends with $UNTIL for the upper bound.
+_GROUP_WINDOW: LiteralString = """
 MATCH (u:User)
-WHERE u.signedUpAt >= $since AND u.signedUpAt < $until AND u.$ABOVE IS NOT NULL
+WHERE u.signedUpAt >= $since AND u.$ABOVE IS NOT NULL AND u.signedUpAt < $UNTIL
 WITH u.$ABOVE AS key, count(*) AS signUps
 WITH key, signUps, split(key, ' ') AS parts
 WHERE parts[1] IN $labels
@@ -147,10 +149,14 @@ CALL (parts) {
   MATCH (n:Influencer {id: parts[0]}) WHERE parts[1] = 'Influencer' RETURN n
   UNION ALL
   MATCH (n:Partner {id: parts[0]}) WHERE parts[1] = 'Partner' RETURN n
-}
+}"""
+_TOP_IN_WINDOW_TEMPLATE: LiteralString = (
+    _GROUP_WINDOW.replace("$UNTIL", "$until")
+    + """
 RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n, parts[1] AS label, signUps
 ORDER BY signUps DESC, key ASC
 """
+)
 TOP_REFERRERS_IN_WINDOW: dict[int, LiteralString] = {
     degree: _TOP_IN_WINDOW_TEMPLATE.replace("$ABOVE", above)
     for degree, above in zip(_HOPS, counters.ABOVE, strict=True)
@@ -215,22 +221,11 @@ CALL (final) {
   RETURN count(*) AS inWindow
 }
 CALL (final, inWindow) {
-  WITH final, inWindow WHERE NOT final AND inWindow < $cap
-  MATCH (u:User)
-  WHERE u.signedUpAt >= $since AND u.$ABOVE IS NOT NULL
-    AND u.signedUpAt < CASE WHEN NOT final AND inWindow < $cap THEN $until ELSE $since END
-  WITH u.$ABOVE AS key, count(*) AS signUps
-  WITH key, signUps, split(key, ' ') AS parts
-  WHERE parts[1] IN $labels
-  ORDER BY signUps DESC, key ASC
-  LIMIT $limit
-  CALL (parts) {
-    MATCH (n:User {id: parts[0]}) WHERE parts[1] = 'User' RETURN n
-    UNION ALL
-    MATCH (n:Influencer {id: parts[0]}) WHERE parts[1] = 'Influencer' RETURN n
-    UNION ALL
-    MATCH (n:Partner {id: parts[0]}) WHERE parts[1] = 'Partner' RETURN n
-  }
+  WITH final, inWindow WHERE NOT final AND inWindow < $cap"""
+    + _GROUP_WINDOW.replace(
+        "$UNTIL", "CASE WHEN NOT final AND inWindow < $cap THEN $until ELSE $since END"
+    )
+    + """
   WITH n, parts[1] AS label, signUps, key
   ORDER BY signUps DESC, key ASC
   RETURN collect({n: n {.*, signedUpAt: toString(n.signedUpAt)}, label: label,
