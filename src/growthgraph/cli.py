@@ -22,6 +22,15 @@ from growthgraph.config import Settings
 log = logging.getLogger("growthgraph")
 
 
+def _ticker(bar: tqdm[Never]) -> Callable[[int], object]:
+    """A progress callback that advances ``bar`` by the number of rows or nodes just done."""
+
+    def advance(done: int) -> None:
+        bar.update(done)
+
+    return advance
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -54,7 +63,7 @@ async def _seed(settings: Settings, *, users: int, seed: int, only_if_empty: boo
         # Dated relative to today (UTC), so relative windows answer on the day it is loaded.
         data = demo(users=users, seed=seed, day=datetime.now(UTC).date())
         with tqdm(total=dataset.dataset_size(data), unit="row", desc="loading demo data") as bar:
-            await dataset.load_dataset(db, data, progress=bar.update)
+            await dataset.load_dataset(db, data, progress=_ticker(bar))
         print(
             f"growthgraph: loaded {len(data.users):,} users, {len(data.influencers)} influencers, "
             f"{len(data.partners)} partners, {len(data.campaigns)} campaigns, "
@@ -115,7 +124,7 @@ async def _counters(settings: Settings, action: str, batch: int) -> int:
         desc = "rebuilding" if action == "rebuild" else "checking"
         with tqdm(total=total, unit="node", desc=f"{desc} referral counters") as bar:
             run = counters.rebuild if action == "rebuild" else counters.check
-            survey = await run(db, batch=batch, progress=bar.update)
+            survey = await run(db, batch=batch, progress=_ticker(bar))
         took = time.perf_counter() - started
         for line in survey.sample:
             print(f"  {line}")
@@ -165,14 +174,14 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
 
     def progress(total: int) -> Callable[[int], object]:
         bars.append(tqdm(total=total, unit="row", desc="importing", disable=args.quiet))
-        return bars[0].update
+        return _ticker(bars[0])
 
     def recount(total: int) -> Callable[[int], object]:
         bar = tqdm(
             total=total, unit="node", desc="recounting referral counters", disable=args.quiet
         )
         bars.append(bar)
-        return bar.update
+        return _ticker(bar)
 
     try:
         started = time.perf_counter()
@@ -238,7 +247,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
 
     def progress(total: int) -> Callable[[int], object]:
         bars.append(tqdm(total=total, unit="row", desc="exporting", disable=args.quiet))
-        return bars[0].update
+        return _ticker(bars[0])
 
     try:
         started = time.perf_counter()
