@@ -46,9 +46,12 @@ class Background:
     def start(self) -> None:
         every = min(self.settings.change_retention / 10, MAX_PRUNE_EVERY)
         self._tasks.append(asyncio.create_task(self._every(every, self.prune_changes)))
-        self._tasks.append(
-            asyncio.create_task(self._every(self.settings.live_poll_interval, self.send_webhooks))
-        )
+        if self.settings.webhook_sender:
+            self._tasks.append(
+                asyncio.create_task(
+                    self._every(self.settings.live_poll_interval, self.send_webhooks)
+                )
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:

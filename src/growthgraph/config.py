@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     webhook_attempts: int = Field(default=8, ge=1, le=50)
     webhook_backoff: float = Field(default=2.0, ge=0.01, le=3_600)
     webhook_timeout: float = Field(default=5.0, gt=0, le=120)
+    # Whether this process sends webhooks; off in processes that only answer requests (another
+    # process, with it on, fans the feed out and sends).
+    webhook_sender: bool = True
     # Unset: on in development, off in production.
     introspection: bool | None = None
     # Access: "role:sha256-hex" pairs, comma-separated (roles: analyst, writer, admin).

@@ -63,7 +63,11 @@ class Api:
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> Iterator[Api]:
     # The whole suite shares one client address: the rate limit is tested on apps of its own.
-    app = create_app(settings.model_copy(update={"api_keys": API_KEYS, "rate_limit": 0}))
+    # This server lives through every later module: it sends no webhooks, so the tests of the
+    # sender (which run steps by hand on the same database) meet no other sender.
+    app = create_app(
+        settings.model_copy(update={"api_keys": API_KEYS, "rate_limit": 0, "webhook_sender": False})
+    )
     headers = {"X-API-Key": ADMIN_KEY}  # raw requests act as admin unless they say otherwise
     with (
         serve(app, lifespan="on") as url,

@@ -4,6 +4,7 @@ is fanned out and sent; a failed delivery waits for its backoff without a write 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -91,3 +92,33 @@ async def test_a_new_change_is_fanned_out_and_sent_once_then_waits(
     assert (counting.reads, counting.writes) == (3, 0)
     [still] = await deliveries(counting)
     assert still["attempts"] == 1
+
+
+async def test_a_process_with_the_sender_off_leaves_the_feed_to_others(
+    settings: Settings, counting: CountingDatabase
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}/hook"
+    assert isinstance(
+        await webhooks.create(counting, id="w", url=url, kinds=["SIGN_UP"], secret="s"), Written
+    )
+    await sign_up(counting, "a")
+    fast = {"live_poll_interval": 0.05, "webhook_backoff": 3600.0}
+    quiet = Background(settings.model_copy(update={**fast, "webhook_sender": False}), counting)
+    quiet.start()
+    try:
+        await asyncio.sleep(0.5)  # ten of its ticks
+    finally:
+        await quiet.stop()
+    assert await deliveries(counting) == []
+
+    sending = Background(settings.model_copy(update=fast), counting)
+    sending.start()
+    try:
+        for _ in range(100):
+            if [d for d in await deliveries(counting) if d["attempts"] == 1]:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await sending.stop()
+    [made] = await deliveries(counting)
+    assert (made["id"], made["attempts"]) == ("w:1", 1)
