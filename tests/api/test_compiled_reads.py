@@ -381,6 +381,23 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any]]] = [
            campaigns(first: 2) { edges { cursor node { id name } } } }""",
         {},
     ),
+    # the lists' filters and orders: not compiled, answered by the general path on both
+    (
+        """{ influencers(first: 3, filter: {platform: "tiktok", minFollowers: 10},
+                        orderBy: {field: DIRECT_SIGN_UPS, direction: DESC}) {
+               totalCount edges { cursor node { id followers } } pageInfo { endCursor } }
+             partners(filter: {partnerKind: RESELLER}, orderBy: {field: NAME}) {
+               edges { node { id name partnerKind } } }
+             campaigns(first: 2, orderBy: {field: NAME, direction: DESC}) {
+               edges { cursor node { id name } } pageInfo { hasNextPage } } }""",
+        {},
+    ),
+    # a plain list's cursor under an order, and a bad filter: the same errors
+    (
+        "query($a: String) { campaigns(after: $a, orderBy: {field: NAME}) { totalCount } }",
+        {"a": "@campaigns-cursor"},
+    ),
+    ("{ influencers(filter: {minFollowers: 5, maxFollowers: 4}) { totalCount } }", {}),
     # refused arguments and cursors: the same errors, from the checks before execution
     ("{ users(first: 0) { edges { cursor } } }", {}),
     ('{ users(after: "not-a-cursor") { edges { cursor } } }', {}),
@@ -430,6 +447,7 @@ def _variables(network: Network, variables: dict[str, Any]) -> dict[str, Any]:
         "@referred": kids[0],
         "@child-cursor": encode_cursor(kids[0], "referrals"),
         "@referrals-cursor": encode_cursor(kids[0], "referrals"),  # not a cursor of `users`
+        "@campaigns-cursor": encode_cursor(network.ids["Campaign"][0], "campaigns"),
     }
     filled = {
         name: placeholders.get(value, value) if isinstance(value, str) else value

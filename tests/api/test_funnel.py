@@ -167,9 +167,9 @@ def test_each_grouping_worked_by_hand(api: Api) -> None:
     }
     # The invite's own campaign: i1 and i3; c's sign-up names none, a's names cmp (no matter).
     assert groups("CAMPAIGN") == {
-        "keys": ["none", "cmp"],
+        "keys": [None, "cmp"],
         "truncated": False,
-        "none": [(5, None), (3, 2 * DAY), (3, 6 * HOUR), (2, (23 * HOUR + 4 * DAY) / 2)],
+        None: [(5, None), (3, 2 * DAY), (3, 6 * HOUR), (2, (23 * HOUR + 4 * DAY) / 2)],
         "cmp": [(2, None), (2, (DAY + 2 * HOUR) / 2), (1, 2 * HOUR), (1, 2 * DAY)],
     }
     assert groups("SENDER_KIND") == {

@@ -258,13 +258,13 @@ async def test_lifetime_value_by_hand(api: Api, clean_db: Database) -> None:
     assert out["groups"] == []
     by_source = api.data(LTV, {"asOf": "2024-04-01T00:00:00Z", "groupBy": "SOURCE"})
     groups = {g["key"]: g for g in by_source["lifetimeValue"]["groups"]}
-    assert set(groups) == {"INFLUENCER:inf", "PARTNER:ptn", "ORGANIC"}
+    assert set(groups) == {"influencer:inf", "partner:ptn", "organic"}
     # inf's users a and b: 5,500 / 2 against the cohort's organic 500.
-    assert groups["INFLUENCER:inf"]["referred"] == {"users": 2, "revenueToDateCents": 5_500}
-    assert groups["INFLUENCER:inf"]["upliftToDate"] == pytest.approx(2_750 / 500 - 1)
-    assert groups["PARTNER:ptn"]["upliftToDate"] == -1.0
-    assert groups["ORGANIC"]["organic"] == {"users": 2}
-    assert groups["ORGANIC"]["upliftToDate"] is None
+    assert groups["influencer:inf"]["referred"] == {"users": 2, "revenueToDateCents": 5_500}
+    assert groups["influencer:inf"]["upliftToDate"] == pytest.approx(2_750 / 500 - 1)
+    assert groups["partner:ptn"]["upliftToDate"] == -1.0
+    assert groups["organic"]["organic"] == {"users": 2}
+    assert groups["organic"]["upliftToDate"] is None
     # On Feb 1 only those who signed up on Jan 1 are 30 days old: o1, o2 and a.
     young = api.data(LTV, {"asOf": "2024-02-01T00:00:00Z"})["lifetimeValue"]
     assert young["referred"]["matureUsers"] == 1

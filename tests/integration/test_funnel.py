@@ -27,12 +27,13 @@ from tests.support.collegemsg import collegemsg_dataset
 
 
 def _collegemsg() -> Dataset:
-    """CollegeMsg's forest with generated invites (some with a campaign), activities and
-    conversions."""
+    """CollegeMsg's forest with generated invites (some with a campaign, one of them called
+    ``none``, which grouping by campaign keeps apart from the invites without one), activities
+    and conversions."""
     data = add_activity(add_events(collegemsg_dataset(), seed=9), seed=9)
     rng = random.Random(3)
     data.invites = [
-        replace(i, campaign_id=rng.choice((None, "spring", "autumn"))) for i in data.invites
+        replace(i, campaign_id=rng.choice((None, "spring", "none"))) for i in data.invites
     ]
     return data
 
@@ -59,6 +60,7 @@ async def loaded(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[
 # --- the oracle: pandas over the rows, with its own walk of the referral rows -----------------
 
 Figures = tuple[tuple[int, float | None], ...]  # per step: (count, median seconds)
+Key = tuple[str | None, ...]  # (): the whole funnel; (group,): one group (None: no campaign)
 
 
 def _source(kind: str, sender: str, users: dict[str, UserRow]) -> str:
@@ -75,8 +77,9 @@ def _source(kind: str, sender: str, users: dict[str, UserRow]) -> str:
 
 def oracle(
     data: Dataset, *, start: datetime, end: datetime, group_by: FunnelGroupBy, as_of: datetime
-) -> dict[str | None, Figures]:
-    """Group key (None: every invite) -> per step (count, median seconds from the step before)."""
+) -> dict[Key, Figures]:
+    """``()`` (every invite) or ``(group key,)`` (None: no campaign) -> per step (count, median
+    seconds from the step before)."""
     users = {u.id: u for u in data.users}
     invites = pd.DataFrame(
         {
@@ -95,7 +98,7 @@ def oracle(
             _source(k, s, users) for k, s in zip(invites.kind, invites.sender, strict=True)
         ]
     elif group_by is FunnelGroupBy.CAMPAIGN:
-        invites["group"] = invites.campaign.fillna("none")
+        invites["group"] = invites.campaign
     elif group_by is FunnelGroupBy.SENDER_KIND:
         invites["group"] = invites.kind.str.lower()
     accepted = pd.DataFrame(
@@ -142,10 +145,10 @@ def oracle(
             (int(part.paid.notna().sum()), median("toPaid")),
         )
 
-    out: dict[str | None, Figures] = {None: figures(rows)}
+    out: dict[Key, Figures] = {(): figures(rows)}
     if group_by is not FunnelGroupBy.NONE:
-        for key, part in rows.groupby("group"):
-            out[str(key)] = figures(part)
+        for key, part in rows.groupby("group", dropna=False):
+            out[(None if pd.isna(key) else str(key),)] = figures(part)
     return out
 
 
@@ -188,16 +191,16 @@ async def test_funnel_matches_pandas(
     expected = oracle(loaded, start=start, end=end, group_by=group_by, as_of=as_of)
     assert not report.truncated
     assert report.as_of == as_of
-    ours: dict[str | None, Figures] = {None: _figures(report.steps)}
-    ours |= {g.key: _figures(g.steps) for g in report.groups}
+    ours: dict[Key, Figures] = {(): _figures(report.steps)}
+    ours |= {(g.key,): _figures(g.steps) for g in report.groups}
     assert ours.keys() == expected.keys()
     for key, figures in expected.items():
         assert _close(ours[key], figures), (key, ours[key], figures)
-    # Most invites first, ties by key.
-    order = [(-g.steps[0].count, g.key) for g in report.groups]
+    # Most invites first, ties by key (a null key last).
+    order = [(-g.steps[0].count, g.key is None, g.key or "") for g in report.groups]
     assert order == sorted(order)
     # The data exercises every step.
-    whole = expected[None]
+    whole = expected[()]
     assert whole[0][0] > 100
     assert all(count > 0 for count, _ in whole)
 

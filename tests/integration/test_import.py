@@ -11,6 +11,7 @@ from pathlib import Path
 import networkx as nx
 
 from growthgraph.graph import counters
+from growthgraph.graph import loading as cypher
 from growthgraph.graph.database import Database
 from growthgraph.graph.maintenance import delete_everything
 from growthgraph.loading.dataset import load_dataset
@@ -302,3 +303,28 @@ async def test_create_and_merge_modes_write_the_same_graph(
         assert await _graph(clean_db) == by_create
         assert merged.loaded == created.loaded
         assert merged.rejects == created.rejects
+
+
+async def test_a_retried_referral_batch_writes_nothing(clean_db: Database) -> None:
+    """A batch whose commit went through but whose answer was lost is sent again: the edge
+    statement must leave a user that already has a referrer as it is, whoever that referrer is,
+    and still write the rows of users that have none."""
+    await load_dataset(clean_db, handmade())
+    await clean_db.write("CREATE (:User {id: 'fresh', signedUpAt: datetime('2030-01-01T00:00Z')})")
+    before = await _edges(clean_db)
+    rows = [
+        {"userId": "c2", "referrerId": "c1", "channel": "again", "campaignId": None},
+        {"userId": "ux1", "referrerId": "c1", "channel": "other", "campaignId": None},
+        {"userId": "fresh", "referrerId": "c1", "channel": "link", "campaignId": None},
+    ]
+    for _ in range(2):
+        await clean_db.write(cypher.MERGE_REFERRALS["USER"], {"rows": rows})
+        assert await _edges(clean_db) == before | {("USER", "c1", "fresh")}
+    kept = await clean_db.read(
+        "MATCH (src)-[r:REFERRED]->(u:User) WHERE u.id IN ['c2', 'fresh']"
+        " RETURN u.id AS user, src.id AS src, r.channel AS channel, count(*) AS n ORDER BY user"
+    )
+    by_user = {row["user"]: (row["src"], row["channel"], row["n"]) for row in kept}
+    assert by_user["c2"][1] != "again"
+    assert by_user["c2"][2] == 1
+    assert by_user["fresh"] == ("c1", "link", 1)

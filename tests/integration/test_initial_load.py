@@ -274,5 +274,11 @@ async def test_the_initial_load_builds_the_same_graph_as_the_online_create_mode(
         named = re.search(r"(?:INDEX|CONSTRAINT) (\w+) IF NOT EXISTS", statement)
         assert named is not None, statement
         assert found.get(named.group(1)) == "ONLINE", statement
+    keyed = await own_db.read(
+        "MATCH (n) WHERE n:Partner OR n:Campaign RETURN n.name AS name, n.nameSortKey AS key"
+    )
+    assert keyed
+    for row in keyed:  # the name's sort key (graph.name_keys): the hex of its UTF-8 bytes
+        assert bytes.fromhex(row["key"]).decode("utf-8") == row["name"], row
     odd = await own_db.read("MATCH (u:User {id: 'odd-1'}) RETURN u.name AS name")
     assert odd[0]["name"] == 'O"Brien, Jr.\nsecond line'

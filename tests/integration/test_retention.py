@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -25,10 +26,30 @@ from growthgraph.loading.seed_activity import add_activity
 from growthgraph.loading.seed_events import add_events
 from tests.support.collegemsg import collegemsg_dataset
 
+NO_CAMPAIGN = "<no campaign>"  # the oracle's own key for a null group: no generated id
+
+
+def _generated() -> Dataset:
+    """Generated users, events and activity, one campaign's id renamed ``none`` so that grouping by
+    campaign must keep it apart from the users without any campaign."""
+    data = add_activity(add_events(seed.generate(users=1_500, seed=4, days=150), seed=4), seed=4)
+    old = data.campaigns[0].id
+    data.campaigns[0] = replace(data.campaigns[0], id="none")
+    data.users = [replace(u, campaign_id="none") if u.campaign_id == old else u for u in data.users]
+    data.invites = [
+        replace(i, campaign_id="none") if i.campaign_id == old else i for i in data.invites
+    ]
+    data.costs = [
+        replace(c, source_id="none") if (c.source_kind, c.source_id) == ("CAMPAIGN", old) else c
+        for c in data.costs
+    ]
+    assert any(u.campaign_id == "none" for u in data.users)
+    assert any(u.campaign_id is None for u in data.users)
+    return data
+
+
 DATASETS: dict[str, Callable[[], Dataset]] = {
-    "generated": lambda: add_activity(
-        add_events(seed.generate(users=1_500, seed=4, days=150), seed=4), seed=4
-    ),
+    "generated": _generated,
     "collegemsg": lambda: add_activity(collegemsg_dataset(), seed=9),
 }
 
@@ -74,7 +95,7 @@ def _groups(users: list[UserRow], group_by: RetentionGroupBy) -> dict[str, str]:
             # The referral out of the root carries the top user's campaign (load_dataset writes
             # a referral's campaign from its user's row).
             entry = below.campaign_id if u.referrer_id is not None else None
-            out[u.id] = entry or u.campaign_id or "none"
+            out[u.id] = entry or u.campaign_id or NO_CAMPAIGN
     return out
 
 
@@ -139,7 +160,10 @@ def _ours(
 ) -> dict[tuple[pd.Timestamp, str], tuple[int, dict[int, int]]]:
     out: dict[tuple[pd.Timestamp, str], tuple[int, dict[int, int]]] = {}
     for c in report.cohorts:
-        key = (pd.Timestamp(c.start.replace(tzinfo=None)), c.group)
+        key = (
+            pd.Timestamp(c.start.replace(tzinfo=None)),
+            NO_CAMPAIGN if c.group is None else c.group,
+        )
         out[key] = (c.size, {p.index: p.active for p in c.periods})
         for p in c.periods:
             assert math.isclose(p.share, p.active / c.size)

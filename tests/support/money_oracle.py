@@ -29,18 +29,20 @@ def users_frame(data: Dataset) -> pd.DataFrame:
     for u in data.users:
         kind, rid = parent[u.id]
         if kind is None:
-            roots.append("ORGANIC")
+            roots.append("organic")
             continue
         while kind == "USER" and rid is not None and parent[rid][0] is not None:
             kind, rid = parent[rid]
-        roots.append("USER" if kind == "USER" else f"{kind}:{rid}")
+        roots.append("user" if kind == "USER" else f"{str(kind).lower()}:{rid}")
     return pd.DataFrame(
         {
             "user": [u.id for u in data.users],
             "signed_up_at": [u.signed_up_at for u in data.users],
             "campaign": [u.campaign_id for u in data.users],
             "direct": [
-                None if u.referrer_kind in (None, "USER") else f"{u.referrer_kind}:{u.referrer_id}"
+                None
+                if u.referrer_kind in (None, "USER")
+                else f"{u.referrer_kind.lower()}:{u.referrer_id}"
                 for u in data.users
             ],
             "referred": [u.referrer_kind is not None for u in data.users],
@@ -114,10 +116,10 @@ def source_returns(
         ids = [r.id for r in rows]
         undated = {r.id: r.cost_cents for r in rows}
         member_col, direct_col = "root", "direct"
-        keys = {i: f"{kind}:{i}" for i in ids}
+        keys = {i: f"{kind.lower()}:{i}" for i in ids}
         label = "Influencer" if kind == "INFLUENCER" else "Partner"
         paid_by = rewards[rewards["label"] == label].groupby("bid")["amount"].sum()
-        paid_by.index = [f"{kind}:{i}" for i in paid_by.index]
+        paid_by.index = [f"{kind.lower()}:{i}" for i in paid_by.index]
     revenue = in_window.groupby(member_col)["revenue"].sum()
     count = in_window.groupby(member_col)["conversion"].count()
     payers = in_window.groupby(member_col)["user"].nunique()

@@ -117,11 +117,16 @@ def page_info(
     return edges, PageInfo(has_next_page=page.has_next, end_cursor=end)
 
 
+def other_order(list_name: str) -> str:
+    """The message refusing a cursor of ``list_name`` made under another order or filter."""
+    return f"`after` is a cursor of another order or filter of `{list_name}`"
+
+
 def plain_key(key: str | None, list_name: str) -> str | None:
     """A key of a list ordered by id alone. Ids begin with a letter or digit and compound keys
     with ``[``, so a cursor of the same list under another order or filter is refused."""
     if key is not None and key.startswith("["):
-        raise BadUserInputError(f"`after` is a cursor of another order or filter of `{list_name}`")
+        raise BadUserInputError(other_order(list_name))
     return key
 
 

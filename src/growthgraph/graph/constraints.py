@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from growthgraph.graph import counters
+from growthgraph.graph import counters, name_keys
 from growthgraph.graph.database import Database
 
 SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
@@ -32,6 +32,17 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     # The filters of the root list of users (graph.users.USER_PAGES).
     "CREATE INDEX user_country IF NOT EXISTS FOR (n:User) ON (n.country)",
     "CREATE INDEX user_campaign IF NOT EXISTS FOR (n:User) ON (n.campaignId)",
+    # The filters and sorts of the root lists of sources (graph.sources.INFLUENCER_PAGES, ...);
+    # their referral-counter sorts read the counters' own indexes (graph.counters).
+    "CREATE INDEX influencer_platform IF NOT EXISTS FOR (n:Influencer) ON (n.platform)",
+    "CREATE INDEX influencer_followers IF NOT EXISTS FOR (n:Influencer) ON (n.followers)",
+    "CREATE INDEX influencer_engagement IF NOT EXISTS FOR (n:Influencer) ON (n.engagementRate)",
+    "CREATE INDEX partner_kind IF NOT EXISTS FOR (n:Partner) ON (n.kind)",
+    # The name orders read the names' ASCII sort keys (graph.name_keys), not the names.
+    "CREATE INDEX partner_name_sort_key IF NOT EXISTS FOR (n:Partner) ON (n.nameSortKey)",
+    "CREATE INDEX campaign_name_sort_key IF NOT EXISTS FOR (n:Campaign) ON (n.nameSortKey)",
+    "CREATE INDEX campaign_utm_source IF NOT EXISTS FOR (n:Campaign) ON (n.utmSource)",
+    "CREATE INDEX campaign_utm_medium IF NOT EXISTS FOR (n:Campaign) ON (n.utmMedium)",
     "CREATE INDEX invite_at IF NOT EXISTS FOR (n:Invite) ON (n.at)",
     "CREATE INDEX conversion_at IF NOT EXISTS FOR (n:Conversion) ON (n.at)",
     "CREATE CONSTRAINT cost_id IF NOT EXISTS FOR (n:Cost) REQUIRE n.id IS UNIQUE",
@@ -69,6 +80,10 @@ AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes(300)"
 
 
 async def apply_schema(db: Database) -> None:
+    """The constraints and indexes, and the derived properties a database written before them
+    lacks: the sort keys of names (``graph.name_keys.backfill``, nothing once every name has
+    one)."""
     for statement in SCHEMA_STATEMENTS:
         await db.write(statement)
     await db.read(AWAIT_INDEXES)
+    await name_keys.backfill(db)

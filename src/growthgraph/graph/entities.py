@@ -10,6 +10,7 @@ from typing import Any, Generic, LiteralString, TypeVar
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from growthgraph.graph import name_keys
 from growthgraph.graph.database import Database
 from growthgraph.graph.labels import ENTITY_LABELS, EntityLabel, per_label
 from growthgraph.graph.outcomes import IdConflict, Written
@@ -128,7 +129,9 @@ async def write_retrying(
 async def create(
     db: Database, entity: Entity[T], props: Mapping[str, Any]
 ) -> Written[T] | IdConflict:
-    """Create the entity, or answer as a repeat (same values) or a conflict (other values)."""
+    """Create the entity, or answer as a repeat (same values) or a conflict (other values).
+    A partner's or campaign's name is stored with its sort key (``graph.name_keys``), a derived
+    value the comparison leaves out."""
 
     async def work(tx: AsyncManagedTransaction) -> Written[T] | IdConflict:
         found = await (await tx.run(FIND_ENTITY[entity.label], id=props["id"])).single()
@@ -138,6 +141,8 @@ async def create(
                 return Written(entity.build(stored), created=False)
             return IdConflict(entity=entity.label, id=str(props["id"]))
         clean = {k: v for k, v in props.items() if v is not None}
+        if entity.label in name_keys.LABELS:
+            clean = name_keys.keyed(clean)
         row = await (await tx.run(CREATE_ENTITY[entity.label], props=clean)).single(strict=True)
         return Written(entity.build(row["n"]), created=True)
 

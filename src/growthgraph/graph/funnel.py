@@ -19,12 +19,14 @@ Definitions are in docs/metrics.md ("Retention and funnels").
   to once it accepts (``attributionPath``'s last entry): the sending influencer or partner
   (``influencer:<id>``, ``partner:<id>``), or, for a sending user, the root of that user's own
   chain (``user`` when the chain starts at an organic user, that user included); by
-  **campaign**, the invite's own campaign, else ``none``; by **sender kind**, ``user``,
+  **campaign**, the invite's own campaign, else null (no campaign id can be taken for it); by
+  **sender kind**, ``user``,
   ``influencer`` or ``partner``.
 
 One statement: each invite of the window is read once through the ``Invite.at`` index, with its
 sender (and the sender's chain, by source), its accepting user, that user's first activity and
-first conversion after it; every invite is counted in its group and in the whole (key null).
+first conversion after it; every invite is counted in its group (key ``[grp]``) and in the whole
+(key ``[]``).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ GROUP_OF: dict[FunnelGroupBy, LiteralString] = {
         "WHEN top:Influencer THEN 'influencer:' + top.id WHEN top:Partner THEN 'partner:' + top.id "
         "ELSE 'user' END"
     ),
-    FunnelGroupBy.CAMPAIGN: "coalesce(i.campaignId, 'none')",
+    FunnelGroupBy.CAMPAIGN: "i.campaignId",
     FunnelGroupBy.SENDER_KIND: (
         "CASE WHEN s:Influencer THEN 'influencer' WHEN s:Partner THEN 'partner' ELSE 'user' END"
     ),
@@ -86,7 +88,9 @@ def _seconds(a: LiteralString, b: LiteralString) -> LiteralString:
 
 def _funnel_query(group_by: FunnelGroupBy) -> LiteralString:
     root: LiteralString = _ROOT if group_by is FunnelGroupBy.SOURCE else ""
-    keys: LiteralString = "[null]" if group_by is FunnelGroupBy.NONE else "[null, grp]"
+    # The whole funnel under the key [] and each group under [its key], which may be null (an
+    # invite without a campaign), so that no group's key can be taken for the whole.
+    keys: LiteralString = "[[]]" if group_by is FunnelGroupBy.NONE else "[[], [grp]]"
     return (
         """
 MATCH (s)-[:SENT]->(i:Invite)
@@ -126,7 +130,7 @@ WITH key, count(*) AS invited, count(u) AS signedUp, count(active) AS active,
      count(paid) AS converted, percentileCont(toSignUp, 0.5) AS toSignUp,
      percentileCont(toActive, 0.5) AS toActive, percentileCont(toPaid, 0.5) AS toPaid
 RETURN key, invited, signedUp, active, converted, toSignUp, toActive, toPaid
-ORDER BY key IS NOT NULL, invited DESC, key
+ORDER BY size(key), invited DESC, key[0]
 LIMIT $rows
 """
     )
@@ -170,7 +174,7 @@ class FunnelStep:
 
 @dataclass(frozen=True, slots=True)
 class FunnelGroup:
-    key: str
+    key: str | None  # None: invites without a campaign (CAMPAIGN)
     steps: tuple[FunnelStep, ...]
 
 
@@ -212,11 +216,14 @@ async def funnel(
         raise ValueError("limit out of range")
     params = {"start": start, "end": end, "asOf": as_of, "rows": limit + 2}
     rows = await db.read(FUNNEL[group_by], params)
-    whole = next((r for r in rows if r["key"] is None), None)
-    grouped = [r for r in rows if r["key"] is not None]
+    whole = next((r for r in rows if not r["key"]), None)
+    grouped = [r for r in rows if r["key"]]
     return Funnel(
         as_of=as_of,
         steps=_steps(whole),
-        groups=tuple(FunnelGroup(str(r["key"]), _steps(r)) for r in grouped[:limit]),
+        groups=tuple(
+            FunnelGroup(None if r["key"][0] is None else str(r["key"][0]), _steps(r))
+            for r in grouped[:limit]
+        ),
         truncated=len(grouped) > limit,
     )

@@ -19,7 +19,7 @@ from typing import Any, Literal, LiteralString, TypeVar
 
 from neo4j.exceptions import TransientError
 
-from growthgraph.graph import counters
+from growthgraph.graph import counters, name_keys
 from growthgraph.graph.database import Database, TransientDatabaseError
 from growthgraph.graph.labels import (
     COST_SOURCE_LABELS,
@@ -50,14 +50,18 @@ MERGE_NODES: dict[NodeLabel, LiteralString] = {
     + ", n.signedUpAt = datetime(row.signedUpAt)"
     + ", n.consentUpdatedAt = datetime(row.consentUpdatedAt), n.erasedAt = datetime(row.erasedAt)",
 }
-# The NOT EXISTS guard keeps "one referrer per user" even against a concurrent sign-up.
+# The NOT EXISTS guard keeps "one referrer per user" even against a concurrent sign-up, and
+# makes a re-run or a retried batch write nothing: a user that has any referrer is left as it is
+# (the same referrer already stored, or another one, which the plan reported). So the edge is
+# created, not merged: MERGE matched the pair again under a lock, a third more server time for
+# nothing the guard does not already decide.
 _MERGE_REFERRALS_TEMPLATE: LiteralString = """
 UNWIND $rows AS row
 MATCH (ref:$LABEL {id: row.referrerId})
 MATCH (u:User {id: row.userId})
-WHERE NOT EXISTS { MATCH (other)-[:REFERRED]->(u) WHERE other <> ref }
-MERGE (ref)-[r:REFERRED]->(u)
-  ON CREATE SET r.at = u.signedUpAt, r.channel = row.channel, r.campaignId = row.campaignId
+WHERE NOT EXISTS { ()-[:REFERRED]->(u) }
+CREATE (ref)-[r:REFERRED]->(u)
+SET r.at = u.signedUpAt, r.channel = row.channel, r.campaignId = row.campaignId
 """
 MERGE_REFERRALS: dict[ReferrerKindName, LiteralString] = {
     k: _MERGE_REFERRALS_TEMPLATE.replace("$LABEL", lb) for k, lb in NAME_LABELS.items()
@@ -182,16 +186,19 @@ CREATE_INFLUENCERS: LiteralString = (
     + "})"
     + _CREATED_IDS
 )
+# A partner's and a campaign's name arrive with its sort key (graph.name_keys).
+_NAME_SORT_KEY: LiteralString = ", " + name_keys.PROPERTY + ": row." + name_keys.PROPERTY
 CREATE_PARTNERS: LiteralString = (
     "UNWIND $rows AS row CREATE (n:Partner {"
     + _from_row(PARTNER_PROPS)
+    + _NAME_SORT_KEY
     + ", "
     + _BELOW
     + "})"
     + _CREATED_IDS
 )
 CREATE_CAMPAIGNS: LiteralString = (
-    "UNWIND $rows AS row CREATE (n:Campaign {" + _from_row(CAMPAIGN_PROPS) + "})"
+    "UNWIND $rows AS row CREATE (n:Campaign {" + _from_row(CAMPAIGN_PROPS) + _NAME_SORT_KEY + "})"
 )
 CREATE_USERS: LiteralString = (
     "UNWIND $rows AS row CREATE (n:User {"

@@ -5,6 +5,7 @@ from a conflict (ID_CONFLICT)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, LiteralString, TypeVar, cast
@@ -123,12 +124,25 @@ def chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield rows[begin : begin + size]
 
 
+# Lookups in flight at once: the server answers each on one core.
+LOOKUPS_IN_FLIGHT = 2
+
+
 async def _lookup(db: Database, query: LiteralString, ids: Sequence[str], batch: int) -> list[Any]:
-    found: list[Any] = []
-    for chunk in chunks(sorted(set(ids)), batch):
-        for row in await db.read(query, {"ids": list(chunk)}):
-            found += row["found"]
-    return found
+    """Every chunk's findings, ``LOOKUPS_IN_FLIGHT`` chunks at a time, in chunk order."""
+    parts = list(chunks(sorted(set(ids)), batch))
+    answers: list[list[Any]] = [[] for _ in parts]
+    turn = asyncio.Semaphore(LOOKUPS_IN_FLIGHT)
+
+    async def one(index: int) -> None:
+        async with turn:
+            for row in await db.read(query, {"ids": list(parts[index])}):
+                answers[index] += row["found"]
+
+    async with asyncio.TaskGroup() as group:
+        for index in range(len(parts)):
+            group.create_task(one(index))
+    return [item for answer in answers for item in answer]
 
 
 async def existing_users(db: Database, ids: Sequence[str], batch: int) -> dict[str, datetime]:

@@ -219,8 +219,8 @@ _KEYS: dict[LtvGrouping, LiteralString] = {
     LtvGrouping.COHORT_WEEK: "toString(date.truncate('week', u.signedUpAt))",
     LtvGrouping.COHORT_MONTH: "toString(date.truncate('month', u.signedUpAt))",
     LtvGrouping.SOURCE: (
-        "CASE WHEN top IS NULL THEN 'ORGANIC' WHEN top:User THEN 'USER' "
-        "WHEN top:Influencer THEN 'INFLUENCER:' + top.id ELSE 'PARTNER:' + top.id END"
+        "CASE WHEN top IS NULL THEN 'organic' WHEN top:User THEN 'user' "
+        "WHEN top:Influencer THEN 'influencer:' + top.id ELSE 'partner:' + top.id END"
     ),
 }
 _LTV_TEMPLATE: LiteralString = """

@@ -13,7 +13,7 @@ in each following period, split by how they were acquired. Definitions are in do
   (``influencer:<id>``, ``partner:<id>``, ``user`` when the chain starts at an organic user,
   ``organic`` when the user was not referred); by campaign, the campaign of the referral that
   brought the chain in (the edge out of the root), else the user's own sign-up campaign, else
-  ``none``.
+  null (no campaign id can be taken for it).
 
 One statement per grouping: it walks each cohort member's chain up once (a forest: one path)
 and its activities, and aggregates per (cohort, group, period) in Cypher.
@@ -61,7 +61,7 @@ GROUP_OF: dict[RetentionGroupBy, LiteralString] = {
         "CASE WHEN top IS NULL THEN 'organic' WHEN top:Influencer THEN 'influencer:' + top.id "
         "WHEN top:Partner THEN 'partner:' + top.id ELSE 'user' END"
     ),
-    RetentionGroupBy.CAMPAIGN: "coalesce(entry.campaignId, m.campaignId, 'none')",
+    RetentionGroupBy.CAMPAIGN: "coalesce(entry.campaignId, m.campaignId)",
 }
 _PERIOD_OF: LiteralString = """
 CASE $unit
@@ -118,7 +118,7 @@ class RetentionPeriod:
 @dataclass(frozen=True, slots=True)
 class RetentionCohort:
     start: datetime
-    group: str
+    group: str | None  # None: no campaign (CAMPAIGN); a campaign id is never confused with it
     size: int
     periods: tuple[RetentionPeriod, ...]
 
@@ -168,7 +168,7 @@ async def retention(
         cohorts.append(
             RetentionCohort(
                 start=cohort,
-                group=str(row["grp"]),
+                group=None if row["grp"] is None else str(row["grp"]),
                 size=size,
                 periods=tuple(
                     RetentionPeriod(

@@ -22,7 +22,7 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from growthgraph.graph import entities, referrals
+from growthgraph.graph import entities, name_keys, referrals
 from growthgraph.graph.database import Database
 from growthgraph.graph.entities import same_values, write_retrying
 from growthgraph.graph.labels import (
@@ -32,6 +32,7 @@ from growthgraph.graph.labels import (
     Kind,
     per_label,
 )
+from growthgraph.graph.lists import ListSpec, Sort
 from growthgraph.graph.outcomes import IdConflict, UnknownCampaign, UnknownReferrer, Written
 from growthgraph.graph.records import (
     CampaignRecord,
@@ -329,3 +330,44 @@ async def record_cost(
         return Written(_cost(props, source_kind, source_id), created=True)
 
     return await write_retrying(db, work)
+
+
+# --- the root lists of sources, filtered and sorted (graph.lists) ------------------------------
+# The referral counters a leaderboard sorts by: sign-ups one and two REFERRED hops below
+# (graph.counters, indexed there); absent means zero.
+_COUNTER_SORTS = {
+    "DIRECT_SIGN_UPS": Sort("below1", "int", zero_when_absent=True),
+    "SECOND_DEGREE_SIGN_UPS": Sort("below2", "int", zero_when_absent=True),
+}
+# By name in code-point order, through the name's stored ASCII key (graph.name_keys).
+_NAME = Sort(name_keys.PROPERTY, "key")
+INFLUENCER_LIST = ListSpec(
+    entities.INFLUENCERS,
+    sorts={
+        "ID": Sort(),
+        "FOLLOWERS": Sort("followers", "int"),
+        "ENGAGEMENT_RATE": Sort("engagementRate", "float"),
+        **_COUNTER_SORTS,
+    },
+    filters={
+        "platform": "n.platform = $platform",
+        "minFollowers": "n.followers >= $minFollowers",
+        "maxFollowers": "n.followers <= $maxFollowers",
+    },
+)
+PARTNER_LIST = ListSpec(
+    entities.PARTNERS,
+    sorts={"ID": Sort(), "NAME": _NAME, **_COUNTER_SORTS},
+    filters={"kind": "n.kind = $kind"},
+)
+CAMPAIGN_LIST = ListSpec(
+    entities.CAMPAIGNS,
+    sorts={"ID": Sort(), "NAME": _NAME},
+    filters={"utmSource": "n.utmSource = $utmSource", "utmMedium": "n.utmMedium = $utmMedium"},
+)
+INFLUENCER_PAGES = INFLUENCER_LIST.pages
+INFLUENCER_COUNTS = INFLUENCER_LIST.counts
+PARTNER_PAGES = PARTNER_LIST.pages
+PARTNER_COUNTS = PARTNER_LIST.counts
+CAMPAIGN_PAGES = CAMPAIGN_LIST.pages
+CAMPAIGN_COUNTS = CAMPAIGN_LIST.counts

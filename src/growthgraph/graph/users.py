@@ -17,9 +17,10 @@ from growthgraph import rules
 from growthgraph.graph import changes
 from growthgraph.graph import counters as referral_counters
 from growthgraph.graph.database import Database
-from growthgraph.graph.entities import same_values, write_retrying
+from growthgraph.graph.entities import USERS, same_values, write_retrying
 from growthgraph.graph.events import ConversionRecord, conversion_from
 from growthgraph.graph.labels import REFERRER_LABELS, Kind, label_of
+from growthgraph.graph.lists import ListSpec, Sort
 from growthgraph.graph.outcomes import (
     AlreadyReferred,
     IdConflict,
@@ -404,127 +405,16 @@ def sign_up_change(signup: SignUp) -> dict[str, Any]:
     )
 
 
-# --- the root list of users, filtered and sorted --------------------------------------------
-# One statement per (order, filters given): a filter not given adds no clause, so the planner
-# sees only the conditions that apply and can seek the matching index (id, signedUpAt, country,
-# campaignId). Keyset: the page continues after (sort value, id) of the last user in the order.
-USER_ORDERS: dict[str, tuple[LiteralString, LiteralString, LiteralString]] = {
-    # name: (seek condition, ORDER BY, the sort value returned for the cursor)
-    "ID_ASC": ("n.id > $afterId", "n.id", "n.id"),
-    "ID_DESC": ("n.id < $afterId", "n.id DESC", "n.id"),
-    "SIGNED_UP_AT_ASC": (
-        "(n.signedUpAt > $afterAt OR (n.signedUpAt = $afterAt AND n.id > $afterId))",
-        "n.signedUpAt, n.id",
-        "toString(n.signedUpAt)",
-    ),
-    "SIGNED_UP_AT_DESC": (
-        "(n.signedUpAt < $afterAt OR (n.signedUpAt = $afterAt AND n.id < $afterId))",
-        "n.signedUpAt DESC, n.id DESC",
-        "toString(n.signedUpAt)",
-    ),
-}
-USER_FILTERS: dict[str, LiteralString] = {
-    "from": "n.signedUpAt >= $from",
-    "to": "n.signedUpAt < $to",
-    "country": "n.country = $country",
-    "campaignId": "n.campaignId = $campaignId",
-}
-
-
-def _where(conditions: list[LiteralString]) -> LiteralString:
-    text: LiteralString = ""
-    for i, condition in enumerate(conditions):
-        text = text + ("WHERE " if i == 0 else " AND ") + condition
-    return text
-
-
-def _filter_sets() -> list[tuple[str, ...]]:
-    names = list(USER_FILTERS)
-    return [
-        tuple(name for bit, name in enumerate(names) if mask >> bit & 1)
-        for mask in range(1 << len(names))
-    ]
-
-
-def _page_statement(order: str, filters: tuple[str, ...], seek: bool) -> LiteralString:
-    condition, order_by, value = USER_ORDERS[order]
-    conditions: list[LiteralString] = [USER_FILTERS[f] for f in filters]
-    if seek:
-        conditions.append(condition)
-    return (
-        "MATCH (n:User) "
-        + _where(conditions)
-        + " WITH n ORDER BY "
-        + order_by
-        + " LIMIT $limit RETURN n {.*, signedUpAt: toString(n.signedUpAt)} AS n, "
-        + value
-        + " AS sortValue"
-    )
-
-
-USER_PAGES: dict[str, LiteralString] = {
-    f"{order} {'+'.join(filters)} {'seek' if seek else 'first'}": _page_statement(
-        order, filters, seek
-    )
-    for order in USER_ORDERS
-    for filters in _filter_sets()
-    for seek in (False, True)
-}
-USER_COUNTS: dict[str, LiteralString] = {
-    "+".join(filters): "MATCH (n:User) "
-    + _where([USER_FILTERS[f] for f in filters])
-    + " RETURN count(n) AS n"
-    for filters in _filter_sets()
-}
-
-
-@dataclass(frozen=True, slots=True)
-class UserFilter:
-    signed_up_from: datetime | None = None
-    signed_up_to: datetime | None = None
-    country: str | None = None
-    campaign_id: str | None = None
-
-    def params(self) -> dict[str, Any]:
-        given = {
-            "from": self.signed_up_from,
-            "to": self.signed_up_to,
-            "country": self.country,
-            "campaignId": self.campaign_id,
-        }
-        return {k: v for k, v in given.items() if v is not None}
-
-
-@dataclass(frozen=True, slots=True)
-class SortedUser:
-    user: UserRecord
-    sort_value: str  # the id, or the sign-up time as ISO text
-
-
-async def users_page(
-    db: Database,
-    *,
-    order: str,
-    where: UserFilter,
-    first: int,
-    after: tuple[str, str] | None,
-) -> Page[SortedUser]:
-    """``first`` users in ``order`` among those ``where`` admits, after ``(sort value, id)``."""
-    given = where.params()
-    filters = "+".join(name for name in USER_FILTERS if name in given)
-    statement = USER_PAGES[f"{order} {filters} {'first' if after is None else 'seek'}"]
-    params: dict[str, Any] = {**given, "limit": first + 1}
-    if after is not None:
-        value, params["afterId"] = after
-        if order.startswith("SIGNED_UP_AT"):
-            params["afterAt"] = to_datetime(value)
-    rows = await db.read(statement, params)
-    items = tuple(SortedUser(user_from(r["n"]), str(r["sortValue"])) for r in rows[:first])
-    return Page(items=items, has_next=len(rows) > first)
-
-
-async def users_count(db: Database, where: UserFilter) -> int:
-    given = where.params()
-    filters = "+".join(name for name in USER_FILTERS if name in given)
-    rows = await db.read(USER_COUNTS[filters], given)
-    return int(rows[0]["n"])
+# --- the root list of users, filtered and sorted (graph.lists) --------------------------------
+USER_LIST = ListSpec(
+    USERS,
+    sorts={"ID": Sort(), "SIGNED_UP_AT": Sort("signedUpAt", "instant")},
+    filters={
+        "from": "n.signedUpAt >= $from",
+        "to": "n.signedUpAt < $to",
+        "country": "n.country = $country",
+        "campaignId": "n.campaignId = $campaignId",
+    },
+)
+USER_PAGES = USER_LIST.pages
+USER_COUNTS = USER_LIST.counts

@@ -5,7 +5,8 @@ a referrer), each with its typed header on the first line and one id space per l
 unique per kind as in the graph. The properties, their names and their types are those the online
 create mode writes (``graph.loading``'s ``CREATE_*`` statements): times are ``datetime`` in UTC,
 counts ``long``, rates ``double``, the leaderboard counters as ``graph.counters`` stores them
-(``aboveK`` keys, ``belowK`` counts absent when zero), and a missing value is no property.
+(``aboveK`` keys, ``belowK`` counts absent when zero), a partner's and a campaign's name with its
+sort key (``graph.name_keys``), and a missing value is no property.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import LiteralString, TextIO
 
-from growthgraph.graph import counters
+from growthgraph.graph import counters, name_keys
 from growthgraph.graph.labels import NAME_LABELS
+from growthgraph.graph.name_keys import name_sort_key
 from growthgraph.loading.plan import Plan
 
 _BELOW_HEADER = ",".join(f"{name}:long" for name in counters.BELOW)
@@ -25,8 +27,9 @@ _ABOVE_HEADER = ",".join(counters.ABOVE)
 NODE_HEADERS: dict[LiteralString, str] = {
     "Influencer": "id:ID(Influencer),handle,platform,followers:long,engagementRate:double,"
     "costCents:long," + _BELOW_HEADER,
-    "Partner": "id:ID(Partner),name,kind,costCents:long," + _BELOW_HEADER,
-    "Campaign": "id:ID(Campaign),name,utmSource,utmMedium,utmCampaign",
+    # A partner's and a campaign's name come with its sort key (graph.name_keys).
+    "Partner": f"id:ID(Partner),name,{name_keys.PROPERTY},kind,costCents:long," + _BELOW_HEADER,
+    "Campaign": f"id:ID(Campaign),name,{name_keys.PROPERTY},utmSource,utmMedium,utmCampaign",
     "User": "id:ID(User),name,email,signedUpAt:datetime,country,plan,channel,campaignId,ipHash,"
     "deviceHash,consentMarketing:boolean,consentAnalytics:boolean,consentUpdatedAt:datetime,"
     "erasedAt:datetime," + _ABOVE_HEADER + "," + _BELOW_HEADER,
@@ -186,6 +189,7 @@ def write_admin_files(todo: Plan, forest: counters.Stored, out: Path) -> AdminFi
                 [
                     p.id,
                     text(p.name),
+                    text(name_sort_key(p.name)),
                     text(p.kind),
                     _number(p.cost_cents),
                     *_counts(below(partner_key(p.id))),
@@ -198,7 +202,14 @@ def write_admin_files(todo: Plan, forest: counters.Stored, out: Path) -> AdminFi
         "Campaign",
         (
             ",".join(
-                [c.id, text(c.name), text(c.utm_source), text(c.utm_medium), text(c.utm_campaign)]
+                [
+                    c.id,
+                    text(c.name),
+                    text(name_sort_key(c.name)),
+                    text(c.utm_source),
+                    text(c.utm_medium),
+                    text(c.utm_campaign),
+                ]
             )
             for c in todo.campaigns
         ),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, LiteralString
 
-from growthgraph.graph import counters
+from growthgraph.graph import counters, name_keys
 from growthgraph.graph import loading as cypher
 from growthgraph.graph.activity import activity_key
 from growthgraph.graph.database import Database
@@ -159,9 +159,13 @@ _PROPERTY_NAMES: dict[type[NodeRow], tuple[tuple[str, str], ...]] = {
 
 def node_props(row: NodeRow) -> dict[str, Any]:
     """The properties of a row's node, named as stored (``engagement_rate`` is
-    ``engagementRate``); a null value is no property."""
+    ``engagementRate``); a null value is no property. A partner's or campaign's name comes with
+    its sort key (``graph.name_keys``)."""
     values = ((prop, getattr(row, name)) for name, prop in _PROPERTY_NAMES[type(row)])
-    return {prop: value for prop, value in values if value is not None}
+    props = {prop: value for prop, value in values if value is not None}
+    if isinstance(row, PartnerRow | CampaignRow):
+        return name_keys.keyed(props)
+    return props
 
 
 def dataset_size(data: Dataset) -> int:

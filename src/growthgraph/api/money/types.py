@@ -73,8 +73,9 @@ class LtvGrouping(Enum):
     NONE = strawberry.enum_value("NONE", description="No groups; the totals only.")
     SOURCE = strawberry.enum_value(
         "SOURCE",
-        description="By the root of the user's referral chain: `INFLUENCER:<id>`, "
-        "`PARTNER:<id>`, `USER` (chains that start at an organic user) or `ORGANIC`.",
+        description="By the root of the user's referral chain: `influencer:<id>`, "
+        "`partner:<id>`, `user` (chains that start at an organic user) or `organic` (the "
+        "same keys as `cohortRetention` and `inviteFunnel`).",
     )
     CAMPAIGN = strawberry.enum_value(
         "CAMPAIGN", description="By the user's `campaignId`; users without one in a null key."

@@ -32,7 +32,7 @@ class RetentionGrouping(Enum):
     CAMPAIGN = strawberry.enum_value(
         "CAMPAIGN",
         description="The campaign of the referral that brought the chain in (the edge out of "
-        "its root), else the user's own sign-up campaign, else `none`.",
+        "its root), else the user's own sign-up campaign, else a null group.",
     )
 
 
@@ -54,8 +54,9 @@ class RetentionPeriod:
 @strawberry.type(description="The users of one group who signed up in one calendar period.")
 class RetentionCohort:
     start: datetime = strawberry.field(description="Start of the sign-up period (UTC).")
-    group: str = strawberry.field(
-        description="The group (see `RetentionGrouping`); `all` when not split."
+    group: str | None = strawberry.field(
+        description="The group (see `RetentionGrouping`); `all` when not split; null for the "
+        "users without a campaign when grouped by `CAMPAIGN`."
     )
     size: int = strawberry.field(description="Users in the cohort.")
     periods: list[RetentionPeriod] = strawberry.field(
@@ -94,7 +95,7 @@ class FunnelGrouping(Enum):
     )
     CAMPAIGN = strawberry.enum_value(
         "CAMPAIGN",
-        description="The invite's own campaign (`recordInvite`'s `campaignId`), else `none`. "
+        description="The invite's own campaign (`recordInvite`'s `campaignId`), else a null key. "
         "A sign-up that names another campaign stays in the invite's group.",
     )
     SENDER_KIND = strawberry.enum_value(
@@ -164,7 +165,10 @@ class FunnelStep:
 
 @strawberry.type(description="The funnel of the invites of one group.")
 class FunnelGroup:
-    key: str = strawberry.field(description="The group (see `FunnelGrouping`).")
+    key: str | None = strawberry.field(
+        description="The group (see `FunnelGrouping`); null for the invites without a campaign "
+        "when grouped by `CAMPAIGN`."
+    )
     steps: list[FunnelStep] = strawberry.field(
         description="INVITED, SIGNED_UP, ACTIVE, CONVERTED, in order."
     )
@@ -187,7 +191,7 @@ class InviteFunnel:
         "CONVERTED, in order."
     )
     groups: list[FunnelGroup] = strawberry.field(
-        description="The funnel per group of `groupBy`, most invites first, ties by key, at "
-        "most `limit`; empty for NONE."
+        description="The funnel per group of `groupBy`, most invites first, ties by key (a null "
+        "key last), at most `limit`; empty for NONE."
     )
     truncated: bool = strawberry.field(description="More groups existed than `limit`.")

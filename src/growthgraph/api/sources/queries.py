@@ -10,6 +10,14 @@ import strawberry
 
 from growthgraph.api.arguments import CASCADE_DEPTH, SOURCE_LIMIT, check
 from growthgraph.api.context import Info
+from growthgraph.api.lists import (
+    FILTER,
+    LIST_NOTE,
+    ORDER,
+    Listing,
+    sorted_list,
+    text_filter,
+)
 from growthgraph.api.pagination import After, First
 from growthgraph.api.sources import types as s
 from growthgraph.api.types import (
@@ -23,18 +31,21 @@ from growthgraph.api.types import (
     PartnerConnection,
     PartnerEdge,
     campaign,
-    entity_list,
     influencer,
     partner,
     referrer,
 )
 from growthgraph.api.window import AsOf, resolve_as_of, window
+from growthgraph.errors import BadUserInputError
 from growthgraph.graph import entities, referrals, sources
 from growthgraph.graph.labels import Kind
 from growthgraph.graph.records import InfluencerRecord
 from growthgraph.graph.referrals import EARLIEST, LATEST
 
 SORTS = {sort: sources.SourceSort[sort.name] for sort in s.SourceSort}
+_INFLUENCERS = Listing(sources.INFLUENCER_LIST, influencer, InfluencerEdge, InfluencerConnection)
+_PARTNERS = Listing(sources.PARTNER_LIST, partner, PartnerEdge, PartnerConnection)
+_CAMPAIGNS = Listing(sources.CAMPAIGN_LIST, campaign, CampaignEdge, CampaignConnection)
 
 
 async def find_influencer(info: Info, id: strawberry.ID) -> Influencer | None:
@@ -52,26 +63,60 @@ async def find_campaign(info: Info, id: strawberry.ID) -> Campaign | None:
     return None if found is None else campaign(found)
 
 
+def _min_max(where: s.InfluencerFilter) -> tuple[int | None, int | None]:
+    low, high = where.min_followers, where.max_followers
+    if any(n is not None and n < 0 for n in (low, high)):
+        raise BadUserInputError("`minFollowers` and `maxFollowers` must be zero or more")
+    if low is not None and high is not None and low > high:
+        raise BadUserInputError("`minFollowers` must not exceed `maxFollowers`")
+    return low, high
+
+
 async def list_influencers(
-    info: Info, first: First = None, after: After = None
+    info: Info,
+    first: First = None,
+    after: After = None,
+    where: Annotated[s.InfluencerFilter | None, FILTER] = None,
+    order_by: Annotated[s.InfluencerOrder | None, ORDER] = None,
 ) -> InfluencerConnection:
-    return await entity_list(
-        info, entities.INFLUENCERS, influencer, InfluencerEdge, InfluencerConnection, first, after
+    flt = where or s.InfluencerFilter()
+    low, high = _min_max(flt)
+    given = {
+        "platform": text_filter("platform", flt.platform),
+        "minFollowers": low,
+        "maxFollowers": high,
+    }
+    return await sorted_list(
+        info, _INFLUENCERS, (first, after), order_by or s.InfluencerOrder(), given
     )
 
 
-async def list_partners(info: Info, first: First = None, after: After = None) -> PartnerConnection:
-    return await entity_list(
-        info, entities.PARTNERS, partner, PartnerEdge, PartnerConnection, first, after
+async def list_partners(
+    info: Info,
+    first: First = None,
+    after: After = None,
+    where: Annotated[s.PartnerFilter | None, FILTER] = None,
+    order_by: Annotated[s.PartnerOrder | None, ORDER] = None,
+) -> PartnerConnection:
+    kind = None if where is None or where.partner_kind is None else where.partner_kind.value
+    return await sorted_list(
+        info, _PARTNERS, (first, after), order_by or s.PartnerOrder(), {"kind": kind}
     )
 
 
 async def list_campaigns(
-    info: Info, first: First = None, after: After = None
+    info: Info,
+    first: First = None,
+    after: After = None,
+    where: Annotated[s.CampaignFilter | None, FILTER] = None,
+    order_by: Annotated[s.CampaignOrder | None, ORDER] = None,
 ) -> CampaignConnection:
-    return await entity_list(
-        info, entities.CAMPAIGNS, campaign, CampaignEdge, CampaignConnection, first, after
-    )
+    flt = where or s.CampaignFilter()
+    utm = {
+        "utmSource": text_filter("utmSource", flt.utm_source),
+        "utmMedium": text_filter("utmMedium", flt.utm_medium),
+    }
+    return await sorted_list(info, _CAMPAIGNS, (first, after), order_by or s.CampaignOrder(), utm)
 
 
 def _performance(r: sources.SourcePerformance, at: datetime) -> s.SourcePerformance:
@@ -148,13 +193,23 @@ class SourcesQuery:
         resolver=find_campaign, description="A campaign by id; null if there is none."
     )
     influencers: InfluencerConnection = strawberry.field(
-        resolver=list_influencers, description="All influencers by id."
+        resolver=list_influencers,
+        description="Influencers, by id unless `orderBy` says otherwise: followers, engagement "
+        "rate, or the sign-ups they referred directly or two hops below (the stored counters of "
+        "`topReferrers`; none counts as zero); ties always by id. Optionally filtered by "
+        "platform and a followers range. " + LIST_NOTE,
     )
     partners: PartnerConnection = strawberry.field(
-        resolver=list_partners, description="All partners by id."
+        resolver=list_partners,
+        description="Partners, by id unless `orderBy` says otherwise: name, or the sign-ups "
+        "they referred directly or two hops below (the stored counters of `topReferrers`; none "
+        "counts as zero); ties always by id. Optionally filtered by kind of partnership. "
+        + LIST_NOTE,
     )
     campaigns: CampaignConnection = strawberry.field(
-        resolver=list_campaigns, description="All campaigns by id."
+        resolver=list_campaigns,
+        description="Campaigns, by id unless `orderBy` says otherwise (name), ties always by "
+        "id; optionally filtered by `utm_source` and `utm_medium`. " + LIST_NOTE,
     )
     source_performance: list[s.SourcePerformance] = strawberry.field(
         resolver=source_performance,

@@ -11,6 +11,7 @@ import strawberry
 
 from growthgraph.api.enums import CostSourceKind, PartnerKind
 from growthgraph.api.errors import IdConflictError, InvalidInputError, created_flag
+from growthgraph.api.lists import SortDirection
 from growthgraph.api.types import Campaign, Influencer, Partner, Referrer
 
 
@@ -205,3 +206,99 @@ class Cost:
 class RecordCostSuccess:
     cost: Cost
     created: bool = created_flag()
+
+
+# --- the lists' filters and orders (graph.sources.INFLUENCER_LIST, ...) ------------------------
+_DIRECT = strawberry.enum_value(
+    "DIRECT_SIGN_UPS",
+    description="Sign-ups it referred directly (one REFERRED hop below), the stored counter "
+    "`topReferrers(degree: 1)` reads; none counts as zero.",
+)
+_SECOND = strawberry.enum_value(
+    "SECOND_DEGREE_SIGN_UPS",
+    description="Sign-ups exactly two REFERRED hops below it, the stored counter "
+    "`topReferrers(degree: 2)` reads; none counts as zero.",
+)
+_NAME = strawberry.enum_value(
+    "NAME",
+    description="The name, by Unicode code point (capitals before lower case, a character "
+    "outside the Basic Multilingual Plane after every one inside it), the same order on every "
+    "page.",
+)
+
+
+@strawberry.input(
+    description="Which influencers a list holds. Every field given must match; omitted fields "
+    "admit everyone."
+)
+class InfluencerFilter:
+    platform: str | None = strawberry.field(
+        default=None, description="Influencers on this platform, exactly as stored (tiktok)."
+    )
+    min_followers: int | None = strawberry.field(
+        default=None, description="Influencers with at least this many followers."
+    )
+    max_followers: int | None = strawberry.field(
+        default=None, description="Influencers with at most this many followers."
+    )
+
+
+@strawberry.enum(description="What a list of influencers is sorted by; ties always break by id.")
+class InfluencerSortField(Enum):
+    ID = "ID"
+    FOLLOWERS = strawberry.enum_value("FOLLOWERS", description="Audience size.")
+    ENGAGEMENT_RATE = strawberry.enum_value("ENGAGEMENT_RATE", description="From 0 to 1.")
+    DIRECT_SIGN_UPS = _DIRECT
+    SECOND_DEGREE_SIGN_UPS = _SECOND
+
+
+@strawberry.input(description="The order of a list of influencers.")
+class InfluencerOrder:
+    field: InfluencerSortField = InfluencerSortField.ID
+    direction: SortDirection = SortDirection.ASC
+
+
+@strawberry.input(description="Which partners a list holds; all when `partnerKind` is omitted.")
+class PartnerFilter:
+    partner_kind: PartnerKind | None = strawberry.field(
+        default=None, description="Partners of this kind of partnership."
+    )
+
+
+@strawberry.enum(description="What a list of partners is sorted by; ties always break by id.")
+class PartnerSortField(Enum):
+    ID = "ID"
+    NAME = _NAME
+    DIRECT_SIGN_UPS = _DIRECT
+    SECOND_DEGREE_SIGN_UPS = _SECOND
+
+
+@strawberry.input(description="The order of a list of partners.")
+class PartnerOrder:
+    field: PartnerSortField = PartnerSortField.ID
+    direction: SortDirection = SortDirection.ASC
+
+
+@strawberry.input(
+    description="Which campaigns a list holds. Every field given must match; omitted fields "
+    "admit every campaign."
+)
+class CampaignFilter:
+    utm_source: str | None = strawberry.field(
+        default=None, description="Campaigns with this `utm_source`, exactly as stored."
+    )
+    utm_medium: str | None = strawberry.field(
+        default=None, description="Campaigns with this `utm_medium`, exactly as stored."
+    )
+
+
+@strawberry.enum(description="What a list of campaigns is sorted by; ties always break by id.")
+class CampaignSortField(Enum):
+    ID = "ID"
+    NAME = _NAME
+
+
+@strawberry.input(description="The order of a list of campaigns.")
+class CampaignOrder:
+    field: CampaignSortField = CampaignSortField.ID
+    direction: SortDirection = SortDirection.ASC

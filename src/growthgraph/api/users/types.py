@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from growthgraph.api.errors import created_flag
+from growthgraph.api.lists import SortDirection
 from growthgraph.api.types import ReferrerRef, User
 
 
@@ -83,12 +84,6 @@ class UserFilter:
 class UserSortField(Enum):
     ID = "ID"
     SIGNED_UP_AT = strawberry.enum_value("SIGNED_UP_AT", description="The sign-up time.")
-
-
-@strawberry.enum(description="Ascending or descending.")
-class SortDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
 
 
 @strawberry.input(description="The order of a list of users.")
