@@ -18,18 +18,30 @@ CONFIRM = $(if $(filter 1 y yes true,$(YES)), --yes)
 # How to stop the local instance of this shell's settings (for the message make run leaves).
 NEO4J_STOP_HINT = $${GROWTHGRAPH_NEO4J_INSTANCE:+GROWTHGRAPH_NEO4J_INSTANCE=$$GROWTHGRAPH_NEO4J_INSTANCE }make neo4j-stop
 
-.PHONY: help setup browser run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe backup restore seed clean bench bench-setup
+.PHONY: help setup lock browser run test check lint typecheck schema schema-check fmt neo4j-start neo4j-stop neo4j-status neo4j-wipe backup restore seed clean bench bench-setup
 
 help:  ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required (python3 not found)"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@
+
+# requirements.lock: every Python package of `.[dev]`, at the exact version `make setup` installs
+# (pyproject.toml holds the ranges that are allowed). Rewritten from a new virtualenv that
+# installs the newest versions the ranges allow; run `make check test` before committing it.
+lock:  ## rewrite requirements.lock from the newest versions pyproject.toml allows
+	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	@{ echo "# The exact versions make setup installs; rewritten by make lock (ranges: pyproject.toml)."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | LC_ALL=C sort -f; } > requirements.lock
+	@rm -rf .lock-venv
+	@echo "requirements.lock rewritten; run make check test before committing it"
 
 $(NPM_STAMP): playground/package.json playground/package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is required to install the playground assets"; exit 1; }
