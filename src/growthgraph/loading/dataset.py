@@ -169,10 +169,15 @@ def node_props(row: NodeRow) -> dict[str, Any]:
 
 
 def dataset_size(data: Dataset) -> int:
-    """Rows a load writes: nodes plus referral edges (the unit of the progress bar)."""
+    """Rows :func:`load_dataset` writes, the unit of its progress bar: the nodes, the referral
+    edges, and the events (invites, their acceptances, conversions, activities, connections
+    between two users, costs)."""
     referred = sum(1 for u in data.users if u.referrer_id is not None)
+    accepted = sum(1 for u in data.users if u.invite_id)
     nodes = len(data.influencers) + len(data.partners) + len(data.campaigns) + len(data.users)
-    return nodes + referred
+    connections = sum(1 for c in data.connections if c.a != c.b)
+    events = len(data.invites) + len(data.conversions) + len(data.activities) + len(data.costs)
+    return nodes + referred + accepted + events + connections
 
 
 def _props(**values: object) -> dict[str, Any]:
