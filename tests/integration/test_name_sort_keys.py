@@ -62,33 +62,30 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _named_sources(folder: Path, prefixes: tuple[str, str], tail: str, kind: str) -> Path:
+    """An import folder of a partner and a campaign per name of NAMES, each name + ``tail``;
+    ids start with ``prefixes`` (partners, campaigns)."""
+    folder.mkdir()
+    names = [_quoted(n + tail) for n in NAMES]
+    partner, campaign = prefixes
+    _csv(
+        folder / "partners.csv",
+        "id,name,kind",
+        [f"{partner}-{i},{n},{kind}" for i, n in enumerate(names)],
+    )
+    _csv(folder / "campaigns.csv", "id,name", [f"{campaign}-{i},{n}" for i, n in enumerate(names)])
+    return folder
+
+
 async def test_every_write_path_stores_the_key_of_the_name(
     clean_db: Database, tmp_path: Path
 ) -> None:
-    first = tmp_path / "first"
-    first.mkdir()
-    _csv(
-        first / "partners.csv",
-        "id,name,kind",
-        [f"p-{i},{_quoted(n)},reseller" for i, n in enumerate(NAMES)],
-    )
-    _csv(first / "campaigns.csv", "id,name", [f"c-{i},{_quoted(n)}" for i, n in enumerate(NAMES)])
+    first = _named_sources(tmp_path / "first", ("p", "c"), "", "reseller")
     created = await run_import(clean_db, first)
     assert created.mode == "create"
     assert not created.rejects
 
-    again = tmp_path / "again"
-    again.mkdir()
-    _csv(
-        again / "partners.csv",
-        "id,name,kind",
-        [f"q-{i},{_quoted(n + ' 2')},affiliate" for i, n in enumerate(NAMES)],
-    )
-    _csv(
-        again / "campaigns.csv",
-        "id,name",
-        [f"d-{i},{_quoted(n + ' 2')}" for i, n in enumerate(NAMES)],
-    )
+    again = _named_sources(tmp_path / "again", ("q", "d"), " 2", "affiliate")
     merged = await run_import(clean_db, again)
     assert merged.mode == "merge"
     assert not merged.rejects

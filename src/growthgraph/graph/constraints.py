@@ -29,10 +29,10 @@ SCHEMA_STATEMENTS: tuple[LiteralString, ...] = (
     "CREATE INDEX reward_beneficiary IF NOT EXISTS "
     "FOR (n:Reward) ON (n.beneficiaryId, n.beneficiaryLabel)",
     "CREATE INDEX user_signed_up_at IF NOT EXISTS FOR (n:User) ON (n.signedUpAt)",
-    # The filters of the root list of users (graph.users.USER_PAGES).
+    # The filters of the root list of users (graph.users.USER_LIST).
     "CREATE INDEX user_country IF NOT EXISTS FOR (n:User) ON (n.country)",
     "CREATE INDEX user_campaign IF NOT EXISTS FOR (n:User) ON (n.campaignId)",
-    # The filters and sorts of the root lists of sources (graph.sources.INFLUENCER_PAGES, ...);
+    # The filters and sorts of the root lists of sources (graph.sources.INFLUENCER_LIST, ...);
     # their referral-counter sorts read the counters' own indexes (graph.counters).
     "CREATE INDEX influencer_platform IF NOT EXISTS FOR (n:Influencer) ON (n.platform)",
     "CREATE INDEX influencer_followers IF NOT EXISTS FOR (n:Influencer) ON (n.followers)",

@@ -365,9 +365,3 @@ CAMPAIGN_LIST = ListSpec(
     sorts={"ID": Sort(), "NAME": _NAME},
     filters={"utmSource": "n.utmSource = $utmSource", "utmMedium": "n.utmMedium = $utmMedium"},
 )
-INFLUENCER_PAGES = INFLUENCER_LIST.pages
-INFLUENCER_COUNTS = INFLUENCER_LIST.counts
-PARTNER_PAGES = PARTNER_LIST.pages
-PARTNER_COUNTS = PARTNER_LIST.counts
-CAMPAIGN_PAGES = CAMPAIGN_LIST.pages
-CAMPAIGN_COUNTS = CAMPAIGN_LIST.counts

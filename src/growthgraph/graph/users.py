@@ -416,5 +416,3 @@ USER_LIST = ListSpec(
         "campaignId": "n.campaignId = $campaignId",
     },
 )
-USER_PAGES = USER_LIST.pages
-USER_COUNTS = USER_LIST.counts
