@@ -365,3 +365,11 @@ CAMPAIGN_LIST = ListSpec(
     sorts={"ID": Sort(), "NAME": _NAME},
     filters={"utmSource": "n.utmSource = $utmSource", "utmMedium": "n.utmMedium = $utmMedium"},
 )
+# Module-level, so the scan of every Cypher constant (tests/integration/test_cypher.py) compiles
+# each list statement.
+INFLUENCER_PAGES = INFLUENCER_LIST.pages
+INFLUENCER_COUNTS = INFLUENCER_LIST.counts
+PARTNER_PAGES = PARTNER_LIST.pages
+PARTNER_COUNTS = PARTNER_LIST.counts
+CAMPAIGN_PAGES = CAMPAIGN_LIST.pages
+CAMPAIGN_COUNTS = CAMPAIGN_LIST.counts

@@ -416,3 +416,7 @@ USER_LIST = ListSpec(
         "campaignId": "n.campaignId = $campaignId",
     },
 )
+# Module-level, so the scan of every Cypher constant (tests/integration/test_cypher.py) compiles
+# each list statement.
+USER_PAGES = USER_LIST.pages
+USER_COUNTS = USER_LIST.counts
